@@ -1,0 +1,201 @@
+"""Accounts: sign-up, password checks, login sessions, password reset and change."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_login import LoginManager
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+
+from circles.accounts.models import AuthSession, User
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.orgs.models import Organisation, OrgMember, OrgRole
+from circles.tokens import hash_token, new_token
+from circles.db import utcnow
+
+#: A login session's "last seen" is written at most this often.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+_RESET_SALT = "circles.password-reset"
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["CIRCLES_ARGON2_TIME_COST"], memory_cost=config["CIRCLES_ARGON2_MEMORY_COST"]
+    )
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher().hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
+    """A new account; raises :class:`ServiceError` when the email is already registered."""
+    email = normalise_email(email)
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise ServiceError("An account with this email already exists. Try logging in.", "email")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        display_name=display_name.strip(),
+        timezone=timezone,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_personal_org(user: User) -> Organisation:
+    """The organisation of a facilitator who signed up alone; they are its owner."""
+    org = Organisation(name=f"{user.display_name}'s practice", personal=True)
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(OrgMember(org_id=org.id, user_id=user.id, role=OrgRole.OWNER))
+    db.session.flush()
+    return org
+
+
+# A valid hash of a random password, checked when the email is unknown so that a login for an
+# unknown email takes as long as one for a known email (no account enumeration by timing).
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    hasher = _hasher()
+    key = (hasher.time_cost, hasher.memory_cost)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(new_token())
+    return _DUMMY_HASHES[key]
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None (the caller says nothing more)."""
+    user = find_user_by_email(email)
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def start_session(user: User) -> AuthSession:
+    """A new login session for one browser; its raw token goes into the session cookie."""
+    token = new_token()
+    session = AuthSession(token_hash=hash_token(token), user_id=user.id)
+    session.raw_token = token
+    db.session.add(session)
+    db.session.flush()
+    user.current_session = session
+    return session
+
+
+def load_session_user(token: str) -> User | None:
+    """The user of a live login session, or None when the session was ended or never existed."""
+    row = db.session.execute(
+        select(AuthSession, User)
+        .join(User, AuthSession.user_id == User.id)
+        .where(AuthSession.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    session, user = row
+    session.raw_token = token
+    user.current_session = session
+    now = utcnow()
+    if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
+        session.last_seen_at = now
+        db.session.commit()
+    return user
+
+
+def end_session(user: User) -> None:
+    """Log the current browser out: its cookie, even replayed, no longer works."""
+    if user.current_session is not None:
+        db.session.execute(delete(AuthSession).where(AuthSession.id == user.current_session.id))
+        user.current_session = None
+
+
+def end_all_sessions(user: User) -> None:
+    """Log every browser of this user out."""
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    user.current_session = None
+
+
+def change_password(user: User, new_password: str) -> AuthSession:
+    """Set a new password, end every login session, and start a fresh one for this browser."""
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+    return start_session(user)
+
+
+def update_profile(user: User, display_name: str, timezone: str) -> None:
+    user.display_name = display_name.strip()
+    user.timezone = timezone
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes whenever the password does, so a reset link works once only.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def make_reset_token(user: User) -> str:
+    """A signed, expiring token for the password reset link."""
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset token was made for, if it is genuine, fresh and not yet used."""
+    try:
+        data: Any = _reset_serializer().loads(
+            token, max_age=current_app.config["CIRCLES_PASSWORD_RESET_MAX_AGE"]
+        )
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"])
+    if user is None or data.get("p") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def configure_login(manager: LoginManager) -> None:
+    """Wire Flask-Login to server-side login sessions."""
+    manager.login_view = "accounts.login"
+    manager.login_message = "Please log in to continue."
+    manager.login_message_category = "info"
+    manager.session_protection = None  # revocation is server-side; see AuthSession
+    manager.user_loader(load_session_user)

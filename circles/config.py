@@ -1,0 +1,97 @@
+"""Settings from ``CIRCLES_*`` environment variables, with safe defaults for the embedded set-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: Secrets shorter than this are refused in production.
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def persisted_secret(instance_path: Path) -> str:
+    """A random secret kept in the instance folder, made on first start (embedded default only)."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Build the Flask config from the environment; raise :class:`ConfigError` when unsafe."""
+    instance = Path(instance_path)
+    production = os.environ.get("CIRCLES_ENV", "development").strip().lower() == "production"
+    redis_url = os.environ.get("CIRCLES_REDIS_URL") or None
+
+    secret = os.environ.get("CIRCLES_SECRET_KEY", "")
+    if production:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "CIRCLES_ENV=production needs CIRCLES_SECRET_KEY set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; "
+                "print(secrets.token_hex(32))')."
+            )
+        if not os.environ.get("CIRCLES_BASE_URL"):
+            raise ConfigError(
+                "CIRCLES_ENV=production needs CIRCLES_BASE_URL (e.g. https://circles.example.org) "
+                "so that emailed links never depend on a request's Host header."
+            )
+
+    database_url = os.environ.get("CIRCLES_DATABASE_URL") or f"sqlite:///{instance / 'circles.sqlite3'}"
+
+    return {
+        "CIRCLES_PRODUCTION": production,
+        "SECRET_KEY": secret,  # empty: create_app uses a persisted one
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CIRCLES_BASE_URL": (os.environ.get("CIRCLES_BASE_URL") or "").rstrip("/") or None,
+        "CIRCLES_REDIS_URL": redis_url,
+        # Sessions and cookies
+        "SESSION_COOKIE_NAME": "circles_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("CIRCLES_SECURE_COOKIES", production),
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("CIRCLES_SESSION_HOURS", "336")) * 3600,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+        # Login throttling (Flask-Limiter)
+        "RATELIMIT_STORAGE_URI": os.environ.get("CIRCLES_RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "CIRCLES_LOGIN_LIMIT_PER_IP": os.environ.get("CIRCLES_LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
+        "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"
+        ),
+        # Mail
+        "CIRCLES_MAIL_BACKEND": os.environ.get("CIRCLES_MAIL_BACKEND", "console"),
+        "CIRCLES_MAIL_FROM": os.environ.get("CIRCLES_MAIL_FROM", "Circles <no-reply@localhost>"),
+        "CIRCLES_SMTP_HOST": os.environ.get("CIRCLES_SMTP_HOST", "localhost"),
+        "CIRCLES_SMTP_PORT": int(os.environ.get("CIRCLES_SMTP_PORT", "587")),
+        "CIRCLES_SMTP_USERNAME": os.environ.get("CIRCLES_SMTP_USERNAME") or None,
+        "CIRCLES_SMTP_PASSWORD": os.environ.get("CIRCLES_SMTP_PASSWORD") or None,
+        "CIRCLES_SMTP_STARTTLS": _env_bool("CIRCLES_SMTP_STARTTLS", True),
+        # Password hashing (argon2id); tests lower the cost
+        "CIRCLES_ARGON2_TIME_COST": int(os.environ.get("CIRCLES_ARGON2_TIME_COST", "3")),
+        "CIRCLES_ARGON2_MEMORY_COST": int(os.environ.get("CIRCLES_ARGON2_MEMORY_COST", "65536")),
+        "CIRCLES_PASSWORD_RESET_MAX_AGE": 3600,
+        "CIRCLES_INVITE_DEFAULT_DAYS": 14,
+    }

@@ -1,0 +1,102 @@
+"""Declarative base, naming convention, shared column helpers and tenant-scoped getters."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import abort
+from sqlalchemy import DateTime, MetaData, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (called per row, never at import)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC that always comes back timezone-aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def render_migration_type(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write :class:`UTCDateTime` into migrations as a plain timezone-aware DateTime."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+class Base(DeclarativeBase):
+    """Base of every model; constraint names follow :data:`NAMING_CONVENTION`."""
+
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+class CreatedMixin:
+    """Adds a ``created_at`` set when the row is inserted."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+M = TypeVar("M", bound=Base)
+
+
+def scoped_get_or_404(model: type[M], object_id: int, **scope: object) -> M:
+    """Load an object by id *within a scope* (``org_id=...``, ``circle_id=...``), or abort 404.
+
+    Every lookup of a tenant-owned object by an id that came from a URL or a form goes through here,
+    so an id that belongs to another organisation or circle is simply "not found".
+    """
+    from circles.extensions import db
+
+    if not scope:
+        raise TypeError("scoped_get_or_404 needs at least one scope column")
+    query = select(model).where(model.id == object_id)  # type: ignore[attr-defined]
+    for column, value in scope.items():
+        query = query.where(getattr(model, column) == value)
+    obj = db.session.scalar(query)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: enforce foreign keys, let readers and a writer work side by side, wait on locks."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

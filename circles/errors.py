@@ -1,0 +1,54 @@
+"""Error pages that say what happened in plain words and leak nothing about the system."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from circles.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Please go back and try again."),
+    403: ("That is not open to you", "Your role here does not include this page or action."),
+    404: ("We could not find that page", "It may have moved, or the link may be incomplete."),
+    405: ("That did not work", "Please go back and try again."),
+    410: ("That link no longer works", "Ask the person who sent it for a new one."),
+    413: ("That was too much to send at once", "Please shorten it and try again."),
+    429: (
+        "Too many attempts",
+        "For your safety we have paused this for a little while. Please wait a few minutes and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this. Please try again in a moment.",
+    ),
+}
+
+
+def _render(status: int) -> tuple[str, int]:
+    title, detail = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        title = "This form has expired"
+        detail = "For your security, forms expire. Please go back, reload the page and try again."
+        return render_template("errors/error.html", status=400, title=title, detail=detail), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return _render(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        # Log the failure with the route only: never form data, which may be personal.
+        log.error("unhandled error on %s %s", request.method, request.url_rule, exc_info=error)
+        return _render(InternalServerError.code)

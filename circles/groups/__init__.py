@@ -1,0 +1,7 @@
+"""Circles and their membership."""
+
+from flask import Blueprint
+
+bp = Blueprint("groups", __name__)
+
+from circles.groups import views  # noqa: E402,F401

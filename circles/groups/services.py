@@ -1,0 +1,188 @@
+"""Circles: create and edit, invitations, joining, roster changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from circles import invites
+from circles.accounts.models import User
+from circles.db import utcnow
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import MAX_CAPACITY, Circle, CircleInvite, CircleMember, CircleRole
+from circles.orgs.models import Organisation, OrgMember
+
+
+def name_key(display_name: str) -> str:
+    """The form of a display name under which two names count as the same."""
+    return " ".join(display_name.split()).casefold()
+
+
+def _check_capacity(capacity: int) -> None:
+    if not 2 <= capacity <= MAX_CAPACITY:
+        raise ServiceError(f"Choose a capacity between 2 and {MAX_CAPACITY}.", "capacity")
+
+
+def create_circle(
+    org: Organisation,
+    creator: User,
+    *,
+    name: str,
+    description: str,
+    agreement: str,
+    capacity: int,
+    facilitator_name: str,
+) -> Circle:
+    """A new circle in the organisation, with its creator as first facilitator."""
+    _check_capacity(capacity)
+    circle = Circle(
+        org_id=org.id,
+        name=name.strip(),
+        description=description.strip(),
+        agreement=agreement.strip(),
+        capacity=capacity,
+    )
+    db.session.add(circle)
+    db.session.flush()
+    add_member(circle, creator, facilitator_name, CircleRole.FACILITATOR)
+    return circle
+
+
+def update_circle(
+    circle: Circle, *, name: str, description: str, agreement: str, capacity: int
+) -> None:
+    _check_capacity(capacity)
+    if capacity < member_count(circle):
+        raise ServiceError(
+            "The circle already has more members than that. Choose a larger capacity.", "capacity"
+        )
+    circle.name = name.strip()
+    circle.description = description.strip()
+    circle.agreement = agreement.strip()
+    circle.capacity = capacity
+
+
+def archive_circle(circle: Circle) -> None:
+    """Close a circle: it stays readable to its people but takes no one new."""
+    if circle.archived_at is None:
+        circle.archived_at = utcnow()
+
+
+def restore_circle(circle: Circle) -> None:
+    circle.archived_at = None
+
+
+def member_count(circle: Circle) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(CircleMember)
+        .where(CircleMember.circle_id == circle.id, CircleMember.role == CircleRole.MEMBER)
+    ) or 0
+
+
+def facilitator_count(circle_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(CircleMember)
+        .where(CircleMember.circle_id == circle_id, CircleMember.role == CircleRole.FACILITATOR)
+    ) or 0
+
+
+def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) -> CircleMember:
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise ServiceError("Choose a name for this circle.", "display_name")
+    key = name_key(display_name)
+    taken = db.session.scalar(
+        select(func.count())
+        .select_from(CircleMember)
+        .where(CircleMember.circle_id == circle.id, CircleMember.name_key == key)
+    )
+    if taken:
+        raise ServiceError(
+            "Someone in this circle already uses that name. Choose another, such as adding an "
+            "initial.",
+            "display_name",
+        )
+    member = CircleMember(
+        circle_id=circle.id,
+        user_id=user.id,
+        role=role,
+        display_name=display_name,
+        name_key=key,
+        agreed_at=utcnow(),
+    )
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def create_invite(
+    circle: Circle, *, days: int, max_uses: int, email: str | None, by: User
+) -> tuple[CircleInvite, str]:
+    """A link that lets people join the circle; returns it with its raw token (shown once)."""
+    if circle.archived:
+        raise ServiceError("This circle is archived. Restore it before inviting anyone.")
+    invite = CircleInvite(circle_id=circle.id)
+    token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
+    db.session.add(invite)
+    db.session.flush()
+    return invite, token
+
+
+def existing_membership(circle_id: int, user: User) -> CircleMember | None:
+    return db.session.scalar(
+        select(CircleMember).where(CircleMember.circle_id == circle_id, CircleMember.user_id == user.id)
+    )
+
+
+def check_can_join(invite: CircleInvite, user: User) -> None:
+    """Raise a :class:`ServiceError` saying why this person cannot join through this link."""
+    circle = invite.circle
+    if circle.archived:
+        raise ServiceError("This circle is closed and no longer takes new members.")
+    invites.check_usable(invite, user.email)
+    if member_count(circle) >= circle.capacity:
+        raise ServiceError("This circle is full. Ask the facilitator whether a place opens up.")
+
+
+def join_circle(invite: CircleInvite, user: User, *, display_name: str, accepted: bool) -> CircleMember:
+    """Join the circle of an invitation after accepting its agreement, under a chosen name."""
+    if not accepted:
+        raise ServiceError("Please read the agreement and tick the box to accept it.", "accept")
+    if existing_membership(invite.circle_id, user) is not None:
+        raise ServiceError("You are already in this circle.")
+    check_can_join(invite, user)
+    invites.consume_use(invite)
+    return add_member(invite.circle, user, display_name, CircleRole.MEMBER)
+
+
+def co_facilitator_candidates(circle: Circle) -> list[User]:
+    """Staff of the circle's organisation who are not yet in the circle."""
+    in_circle = select(CircleMember.user_id).where(CircleMember.circle_id == circle.id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(OrgMember, OrgMember.user_id == User.id)
+            .where(OrgMember.org_id == circle.org_id, User.id.not_in(in_circle))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def add_co_facilitator(circle: Circle, user_id: int, display_name: str) -> CircleMember:
+    """Make one of the organisation's staff a co-facilitator of the circle."""
+    candidate = next((u for u in co_facilitator_candidates(circle) if u.id == user_id), None)
+    if candidate is None:
+        raise ServiceError("Choose someone from your organisation's team.", "user_id")
+    return add_member(circle, candidate, display_name or candidate.display_name, CircleRole.FACILITATOR)
+
+
+def remove_member(member: CircleMember) -> None:
+    """Take someone out of the circle; a circle always keeps at least one facilitator."""
+    if member.role == CircleRole.FACILITATOR and facilitator_count(member.circle_id) <= 1:
+        raise ServiceError(
+            "A circle needs at least one facilitator. Add a co-facilitator first, or archive the circle."
+        )
+    db.session.delete(member)
+    db.session.flush()

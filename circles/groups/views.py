@@ -1,0 +1,299 @@
+"""Circle pages: create, edit, archive, roster, invitations, joining and leaving."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from circles import invites
+from circles.db import scoped_get_or_404
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.forms import ConfirmForm
+from circles.groups import bp, services
+from circles.groups.forms import (
+    CircleForm,
+    CircleInviteForm,
+    CoFacilitatorForm,
+    JoinForm,
+    NewCircleForm,
+)
+from circles.groups.models import CircleInvite, CircleMember, CircleRole
+from circles.security import CircleAccess, circle_access_or_404, managed_circle_or_404, org_access_or_404
+from circles.urls import external_url
+
+_NEW_LINK_KEY = "new_circle_link"
+
+
+def _apply_error(form: object, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)  # type: ignore[attr-defined]
+
+
+@bp.route("/orgs/<int:org_id>/circles/new", methods=["GET", "POST"])
+@login_required
+def create(org_id: int) -> Response | str:
+    access = org_access_or_404(org_id, current_user)
+    form = NewCircleForm()
+    if request.method == "GET":
+        form.facilitator_name.data = current_user.display_name
+    if form.validate_on_submit():
+        try:
+            circle = services.create_circle(
+                access.org,
+                current_user,
+                name=form.name.data,
+                description=form.description.data or "",
+                agreement=form.agreement.data,
+                capacity=form.capacity.data,
+                facilitator_name=form.facilitator_name.data,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your circle is ready. Next, invite people to it.", "success")
+            return redirect(url_for("groups.invitations", circle_id=circle.id))
+    return render_template("groups/edit.html", form=form, org=access.org, circle=None)
+
+
+@bp.get("/circles/<int:circle_id>")
+@login_required
+def show(circle_id: int) -> str:
+    access = circle_access_or_404(circle_id, current_user)
+    return render_template(
+        "groups/show.html", access=access, circle=access.circle, confirm_form=ConfirmForm()
+    )
+
+
+@bp.route("/circles/<int:circle_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(circle_id: int) -> Response | str:
+    access = managed_circle_or_404(circle_id, current_user)
+    form = CircleForm(obj=access.circle)
+    if form.validate_on_submit():
+        try:
+            services.update_circle(
+                access.circle,
+                name=form.name.data,
+                description=form.description.data or "",
+                agreement=form.agreement.data,
+                capacity=form.capacity.data,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash("Changes saved.", "success")
+            return redirect(url_for("groups.show", circle_id=circle_id))
+    return render_template("groups/edit.html", form=form, org=access.circle.org, circle=access.circle)
+
+
+@bp.post("/circles/<int:circle_id>/archive")
+@login_required
+def archive(circle_id: int) -> Response:
+    access = managed_circle_or_404(circle_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        services.archive_circle(access.circle)
+        db.session.commit()
+        flash("The circle is archived. Its people can still see it; nobody new can join.", "success")
+    return redirect(url_for("groups.show", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/restore")
+@login_required
+def restore(circle_id: int) -> Response:
+    access = managed_circle_or_404(circle_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        services.restore_circle(access.circle)
+        db.session.commit()
+        flash("The circle is active again.", "success")
+    return redirect(url_for("groups.show", circle_id=circle_id))
+
+
+def _roster(access: CircleAccess) -> list[CircleMember]:
+    query = (
+        select(CircleMember)
+        .where(CircleMember.circle_id == access.circle.id)
+        .order_by(CircleMember.role, CircleMember.name_key)
+    )
+    if access.can_manage:
+        query = query.options(selectinload(CircleMember.user))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/circles/<int:circle_id>/roster", methods=["GET"])
+@login_required
+def roster(circle_id: int) -> str:
+    access = circle_access_or_404(circle_id, current_user)
+    candidates = services.co_facilitator_candidates(access.circle) if access.can_manage else []
+    co_form = CoFacilitatorForm()
+    co_form.user_id.choices = [SelectChoice(str(user.id), user.display_name) for user in candidates]
+    return render_template(
+        "groups/roster.html",
+        access=access,
+        circle=access.circle,
+        members=_roster(access),
+        co_form=co_form,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/circles/<int:circle_id>/facilitators")
+@login_required
+def add_facilitator(circle_id: int) -> Response:
+    access = managed_circle_or_404(circle_id, current_user)
+    form = CoFacilitatorForm()
+    if form.validate_on_submit():
+        try:
+            services.add_co_facilitator(access.circle, form.user_id.data, form.display_name.data or "")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Co-facilitator added.", "success")
+    else:
+        flash("Choose someone from your organisation's team.", "error")
+    return redirect(url_for("groups.roster", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:member_id>/remove")
+@login_required
+def remove_member(circle_id: int, member_id: int) -> Response:
+    access = managed_circle_or_404(circle_id, current_user)
+    member = scoped_get_or_404(CircleMember, member_id, circle_id=access.circle.id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_member(member)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{member.display_name} is no longer in the circle.", "success")
+    return redirect(url_for("groups.roster", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/leave")
+@login_required
+def leave(circle_id: int) -> Response:
+    access = circle_access_or_404(circle_id, current_user)
+    if access.membership is None:
+        flash("You are not a member of this circle.", "error")
+        return redirect(url_for("groups.show", circle_id=circle_id))
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_member(access.membership)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("groups.show", circle_id=circle_id))
+        db.session.commit()
+        flash(f"You have left {access.circle.name}.", "success")
+        return redirect(url_for("main.home"))
+    return redirect(url_for("groups.show", circle_id=circle_id))
+
+
+def _render_invitations(access: CircleAccess, form: CircleInviteForm, status: int = 200) -> tuple[str, int]:
+    links = db.session.scalars(
+        select(CircleInvite)
+        .where(CircleInvite.circle_id == access.circle.id)
+        .order_by(CircleInvite.created_at.desc())
+    ).all()
+    return (
+        render_template(
+            "groups/invitations.html",
+            access=access,
+            circle=access.circle,
+            links=links,
+            form=form,
+            confirm_form=ConfirmForm(),
+            new_link=session.pop(_NEW_LINK_KEY, None),
+        ),
+        status,
+    )
+
+
+@bp.get("/circles/<int:circle_id>/invitations")
+@login_required
+def invitations(circle_id: int) -> tuple[str, int]:
+    access = managed_circle_or_404(circle_id, current_user)
+    return _render_invitations(access, CircleInviteForm())
+
+
+@bp.post("/circles/<int:circle_id>/invitations")
+@login_required
+def create_invitation(circle_id: int) -> Response | tuple[str, int]:
+    access = managed_circle_or_404(circle_id, current_user)
+    form = CircleInviteForm()
+    if form.validate_on_submit():
+        try:
+            _, token = services.create_invite(
+                access.circle,
+                days=form.days.data,
+                max_uses=form.max_uses.data,
+                email=form.email.data or None,
+                by=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            session[_NEW_LINK_KEY] = external_url("groups.join", token=token)
+            return redirect(url_for("groups.invitations", circle_id=circle_id))
+    return _render_invitations(access, form, 400)
+
+
+@bp.post("/circles/<int:circle_id>/invitations/<int:invite_id>/revoke")
+@login_required
+def revoke_invitation(circle_id: int, invite_id: int) -> Response:
+    access = managed_circle_or_404(circle_id, current_user)
+    invite = scoped_get_or_404(CircleInvite, invite_id, circle_id=access.circle.id)
+    if ConfirmForm().validate_on_submit():
+        invites.revoke(invite)
+        db.session.commit()
+        flash("The link is withdrawn; nobody can use it any more.", "success")
+    return redirect(url_for("groups.invitations", circle_id=circle_id))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@login_required
+def join(token: str) -> Response | tuple[str, int]:
+    invite = invites.find_link(CircleInvite, token)
+    if invite is None:
+        return render_template("link_unusable.html", message=invites.UNKNOWN_LINK), 404
+    if services.existing_membership(invite.circle_id, current_user) is not None:
+        flash("You are already in this circle.", "info")
+        return redirect(url_for("groups.show", circle_id=invite.circle_id))
+    try:
+        services.check_can_join(invite, current_user)
+    except ServiceError as error:
+        return render_template("link_unusable.html", message=error.message), 410
+    form = JoinForm()
+    if request.method == "GET" and not form.display_name.data:
+        form.display_name.data = current_user.display_name.split(" ")[0]
+    if form.validate_on_submit():
+        try:
+            services.join_circle(
+                invite, current_user, display_name=form.display_name.data, accepted=bool(form.accept.data)
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Welcome to {invite.circle.name}.", "success")
+            return redirect(url_for("groups.show", circle_id=invite.circle_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("groups/join.html", invite=invite, circle=invite.circle, form=form), status

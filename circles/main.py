@@ -1,0 +1,45 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import select, text
+from sqlalchemy.orm import contains_eager
+
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember
+from circles.orgs.models import Organisation, OrgMember
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    memberships = db.session.scalars(
+        select(CircleMember)
+        .join(CircleMember.circle)
+        .options(contains_eager(CircleMember.circle))
+        .where(CircleMember.user_id == current_user.id)
+        .order_by(Circle.archived_at.isnot(None), Circle.name)
+    ).all()
+    staff_roles = db.session.execute(
+        select(Organisation, OrgMember.role)
+        .join(OrgMember, OrgMember.org_id == Organisation.id)
+        .where(OrgMember.user_id == current_user.id)
+        .order_by(Organisation.name)
+    ).all()
+    return render_template("main/home.html", memberships=memberships, staff_roles=staff_roles)
+
+
+@bp.get("/health")
+def health() -> tuple[dict[str, str], int]:
+    """Liveness and database reachability, for load balancers; reveals nothing else."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}, 200

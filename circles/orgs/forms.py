@@ -1,0 +1,54 @@
+"""Organisation forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from circles.forms import InviteLinkFormMixin, strip_filter
+from circles.orgs.models import MIN_ANONYMITY_K, OrgRole
+
+
+class OrgSettingsForm(FlaskForm):
+    name = StringField(
+        "Organisation name",
+        validators=[DataRequired(message="Enter a name."), Length(max=120)],
+        filters=[strip_filter],
+    )
+    anonymity_k = IntegerField(
+        "Anonymity threshold (k)",
+        validators=[
+            DataRequired(message="Enter a whole number."),
+            NumberRange(
+                min=MIN_ANONYMITY_K, max=50, message=f"Choose a number from {MIN_ANONYMITY_K} to 50."
+            ),
+        ],
+        description=(
+            "Check-in reports only show figures that cover at least this many people. "
+            f"It cannot be lower than {MIN_ANONYMITY_K}."
+        ),
+    )
+    crisis_resources = TextAreaField(
+        "Crisis resources",
+        validators=[Length(max=4000)],
+        filters=[strip_filter],
+        description=(
+            "Shown to members under \u201cNeed help now?\u201d: local emergency numbers, crisis lines, "
+            "and how to reach your team out of hours."
+        ),
+    )
+
+
+class StaffInviteForm(InviteLinkFormMixin, FlaskForm):
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(OrgRole.FACILITATOR.value, "Facilitator"), SelectChoice(OrgRole.ADMIN.value, "Admin")],
+        default=OrgRole.FACILITATOR.value,
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role", choices=[SelectChoice(role.value, role.label) for role in OrgRole], validators=[DataRequired()]
+    )

@@ -1,0 +1,91 @@
+"""Organisations, their staff and the links that invite new staff."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circles.db import Base, CreatedMixin
+from circles.tokens import InviteLinkMixin
+
+if TYPE_CHECKING:
+    from circles.accounts.models import User
+    from circles.groups.models import Circle
+
+#: The anonymity threshold can never be set below this (PRODUCT.md privacy rule 3).
+MIN_ANONYMITY_K = 3
+DEFAULT_ANONYMITY_K = 5
+
+
+class OrgRole(enum.StrEnum):
+    """What a person may do across an organisation."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    FACILITATOR = "facilitator"
+
+    @property
+    def label(self) -> str:
+        return {"owner": "Owner", "admin": "Admin", "facilitator": "Facilitator"}[self.value]
+
+    @property
+    def is_admin(self) -> bool:
+        return self in (OrgRole.OWNER, OrgRole.ADMIN)
+
+
+ORG_ROLE_TYPE = Enum(
+    OrgRole, name="org_role", native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+)
+
+
+class Organisation(CreatedMixin, Base):
+    """A clinic, practice or community that hosts circles."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint(f"anonymity_k >= {MIN_ANONYMITY_K}", name="anonymity_k_floor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: True for the organisation created for a facilitator who signed up alone.
+    personal: Mapped[bool] = mapped_column(default=False)
+    #: Smallest number of distinct respondents an aggregate report may cover.
+    anonymity_k: Mapped[int] = mapped_column(default=DEFAULT_ANONYMITY_K)
+    #: Shown to members as "Need help now?": phone lines, links, what to do in an emergency.
+    crisis_resources: Mapped[str] = mapped_column(Text, default="")
+
+    members: Mapped[list[OrgMember]] = relationship(
+        back_populates="org", cascade="all, delete-orphan", passive_deletes=True
+    )
+    circles: Mapped[list[Circle]] = relationship(back_populates="org", passive_deletes=True)
+
+
+class OrgMember(CreatedMixin, Base):
+    """A person's staff role in an organisation."""
+
+    __tablename__ = "org_members"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[OrgRole] = mapped_column(ORG_ROLE_TYPE)
+
+    org: Mapped[Organisation] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="org_memberships")
+
+
+class OrgInvite(InviteLinkMixin, CreatedMixin, Base):
+    """A link that makes whoever opens it a facilitator or admin of the organisation."""
+
+    __tablename__ = "org_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    #: The role given to whoever accepts the link.
+    role: Mapped[OrgRole] = mapped_column(ORG_ROLE_TYPE)
+
+    org: Mapped[Organisation] = relationship()

@@ -1,0 +1,114 @@
+"""Organisations: settings, staff roles and staff invitations."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+
+from circles import invites
+from circles.accounts.models import User
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.orgs.models import MIN_ANONYMITY_K, Organisation, OrgInvite, OrgMember, OrgRole
+
+
+def update_settings(org: Organisation, *, name: str, anonymity_k: int, crisis_resources: str) -> None:
+    """Change an organisation's name and policies; k never goes below the floor."""
+    if anonymity_k < MIN_ANONYMITY_K:
+        raise ServiceError(
+            f"The anonymity threshold cannot be lower than {MIN_ANONYMITY_K}.", "anonymity_k"
+        )
+    org.name = name.strip()
+    org.anonymity_k = anonymity_k
+    org.crisis_resources = crisis_resources.strip()
+
+
+def create_staff_invite(
+    org: Organisation, *, role: OrgRole, days: int, max_uses: int, email: str | None, by: User
+) -> tuple[OrgInvite, str]:
+    """A link that adds staff to the organisation; returns it with its raw token."""
+    if role == OrgRole.OWNER:
+        raise ServiceError("Invite people as facilitators or admins; owners are chosen later.", "role")
+    invite = OrgInvite(org_id=org.id, role=role)
+    token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
+    db.session.add(invite)
+    db.session.flush()
+    return invite, token
+
+
+def accept_staff_invite(invite: OrgInvite, user: User) -> OrgMember:
+    """Add the user to the organisation's staff with the invitation's role."""
+    invites.check_usable(invite, user.email)
+    existing = db.session.scalar(
+        select(OrgMember).where(OrgMember.org_id == invite.org_id, OrgMember.user_id == user.id)
+    )
+    if existing is not None:
+        raise ServiceError("You are already part of this organisation's team.")
+    invites.consume_use(invite)
+    member = OrgMember(org_id=invite.org_id, user_id=user.id, role=invite.role)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def _owner_count(org_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(OrgMember)
+        .where(OrgMember.org_id == org_id, OrgMember.role == OrgRole.OWNER)
+    ) or 0
+
+
+def change_role(member: OrgMember, new_role: OrgRole, *, by_role: OrgRole) -> None:
+    """Change a staff member's role; only owners touch ownership, and one owner always remains."""
+    if new_role == member.role:
+        return
+    if OrgRole.OWNER in (new_role, member.role) and by_role != OrgRole.OWNER:
+        raise ServiceError("Only an owner can give or take away ownership.")
+    if member.role == OrgRole.OWNER and _owner_count(member.org_id) <= 1:
+        raise ServiceError("The organisation needs at least one owner. Make someone else owner first.")
+    member.role = new_role
+
+
+def remove_staff(member: OrgMember, *, by_role: OrgRole) -> None:
+    """Take someone off the staff, and off every circle of the organisation they facilitate."""
+    if member.role == OrgRole.OWNER:
+        if by_role != OrgRole.OWNER:
+            raise ServiceError("Only an owner can remove an owner.")
+        if _owner_count(member.org_id) <= 1:
+            raise ServiceError("The organisation needs at least one owner. Make someone else owner first.")
+    facilitated = db.session.scalars(
+        select(CircleMember.circle_id)
+        .join(Circle, Circle.id == CircleMember.circle_id)
+        .where(
+            Circle.org_id == member.org_id,
+            CircleMember.user_id == member.user_id,
+            CircleMember.role == CircleRole.FACILITATOR,
+        )
+    ).all()
+    if facilitated:
+        counts: dict[int, int] = dict(
+            db.session.execute(  # type: ignore[arg-type]
+                select(CircleMember.circle_id, func.count())
+                .where(
+                    CircleMember.circle_id.in_(facilitated),
+                    CircleMember.role == CircleRole.FACILITATOR,
+                )
+                .group_by(CircleMember.circle_id)
+            ).all()
+        )
+        sole = [circle_id for circle_id in facilitated if counts.get(circle_id, 0) <= 1]
+        if sole:
+            names = db.session.scalars(select(Circle.name).where(Circle.id.in_(sole))).all()
+            raise ServiceError(
+                "This person is the only facilitator of "
+                + ", ".join(sorted(names))
+                + ". Add another facilitator there first."
+            )
+        db.session.execute(
+            delete(CircleMember).where(
+                CircleMember.circle_id.in_(facilitated), CircleMember.user_id == member.user_id
+            )
+        )
+    db.session.delete(member)
+    db.session.flush()

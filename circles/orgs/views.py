@@ -1,0 +1,191 @@
+"""Organisation pages: overview, settings, team and staff invitations."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from circles import invites
+from circles.db import scoped_get_or_404
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.forms import ConfirmForm
+from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.orgs import bp, services
+from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
+from circles.orgs.models import OrgInvite, OrgMember, OrgRole
+from circles.security import org_access_or_404
+from circles.urls import external_url
+
+_NEW_LINK_KEY = "new_invite_link"
+
+
+@bp.get("/orgs/<int:org_id>")
+@login_required
+def overview(org_id: int) -> str:
+    access = org_access_or_404(org_id, current_user)
+    query = select(Circle).where(Circle.org_id == org_id).order_by(Circle.archived_at.isnot(None), Circle.name)
+    if not access.is_admin:
+        query = query.join(CircleMember, CircleMember.circle_id == Circle.id).where(
+            CircleMember.user_id == current_user.id, CircleMember.role == CircleRole.FACILITATOR
+        )
+    circles = db.session.scalars(query).all()
+    return render_template("orgs/overview.html", access=access, org=access.org, circles=circles)
+
+
+@bp.route("/orgs/<int:org_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(org_id: int) -> Response | str:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    form = OrgSettingsForm(obj=access.org)
+    if form.validate_on_submit():
+        services.update_settings(
+            access.org,
+            name=form.name.data,
+            anonymity_k=form.anonymity_k.data,
+            crisis_resources=form.crisis_resources.data or "",
+        )
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("orgs.settings", org_id=org_id))
+    return render_template("orgs/settings.html", org=access.org, form=form)
+
+
+def _render_team(access: object, form: StaffInviteForm, status: int = 200) -> tuple[str, int]:
+    org = access.org  # type: ignore[attr-defined]
+    staff = db.session.scalars(
+        select(OrgMember)
+        .where(OrgMember.org_id == org.id)
+        .options(selectinload(OrgMember.user))
+        .order_by(OrgMember.created_at)
+    ).all()
+    links = db.session.scalars(
+        select(OrgInvite).where(OrgInvite.org_id == org.id).order_by(OrgInvite.created_at.desc())
+    ).all()
+    return (
+        render_template(
+            "orgs/team.html",
+            access=access,
+            org=org,
+            staff=staff,
+            links=links,
+            form=form,
+            role_form=RoleForm(),
+            confirm_form=ConfirmForm(),
+            new_link=session.pop(_NEW_LINK_KEY, None),
+        ),
+        status,
+    )
+
+
+@bp.get("/orgs/<int:org_id>/team")
+@login_required
+def team(org_id: int) -> tuple[str, int]:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    return _render_team(access, StaffInviteForm())
+
+
+@bp.post("/orgs/<int:org_id>/invites")
+@login_required
+def create_invite(org_id: int) -> Response | tuple[str, int]:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    form = StaffInviteForm()
+    if form.validate_on_submit():
+        try:
+            _, token = services.create_staff_invite(
+                access.org,
+                role=OrgRole(form.role.data),
+                days=form.days.data,
+                max_uses=form.max_uses.data,
+                email=form.email.data or None,
+                by=current_user,
+            )
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            session[_NEW_LINK_KEY] = external_url("orgs.join_team", token=token)
+            return redirect(url_for("orgs.team", org_id=org_id))
+    return _render_team(access, form, 400)
+
+
+@bp.post("/orgs/<int:org_id>/invites/<int:invite_id>/revoke")
+@login_required
+def revoke_invite(org_id: int, invite_id: int) -> Response:
+    org_access_or_404(org_id, current_user, admin=True)
+    invite = scoped_get_or_404(OrgInvite, invite_id, org_id=org_id)
+    if ConfirmForm().validate_on_submit():
+        invites.revoke(invite)
+        db.session.commit()
+        flash("The link is withdrawn; nobody can use it any more.", "success")
+    return redirect(url_for("orgs.team", org_id=org_id))
+
+
+@bp.post("/orgs/<int:org_id>/team/<int:member_id>/role")
+@login_required
+def change_role(org_id: int, member_id: int) -> Response:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.change_role(member, OrgRole(form.role.data), by_role=access.role)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Role changed.", "success")
+    else:
+        flash("Choose one of the roles in the list.", "error")
+    return redirect(url_for("orgs.team", org_id=org_id))
+
+
+@bp.post("/orgs/<int:org_id>/team/<int:member_id>/remove")
+@login_required
+def remove_staff(org_id: int, member_id: int) -> Response:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_staff(member, by_role=access.role)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("They are no longer part of the team.", "success")
+    if member.user_id == current_user.id:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("orgs.team", org_id=org_id))
+
+
+@bp.route("/team/join/<token>", methods=["GET", "POST"])
+@login_required
+def join_team(token: str) -> Response | tuple[str, int]:
+    invite = invites.find_link(OrgInvite, token)
+    if invite is None:
+        return render_template("link_unusable.html", message=invites.UNKNOWN_LINK), 404
+    form = ConfirmForm()
+    error: str | None = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.accept_staff_invite(invite, current_user)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(f"You are now part of {invite.org.name}.", "success")
+            return redirect(url_for("orgs.overview", org_id=invite.org_id))
+    else:
+        try:
+            invites.check_usable(invite, current_user.email)
+        except ServiceError as exc:
+            error = exc.message
+    if error is not None:
+        return render_template("link_unusable.html", message=error), 410
+    return render_template("orgs/join_team.html", invite=invite, form=form), 200

@@ -1,0 +1,87 @@
+"""Factories for test data; each flushes through the real services and commits."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from circles.accounts import services as accounts
+from circles.accounts.models import User
+from circles.db import utcnow
+from circles.extensions import db
+from circles.groups import services as groups
+from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
+from circles.orgs import services as orgs
+from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def create_user(name: str | None = None, email: str | None = None, timezone: str = "UTC") -> User:
+    n = next(_seq)
+    user = accounts.create_user(email or f"user{n}@example.org", PASSWORD, name or f"User {n}", timezone)
+    db.session.commit()
+    return user
+
+
+def create_org(name: str = "Test Practice", owner: User | None = None) -> Organisation:
+    org = Organisation(name=name)
+    db.session.add(org)
+    db.session.flush()
+    if owner is not None:
+        db.session.add(OrgMember(org_id=org.id, user_id=owner.id, role=OrgRole.OWNER))
+    db.session.commit()
+    return org
+
+
+def add_staff(org: Organisation, user: User, role: OrgRole = OrgRole.FACILITATOR) -> OrgMember:
+    member = OrgMember(org_id=org.id, user_id=user.id, role=role)
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def create_circle(
+    org: Organisation, facilitator: User, name: str | None = None, capacity: int = 10
+) -> Circle:
+    circle = groups.create_circle(
+        org,
+        facilitator,
+        name=name or f"Circle {next(_seq)}",
+        description="We meet on Thursdays.",
+        agreement="What is shared here stays here.",
+        capacity=capacity,
+        facilitator_name=facilitator.display_name.split()[0],
+    )
+    db.session.commit()
+    return circle
+
+
+def add_member(circle: Circle, user: User, display_name: str | None = None) -> CircleMember:
+    member = groups.add_member(
+        circle, user, display_name or f"{user.display_name} {next(_seq)}", CircleRole.MEMBER
+    )
+    db.session.commit()
+    return member
+
+
+def create_circle_invite(
+    circle: Circle, by: User, *, days: int = 7, max_uses: int = 5, email: str | None = None
+) -> tuple[CircleInvite, str]:
+    invite, token = groups.create_invite(circle, days=days, max_uses=max_uses, email=email, by=by)
+    db.session.commit()
+    return invite, token
+
+
+def create_staff_invite(
+    org: Organisation, by: User, *, role: OrgRole = OrgRole.FACILITATOR, email: str | None = None
+) -> tuple[OrgInvite, str]:
+    invite, token = orgs.create_staff_invite(org, role=role, days=7, max_uses=3, email=email, by=by)
+    db.session.commit()
+    return invite, token
+
+
+def expire(link: CircleInvite | OrgInvite) -> None:
+    link.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()

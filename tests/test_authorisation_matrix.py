@@ -1,0 +1,237 @@
+"""Every route, every role: who gets in, who is refused, and foreign ids are a 404.
+
+Adding a route without adding it here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import login_as
+from tests.world import ROLES, World, build_world
+
+LOGIN = 302  # anonymous visitors are sent to the login page
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    table = dict.fromkeys(ROLES, default)
+    table.update(overrides)
+    return table
+
+
+def staff_page(ok: int = 200, facilitator: int = 200) -> dict[str, int]:
+    """Org A pages: its staff get in, everyone else is told the org does not exist."""
+    return expect(404, anonymous=LOGIN, facilitator=facilitator, admin=ok)
+
+
+def admin_page(ok: int = 200) -> dict[str, int]:
+    """Org A admin pages: 403 for org A's facilitator (who knows the org), 404 for outsiders."""
+    return staff_page(ok=ok, facilitator=403)
+
+
+def circle_page(ok: int = 200) -> dict[str, int]:
+    """Circle A1 pages that its member may see too."""
+    return expect(404, anonymous=LOGIN, member=ok, facilitator=ok, admin=ok)
+
+
+def managed_circle_page(ok: int = 200) -> dict[str, int]:
+    """Circle A1 pages only its facilitators and org A's admins may use; its member gets 403."""
+    return expect(404, anonymous=LOGIN, member=403, facilitator=ok, admin=ok)
+
+
+LOGGED_IN_REDIRECT = expect(302, anonymous=200)
+ANY_LOGGED_IN = expect(200, anonymous=LOGIN)
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    url: Callable[[World], str]
+    expected: dict[str, int]
+    #: Builds the same URL with ids of the other organisation, for the foreign-id check.
+    foreign_url: Callable[[World], str] | None = None
+
+
+def c1(w: World) -> str:
+    return f"/circles/{w.circle_a1}"
+
+
+MATRIX = [
+    Case("main.home", "GET", lambda w: "/", expect(200)),
+    Case("main.health", "GET", lambda w: "/health", expect(200)),
+    Case("accounts.signup", "GET", lambda w: "/signup", LOGGED_IN_REDIRECT),
+    Case("accounts.signup", "POST", lambda w: "/signup", expect(302, anonymous=200)),
+    Case("accounts.login", "GET", lambda w: "/login", LOGGED_IN_REDIRECT),
+    Case("accounts.login", "POST", lambda w: "/login", expect(302, anonymous=200)),
+    Case("accounts.logout", "POST", lambda w: "/logout", expect(302)),
+    Case("accounts.forgot_password", "GET", lambda w: "/password/forgot", expect(200)),
+    Case("accounts.forgot_password", "POST", lambda w: "/password/forgot", expect(200)),
+    Case("accounts.reset_password", "GET", lambda w: "/password/reset/not-a-token", expect(404)),
+    Case("accounts.reset_password", "POST", lambda w: "/password/reset/not-a-token", expect(404)),
+    Case("accounts.profile", "GET", lambda w: "/account", ANY_LOGGED_IN),
+    # A body without the form's fields keeps what is saved (browsers always send every field).
+    Case("accounts.profile", "POST", lambda w: "/account", expect(302)),
+    Case("accounts.change_password", "GET", lambda w: "/account/password", ANY_LOGGED_IN),
+    Case("accounts.change_password", "POST", lambda w: "/account/password", ANY_LOGGED_IN),
+    Case(
+        "orgs.overview", "GET", lambda w: f"/orgs/{w.org_a}", staff_page(),
+        lambda w: f"/orgs/{w.org_b}",
+    ),
+    Case(
+        "orgs.settings", "GET", lambda w: f"/orgs/{w.org_a}/settings", admin_page(),
+        lambda w: f"/orgs/{w.org_b}/settings",
+    ),
+    Case(
+        "orgs.settings", "POST", lambda w: f"/orgs/{w.org_a}/settings", admin_page(302),
+        lambda w: f"/orgs/{w.org_b}/settings",
+    ),
+    Case(
+        "orgs.team", "GET", lambda w: f"/orgs/{w.org_a}/team", admin_page(),
+        lambda w: f"/orgs/{w.org_b}/team",
+    ),
+    Case(
+        "orgs.create_invite", "POST", lambda w: f"/orgs/{w.org_a}/invites", admin_page(400),
+        lambda w: f"/orgs/{w.org_b}/invites",
+    ),
+    Case(
+        "orgs.revoke_invite", "POST",
+        lambda w: f"/orgs/{w.org_a}/invites/{w.staff_invite_a}/revoke", admin_page(302),
+        lambda w: f"/orgs/{w.org_a}/invites/{w.staff_invite_b}/revoke",
+    ),
+    Case(
+        "orgs.change_role", "POST",
+        lambda w: f"/orgs/{w.org_a}/team/{w.staff_facilitator_a}/role", admin_page(302),
+        lambda w: f"/orgs/{w.org_a}/team/{w.staff_facilitator_b}/role",
+    ),
+    Case(
+        "orgs.remove_staff", "POST",
+        lambda w: f"/orgs/{w.org_a}/team/{w.staff_facilitator_a}/remove", admin_page(302),
+        lambda w: f"/orgs/{w.org_a}/team/{w.staff_facilitator_b}/remove",
+    ),
+    Case("orgs.join_team", "GET", lambda w: f"/team/join/{w.staff_token_a}", ANY_LOGGED_IN),
+    Case(
+        "orgs.join_team", "POST", lambda w: f"/team/join/{w.staff_token_a}",
+        # Outsiders join the team; org A's own staff are told they already belong.
+        expect(302, anonymous=LOGIN, facilitator=410, admin=410),
+    ),
+    Case(
+        "groups.create", "GET", lambda w: f"/orgs/{w.org_a}/circles/new", staff_page(),
+        lambda w: f"/orgs/{w.org_b}/circles/new",
+    ),
+    Case(
+        "groups.create", "POST", lambda w: f"/orgs/{w.org_a}/circles/new", staff_page(),
+        lambda w: f"/orgs/{w.org_b}/circles/new",
+    ),
+    Case("groups.show", "GET", c1, circle_page(), lambda w: f"/circles/{w.circle_b1}"),
+    Case(
+        "groups.edit", "GET", lambda w: c1(w) + "/edit", managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/edit",
+    ),
+    Case(
+        "groups.edit", "POST", lambda w: c1(w) + "/edit", managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/edit",
+    ),
+    Case(
+        "groups.archive", "POST", lambda w: c1(w) + "/archive", managed_circle_page(302),
+        lambda w: f"/circles/{w.circle_b1}/archive",
+    ),
+    Case(
+        "groups.restore", "POST", lambda w: c1(w) + "/restore", managed_circle_page(302),
+        lambda w: f"/circles/{w.circle_b1}/restore",
+    ),
+    Case(
+        "groups.roster", "GET", lambda w: c1(w) + "/roster", circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/roster",
+    ),
+    Case(
+        "groups.add_facilitator", "POST", lambda w: c1(w) + "/facilitators",
+        managed_circle_page(302), lambda w: f"/circles/{w.circle_b1}/facilitators",
+    ),
+    Case(
+        "groups.remove_member", "POST", lambda w: c1(w) + f"/members/{w.member_a1}/remove",
+        managed_circle_page(302), lambda w: c1(w) + f"/members/{w.member_b1}/remove",
+    ),
+    Case(
+        "groups.leave", "POST", lambda w: c1(w) + "/leave", circle_page(302),
+        lambda w: f"/circles/{w.circle_b1}/leave",
+    ),
+    Case(
+        "groups.invitations", "GET", lambda w: c1(w) + "/invitations", managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/invitations",
+    ),
+    Case(
+        "groups.create_invitation", "POST", lambda w: c1(w) + "/invitations",
+        managed_circle_page(400), lambda w: f"/circles/{w.circle_b1}/invitations",
+    ),
+    Case(
+        "groups.revoke_invitation", "POST",
+        lambda w: c1(w) + f"/invitations/{w.circle_invite_a1}/revoke", managed_circle_page(302),
+        lambda w: c1(w) + f"/invitations/{w.circle_invite_b1}/revoke",
+    ),
+    Case(
+        "groups.join", "GET", lambda w: f"/join/{w.circle_token_a1}",
+        # Anyone holding the link may join; people already in the circle go straight to it.
+        expect(200, anonymous=LOGIN, member=302, facilitator=302),
+    ),
+    Case(
+        "groups.join", "POST", lambda w: f"/join/{w.circle_token_a1}",
+        expect(400, anonymous=LOGIN, member=302, facilitator=302),
+    ),
+]
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    covered = {(case.endpoint, case.method) for case in MATRIX}
+    assert routes - covered == set(), "routes missing from the authorisation matrix"
+    assert covered - routes == set(), "matrix rows for routes that do not exist"
+
+
+def _request(app: Flask, role: str, world: World, method: str, url: str) -> Any:
+    client = app.test_client()
+    if role != "anonymous":
+        with app.app_context():
+            login_as(client, world.users[role])
+    # A non-empty body with none of the form's fields: forms must treat it as bad input.
+    return client.open(url, method=method, data={"unrelated": "1"} if method == "POST" else None)
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=lambda c: f"{c.method} {c.endpoint}")
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_expected_status(app: Flask, case: Case, role: str) -> None:
+    with app.app_context():
+        world = build_world()
+    response = _request(app, role, world, case.method, case.url(world))
+    assert response.status_code == case.expected[role], (
+        f"{role} {case.method} {case.url(world)} -> {response.status_code}"
+    )
+    if response.status_code == LOGIN and role == "anonymous":
+        assert "/login" in response.headers["Location"]
+
+
+FOREIGN_CASES = [case for case in MATRIX if case.foreign_url is not None]
+
+
+@pytest.mark.parametrize("case", FOREIGN_CASES, ids=lambda c: f"{c.method} {c.endpoint}")
+def test_foreign_ids_are_not_found(app: Flask, case: Case) -> None:
+    """Whoever may use a route on org A, with ids of org B's objects in the URL, gets a 404."""
+    with app.app_context():
+        world = build_world()
+    assert case.foreign_url is not None
+    allowed = [r for r in ("admin", "facilitator") if case.expected[r] not in (403, 404)]
+    assert allowed
+    for role in allowed:
+        response = _request(app, role, world, case.method, case.foreign_url(world))
+        assert response.status_code == 404, f"{role} {case.method} {case.foreign_url(world)}"

@@ -1,0 +1,97 @@
+"""Two organisations with every role the authorisation matrix tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circles.orgs.models import OrgRole
+from tests import factories as f
+
+ROLES = (
+    "anonymous",
+    "member",
+    "other_member",
+    "facilitator",
+    "other_facilitator",
+    "admin",
+    "other_admin",
+)
+
+
+@dataclass
+class World:
+    """Ids only, so the world can be used outside the app context that made it."""
+
+    users: dict[str, int]
+    org_a: int
+    org_b: int
+    circle_a1: int
+    circle_a2: int
+    circle_b1: int
+    member_a1: int  # CircleMember id of "member" in circle A1
+    member_b1: int  # CircleMember id of a member of circle B1
+    staff_facilitator_a: int  # OrgMember id of "facilitator" in org A
+    staff_facilitator_b: int
+    circle_invite_a1: int
+    circle_invite_b1: int
+    circle_token_a1: str
+    staff_invite_a: int
+    staff_invite_b: int
+    staff_token_a: str
+
+
+def build_world() -> World:
+    """Org A: admin, facilitator (runs circle A1), a second facilitator (runs A2), a member in
+    each circle. Org B: admin, facilitator (runs B1), a member."""
+    admin = f.create_user("Alex Admin")
+    facilitator = f.create_user("Fran Facilitator")
+    facilitator2 = f.create_user("Gale Facilitator")
+    member = f.create_user("Mo Member")
+    other_member = f.create_user("Nic Member")
+    other_admin = f.create_user("Bea Admin")
+    other_facilitator = f.create_user("Bo Facilitator")
+    member_b = f.create_user("Bert Member")
+
+    org_a = f.create_org("Org A", owner=admin)
+    staff_fac_a = f.add_staff(org_a, facilitator)
+    f.add_staff(org_a, facilitator2)
+    org_b = f.create_org("Org B", owner=other_admin)
+    staff_fac_b = f.add_staff(org_b, other_facilitator)
+
+    a1 = f.create_circle(org_a, facilitator, "Circle A1")
+    a2 = f.create_circle(org_a, facilitator2, "Circle A2")
+    b1 = f.create_circle(org_b, other_facilitator, "Circle B1")
+    m_a1 = f.add_member(a1, member, "Mo")
+    f.add_member(a2, other_member, "Nic")
+    m_b1 = f.add_member(b1, member_b, "Bert")
+
+    inv_a1, token_a1 = f.create_circle_invite(a1, facilitator)
+    inv_b1, _ = f.create_circle_invite(b1, other_facilitator)
+    staff_inv_a, staff_token_a = f.create_staff_invite(org_a, admin)
+    staff_inv_b, _ = f.create_staff_invite(org_b, other_admin, role=OrgRole.ADMIN)
+
+    return World(
+        users={
+            "member": member.id,
+            "other_member": other_member.id,
+            "facilitator": facilitator.id,
+            "other_facilitator": other_facilitator.id,
+            "admin": admin.id,
+            "other_admin": other_admin.id,
+        },
+        org_a=org_a.id,
+        org_b=org_b.id,
+        circle_a1=a1.id,
+        circle_a2=a2.id,
+        circle_b1=b1.id,
+        member_a1=m_a1.id,
+        member_b1=m_b1.id,
+        staff_facilitator_a=staff_fac_a.id,
+        staff_facilitator_b=staff_fac_b.id,
+        circle_invite_a1=inv_a1.id,
+        circle_invite_b1=inv_b1.id,
+        circle_token_a1=token_a1,
+        staff_invite_a=staff_inv_a.id,
+        staff_invite_b=staff_inv_b.id,
+        staff_token_a=staff_token_a,
+    )
