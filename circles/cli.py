@@ -13,8 +13,8 @@ from circles.groups import services as groups
 from circles.groups.models import CircleRole
 from circles.orgs.models import Organisation, OrgMember, OrgRole
 
-DEMO_PASSWORD = "circles-demo-password"
-DEMO_DOMAIN = "demo.circles.invalid"
+DEMO_PASSWORD = "circles-demo-password"  # noqa: S105 - printed for the demo on purpose
+DEMO_DOMAIN = "demo.example.org"
 
 #: (email local part, account name, org role or None, name in the circle or None, time zone)
 DEMO_PEOPLE = [
@@ -29,7 +29,9 @@ DEMO_PEOPLE = [
 def create_demo_data() -> Organisation:
     """A demo organisation with an admin, a facilitator, one circle and three members."""
     if db.session.scalar(select(User).where(User.email == f"admin@{DEMO_DOMAIN}")):
-        raise click.ClickException("The demo data is already there. Log in with the accounts below.")
+        raise click.ClickException(
+            "The demo data is already there. Log in with the accounts below."
+        )
     org = Organisation(name="Riverside Integration Practice (demo)")
     db.session.add(org)
     db.session.flush()

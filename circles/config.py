@@ -55,7 +55,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
                 "so that emailed links never depend on a request's Host header."
             )
 
-    database_url = os.environ.get("CIRCLES_DATABASE_URL") or f"sqlite:///{instance / 'circles.sqlite3'}"
+    database_url = (
+        os.environ.get("CIRCLES_DATABASE_URL") or f"sqlite:///{instance / 'circles.sqlite3'}"
+    )
 
     return {
         "CIRCLES_PRODUCTION": production,
@@ -77,7 +79,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         or redis_url
         or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
-        "CIRCLES_LOGIN_LIMIT_PER_IP": os.environ.get("CIRCLES_LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
+        "CIRCLES_LOGIN_LIMIT_PER_IP": os.environ.get(
+            "CIRCLES_LOGIN_LIMIT_PER_IP", "20 per 10 minutes"
+        ),
         "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
             "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"
         ),

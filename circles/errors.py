@@ -21,7 +21,8 @@ MESSAGES = {
     413: ("That was too much to send at once", "Please shorten it and try again."),
     429: (
         "Too many attempts",
-        "For your safety we have paused this for a little while. Please wait a few minutes and try again.",
+        "For your safety we have paused this for a little while. "
+        "Please wait a few minutes and try again.",
     ),
     500: (
         "Something went wrong on our side",

@@ -9,7 +9,8 @@ from flask_wtf import CSRFProtect
 
 from circles.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit (views redirect right after; tests read ids after setup).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

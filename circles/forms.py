@@ -27,10 +27,13 @@ def timezone_choices() -> tuple[SelectChoice, ...]:
     zones = sorted(
         z for z in available_timezones() if "/" in z and not z.startswith(_LEGACY_PREFIXES)
     )
-    return (SelectChoice("UTC", "UTC (Coordinated Universal Time)"),) + tuple(
-        SelectChoice(z, z.split("/", 1)[1].replace("_", " ").replace("/", " / "), optgroup=z.split("/")[0])
+    regional = (
+        SelectChoice(
+            z, z.split("/", 1)[1].replace("_", " ").replace("/", " / "), optgroup=z.split("/")[0]
+        )
         for z in zones
     )
+    return (SelectChoice("UTC", "UTC (Coordinated Universal Time)"), *regional)
 
 
 @cache
@@ -95,7 +98,10 @@ class InviteLinkFormMixin:
         validators=[
             Optional(),
             Length(max=254),
-            Email(message="Enter a valid email address, or leave it empty.", check_deliverability=False),
+            Email(
+                message="Enter a valid email address, or leave it empty.",
+                check_deliverability=False,
+            ),
         ],
         filters=[strip_filter],
         description="Leave empty for a link anyone you give it to can use.",

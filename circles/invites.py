@@ -21,7 +21,9 @@ MAX_INVITE_USES = 100
 UNUSABLE_MESSAGES = {
     LinkState.EXPIRED: "This invitation has expired. Ask the person who sent it for a new one.",
     LinkState.REVOKED: "This invitation was withdrawn. Ask the person who sent it for a new one.",
-    LinkState.USED_UP: "This invitation has already been used. Ask the person who sent it for a new one.",
+    LinkState.USED_UP: (
+        "This invitation has already been used. Ask the person who sent it for a new one."
+    ),
 }
 
 
@@ -82,6 +84,7 @@ def consume_use(link: L) -> None:
 def revoke(link: InviteLinkMixin) -> None:
     if link.revoked_at is None:
         link.revoked_at = utcnow()
+
 
 #: What a person sees for a link that was never issued (or was mistyped).
 UNKNOWN_LINK = (

@@ -30,7 +30,7 @@ class ConsoleMailSender:
     """Prints mail to the server log; for development."""
 
     def send(self, mail: Mail) -> None:
-        print(f"--- mail to {mail.to}: {mail.subject}\n{mail.body}\n---", flush=True)  # noqa: T201
+        print(f"--- mail to {mail.to}: {mail.subject}\n{mail.body}\n---", flush=True)
 
 
 class MemoryMailSender:

@@ -2,7 +2,7 @@
 
 from circles.accounts.models import AuthSession, User
 from circles.groups.models import Circle, CircleInvite, CircleMember
-from circles.orgs.models import OrgInvite, OrgMember, Organisation
+from circles.orgs.models import Organisation, OrgInvite, OrgMember
 
 __all__ = [
     "AuthSession",

@@ -45,7 +45,7 @@ class InviteLinkMixin:
     revoked_at: Mapped[datetime | None]
 
     @declared_attr
-    def created_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+    def created_by_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     def state(self, now: datetime | None = None) -> LinkState:

@@ -1,4 +1,4 @@
-"""Absolute links for email, built from CIRCLES_BASE_URL when it is set (never from a Host header)."""
+"""Absolute links for email, built from CIRCLES_BASE_URL when set (not from the Host header)."""
 
 from __future__ import annotations
 
@@ -10,5 +10,5 @@ from flask import current_app, url_for
 def external_url(endpoint: str, **values: Any) -> str:
     base = current_app.config.get("CIRCLES_BASE_URL")
     if base:
-        return base + url_for(endpoint, **values)
+        return f"{base}{url_for(endpoint, **values)}"
     return url_for(endpoint, _external=True, **values)

@@ -14,7 +14,9 @@ logger = logging.getLogger("alembic.env")
 migrate_ext = current_app.extensions["migrate"]
 engine = migrate_ext.db.engine
 target_metadata = migrate_ext.db.metadata
-config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option(
+    "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
 
 
 def run_migrations_offline() -> None:

@@ -75,9 +75,34 @@ def _clean(app: Flask) -> Iterator[None]:
     app.extensions["circles_mail"].outbox.clear()
 
 
+class Make:
+    """``make.create_user(...)``: any factory, run in its own app context and committed.
+
+    Tests that make requests must not hold an app context open: Flask would reuse it for every
+    request, and ``g`` (with Flask-Login's cached user) would leak from one request to the next.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        factory = getattr(factories, name)
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._app.app_context():
+                return factory(*args, **kwargs)
+
+        return run
+
+
+@pytest.fixture
+def make(app: Flask) -> Make:
+    return Make(app)
+
+
 @pytest.fixture
 def ctx(app: Flask) -> Iterator[None]:
-    """An application context for tests that call services and factories directly."""
+    """An application context for tests that call services directly (no requests)."""
     with app.app_context():
         yield
         db.session.remove()

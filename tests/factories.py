@@ -20,7 +20,9 @@ _seq = itertools.count(1)
 
 def create_user(name: str | None = None, email: str | None = None, timezone: str = "UTC") -> User:
     n = next(_seq)
-    user = accounts.create_user(email or f"user{n}@example.org", PASSWORD, name or f"User {n}", timezone)
+    user = accounts.create_user(
+        email or f"user{n}@example.org", PASSWORD, name or f"User {n}", timezone
+    )
     db.session.commit()
     return user
 
@@ -62,6 +64,12 @@ def add_member(circle: Circle, user: User, display_name: str | None = None) -> C
     member = groups.add_member(
         circle, user, display_name or f"{user.display_name} {next(_seq)}", CircleRole.MEMBER
     )
+    db.session.commit()
+    return member
+
+
+def add_facilitator(circle: Circle, user: User, display_name: str) -> CircleMember:
+    member = groups.add_member(circle, user, display_name, CircleRole.FACILITATOR)
     db.session.commit()
     return member
 

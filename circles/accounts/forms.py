@@ -18,7 +18,10 @@ def _email_field() -> EmailField:
         validators=[
             DataRequired(message="Enter your email address."),
             Length(max=254),
-            Email(message="Enter a valid email address, like name@example.org.", check_deliverability=False),
+            Email(
+                message="Enter a valid email address, like name@example.org.",
+                check_deliverability=False,
+            ),
         ],
         filters=[strip_filter],
     )
@@ -42,7 +45,10 @@ def _new_password_field(label: str = "Password") -> PasswordField:
 def _confirm_field(other: str) -> PasswordField:
     return PasswordField(
         "Repeat the password",
-        validators=[DataRequired(message="Repeat the password."), EqualTo(other, "The passwords differ.")],
+        validators=[
+            DataRequired(message="Repeat the password."),
+            EqualTo(other, "The passwords differ."),
+        ],
     )
 
 
@@ -68,7 +74,8 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = _email_field()
     password = PasswordField(
-        "Password", validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)]
+        "Password",
+        validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)],
     )
 
 
@@ -92,5 +99,3 @@ class ChangePasswordForm(FlaskForm):
     )
     password = _new_password_field("New password")
     confirm = _confirm_field("password")
-
-

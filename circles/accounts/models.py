@@ -52,7 +52,9 @@ class User(CreatedMixin, Base):
     def get_id(self) -> str:
         """The login session token held in the cookie, never the database id."""
         if self.current_session is None or self.current_session.raw_token is None:
-            raise RuntimeError("get_id() needs a login session; use accounts.services.start_session")
+            raise RuntimeError(
+                "get_id() needs a login session; use accounts.services.start_session"
+            )
         return self.current_session.raw_token
 
     def __repr__(self) -> str:

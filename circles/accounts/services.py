@@ -14,11 +14,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from circles.accounts.models import AuthSession, User
+from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.orgs.models import Organisation, OrgMember, OrgRole
 from circles.tokens import hash_token, new_token
-from circles.db import utcnow
 
 #: A login session's "last seen" is written at most this often.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -28,7 +28,8 @@ _RESET_SALT = "circles.password-reset"
 def _hasher() -> PasswordHasher:
     config = current_app.config
     return PasswordHasher(
-        time_cost=config["CIRCLES_ARGON2_TIME_COST"], memory_cost=config["CIRCLES_ARGON2_MEMORY_COST"]
+        time_cost=config["CIRCLES_ARGON2_TIME_COST"],
+        memory_cost=config["CIRCLES_ARGON2_MEMORY_COST"],
     )
 
 

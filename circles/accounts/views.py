@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from circles.accounts import bp, services
+from circles.accounts.models import User
 from circles.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -40,7 +41,7 @@ def _login_failed(response: Response) -> bool:
     return response.status_code != 302
 
 
-def _log_in(user: services.User) -> None:
+def _log_in(user: User) -> None:
     session.clear()
     services.start_session(user)
     login_user(user)
@@ -73,7 +74,9 @@ def signup() -> Response | str:
             db.session.commit()
             flash("Welcome to Circles. Your account is ready.", "success")
             return redirect(_next_url())
-    return render_template("accounts/signup.html", form=form, next=safe_next_url(request.args.get("next")))
+    return render_template(
+        "accounts/signup.html", form=form, next=safe_next_url(request.args.get("next"))
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,7 +95,9 @@ def login() -> Response | str:
             db.session.commit()
             return redirect(_next_url())
         form.form_errors.append("That email and password do not match an account.")
-    return render_template("accounts/login.html", form=form, next=safe_next_url(request.args.get("next")))
+    return render_template(
+        "accounts/login.html", form=form, next=safe_next_url(request.args.get("next"))
+    )
 
 
 @bp.post("/logout")
@@ -145,7 +150,10 @@ def reset_password(token: str) -> Response | str:
         login_user(user)
         session.permanent = True
         db.session.commit()
-        flash("Your password is changed and you are logged in. Other devices were logged out.", "success")
+        flash(
+            "Your password is changed and you are logged in. Other devices were logged out.",
+            "success",
+        )
         return redirect(url_for("main.home"))
     return render_template("accounts/reset_password.html", form=form)
 

@@ -60,7 +60,9 @@ class CircleInviteForm(InviteLinkFormMixin, FlaskForm):
 class JoinForm(FlaskForm):
     accept = BooleanField(
         "I have read the circle agreement and accept it",
-        validators=[DataRequired(message="Please read the agreement and tick the box to accept it.")],
+        validators=[
+            DataRequired(message="Please read the agreement and tick the box to accept it.")
+        ],
     )
     display_name = display_name_field(
         "Your name in this circle",

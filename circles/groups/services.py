@@ -73,19 +73,25 @@ def restore_circle(circle: Circle) -> None:
 
 
 def member_count(circle: Circle) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(CircleMember)
-        .where(CircleMember.circle_id == circle.id, CircleMember.role == CircleRole.MEMBER)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(CircleMember)
+            .where(CircleMember.circle_id == circle.id, CircleMember.role == CircleRole.MEMBER)
+        )
+        or 0
+    )
 
 
 def facilitator_count(circle_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(CircleMember)
-        .where(CircleMember.circle_id == circle_id, CircleMember.role == CircleRole.FACILITATOR)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(CircleMember)
+            .where(CircleMember.circle_id == circle_id, CircleMember.role == CircleRole.FACILITATOR)
+        )
+        or 0
+    )
 
 
 def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) -> CircleMember:
@@ -132,7 +138,9 @@ def create_invite(
 
 def existing_membership(circle_id: int, user: User) -> CircleMember | None:
     return db.session.scalar(
-        select(CircleMember).where(CircleMember.circle_id == circle_id, CircleMember.user_id == user.id)
+        select(CircleMember).where(
+            CircleMember.circle_id == circle_id, CircleMember.user_id == user.id
+        )
     )
 
 
@@ -146,7 +154,9 @@ def check_can_join(invite: CircleInvite, user: User) -> None:
         raise ServiceError("This circle is full. Ask the facilitator whether a place opens up.")
 
 
-def join_circle(invite: CircleInvite, user: User, *, display_name: str, accepted: bool) -> CircleMember:
+def join_circle(
+    invite: CircleInvite, user: User, *, display_name: str, accepted: bool
+) -> CircleMember:
     """Join the circle of an invitation after accepting its agreement, under a chosen name."""
     if not accepted:
         raise ServiceError("Please read the agreement and tick the box to accept it.", "accept")
@@ -175,14 +185,17 @@ def add_co_facilitator(circle: Circle, user_id: int, display_name: str) -> Circl
     candidate = next((u for u in co_facilitator_candidates(circle) if u.id == user_id), None)
     if candidate is None:
         raise ServiceError("Choose someone from your organisation's team.", "user_id")
-    return add_member(circle, candidate, display_name or candidate.display_name, CircleRole.FACILITATOR)
+    return add_member(
+        circle, candidate, display_name or candidate.display_name, CircleRole.FACILITATOR
+    )
 
 
 def remove_member(member: CircleMember) -> None:
     """Take someone out of the circle; a circle always keeps at least one facilitator."""
     if member.role == CircleRole.FACILITATOR and facilitator_count(member.circle_id) <= 1:
         raise ServiceError(
-            "A circle needs at least one facilitator. Add a co-facilitator first, or archive the circle."
+            "A circle needs at least one facilitator. "
+            "Add a co-facilitator first, or archive the circle."
         )
     db.session.delete(member)
     db.session.flush()

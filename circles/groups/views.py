@@ -22,8 +22,13 @@ from circles.groups.forms import (
     JoinForm,
     NewCircleForm,
 )
-from circles.groups.models import CircleInvite, CircleMember, CircleRole
-from circles.security import CircleAccess, circle_access_or_404, managed_circle_or_404, org_access_or_404
+from circles.groups.models import CircleInvite, CircleMember
+from circles.security import (
+    CircleAccess,
+    circle_access_or_404,
+    managed_circle_or_404,
+    org_access_or_404,
+)
 from circles.urls import external_url
 
 _NEW_LINK_KEY = "new_circle_link"
@@ -95,7 +100,9 @@ def edit(circle_id: int) -> Response | str:
             db.session.commit()
             flash("Changes saved.", "success")
             return redirect(url_for("groups.show", circle_id=circle_id))
-    return render_template("groups/edit.html", form=form, org=access.circle.org, circle=access.circle)
+    return render_template(
+        "groups/edit.html", form=form, org=access.circle.org, circle=access.circle
+    )
 
 
 @bp.post("/circles/<int:circle_id>/archive")
@@ -105,7 +112,9 @@ def archive(circle_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         services.archive_circle(access.circle)
         db.session.commit()
-        flash("The circle is archived. Its people can still see it; nobody new can join.", "success")
+        flash(
+            "The circle is archived. Its people can still see it; nobody new can join.", "success"
+        )
     return redirect(url_for("groups.show", circle_id=circle_id))
 
 
@@ -155,7 +164,9 @@ def add_facilitator(circle_id: int) -> Response:
     form = CoFacilitatorForm()
     if form.validate_on_submit():
         try:
-            services.add_co_facilitator(access.circle, form.user_id.data, form.display_name.data or "")
+            services.add_co_facilitator(
+                access.circle, form.user_id.data, form.display_name.data or ""
+            )
         except ServiceError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -204,7 +215,9 @@ def leave(circle_id: int) -> Response:
     return redirect(url_for("groups.show", circle_id=circle_id))
 
 
-def _render_invitations(access: CircleAccess, form: CircleInviteForm, status: int = 200) -> tuple[str, int]:
+def _render_invitations(
+    access: CircleAccess, form: CircleInviteForm, status: int = 200
+) -> tuple[str, int]:
     links = db.session.scalars(
         select(CircleInvite)
         .where(CircleInvite.circle_id == access.circle.id)
@@ -286,7 +299,10 @@ def join(token: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             services.join_circle(
-                invite, current_user, display_name=form.display_name.data, accepted=bool(form.accept.data)
+                invite,
+                current_user,
+                display_name=form.display_name.data,
+                accepted=bool(form.accept.data),
             )
         except ServiceError as error:
             db.session.rollback()
@@ -296,4 +312,6 @@ def join(token: str) -> Response | tuple[str, int]:
             flash(f"Welcome to {invite.circle.name}.", "success")
             return redirect(url_for("groups.show", circle_id=invite.circle_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("groups/join.html", invite=invite, circle=invite.circle, form=form), status
+    return render_template(
+        "groups/join.html", invite=invite, circle=invite.circle, form=form
+    ), status

@@ -21,7 +21,9 @@ class OrgSettingsForm(FlaskForm):
         validators=[
             DataRequired(message="Enter a whole number."),
             NumberRange(
-                min=MIN_ANONYMITY_K, max=50, message=f"Choose a number from {MIN_ANONYMITY_K} to 50."
+                min=MIN_ANONYMITY_K,
+                max=50,
+                message=f"Choose a number from {MIN_ANONYMITY_K} to 50.",
             ),
         ],
         description=(
@@ -34,8 +36,8 @@ class OrgSettingsForm(FlaskForm):
         validators=[Length(max=4000)],
         filters=[strip_filter],
         description=(
-            "Shown to members under \u201cNeed help now?\u201d: local emergency numbers, crisis lines, "
-            "and how to reach your team out of hours."
+            "Shown to members under \u201cNeed help now?\u201d: local emergency numbers, "
+            "crisis lines, and how to reach your team out of hours."
         ),
     )
 
@@ -43,12 +45,17 @@ class OrgSettingsForm(FlaskForm):
 class StaffInviteForm(InviteLinkFormMixin, FlaskForm):
     role = SelectField(
         "Role",
-        choices=[SelectChoice(OrgRole.FACILITATOR.value, "Facilitator"), SelectChoice(OrgRole.ADMIN.value, "Admin")],
+        choices=[
+            SelectChoice(OrgRole.FACILITATOR.value, "Facilitator"),
+            SelectChoice(OrgRole.ADMIN.value, "Admin"),
+        ],
         default=OrgRole.FACILITATOR.value,
     )
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "Role", choices=[SelectChoice(role.value, role.label) for role in OrgRole], validators=[DataRequired()]
+        "Role",
+        choices=[SelectChoice(role.value, role.label) for role in OrgRole],
+        validators=[DataRequired()],
     )

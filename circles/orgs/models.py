@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
@@ -38,7 +37,11 @@ class OrgRole(enum.StrEnum):
 
 
 ORG_ROLE_TYPE = Enum(
-    OrgRole, name="org_role", native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    OrgRole,
+    name="org_role",
+    native_enum=False,
+    length=20,
+    values_callable=lambda e: [m.value for m in e],
 )
 
 
@@ -46,7 +49,9 @@ class Organisation(CreatedMixin, Base):
     """A clinic, practice or community that hosts circles."""
 
     __tablename__ = "organisations"
-    __table_args__ = (CheckConstraint(f"anonymity_k >= {MIN_ANONYMITY_K}", name="anonymity_k_floor"),)
+    __table_args__ = (
+        CheckConstraint(f"anonymity_k >= {MIN_ANONYMITY_K}", name="anonymity_k_floor"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -84,7 +89,9 @@ class OrgInvite(InviteLinkMixin, CreatedMixin, Base):
     __tablename__ = "org_invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     #: The role given to whoever accepts the link.
     role: Mapped[OrgRole] = mapped_column(ORG_ROLE_TYPE)
 

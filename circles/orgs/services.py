@@ -12,7 +12,9 @@ from circles.groups.models import Circle, CircleMember, CircleRole
 from circles.orgs.models import MIN_ANONYMITY_K, Organisation, OrgInvite, OrgMember, OrgRole
 
 
-def update_settings(org: Organisation, *, name: str, anonymity_k: int, crisis_resources: str) -> None:
+def update_settings(
+    org: Organisation, *, name: str, anonymity_k: int, crisis_resources: str
+) -> None:
     """Change an organisation's name and policies; k never goes below the floor."""
     if anonymity_k < MIN_ANONYMITY_K:
         raise ServiceError(
@@ -28,7 +30,9 @@ def create_staff_invite(
 ) -> tuple[OrgInvite, str]:
     """A link that adds staff to the organisation; returns it with its raw token."""
     if role == OrgRole.OWNER:
-        raise ServiceError("Invite people as facilitators or admins; owners are chosen later.", "role")
+        raise ServiceError(
+            "Invite people as facilitators or admins; owners are chosen later.", "role"
+        )
     invite = OrgInvite(org_id=org.id, role=role)
     token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
     db.session.add(invite)
@@ -52,11 +56,14 @@ def accept_staff_invite(invite: OrgInvite, user: User) -> OrgMember:
 
 
 def _owner_count(org_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(OrgMember)
-        .where(OrgMember.org_id == org_id, OrgMember.role == OrgRole.OWNER)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OrgMember)
+            .where(OrgMember.org_id == org_id, OrgMember.role == OrgRole.OWNER)
+        )
+        or 0
+    )
 
 
 def change_role(member: OrgMember, new_role: OrgRole, *, by_role: OrgRole) -> None:
@@ -66,7 +73,9 @@ def change_role(member: OrgMember, new_role: OrgRole, *, by_role: OrgRole) -> No
     if OrgRole.OWNER in (new_role, member.role) and by_role != OrgRole.OWNER:
         raise ServiceError("Only an owner can give or take away ownership.")
     if member.role == OrgRole.OWNER and _owner_count(member.org_id) <= 1:
-        raise ServiceError("The organisation needs at least one owner. Make someone else owner first.")
+        raise ServiceError(
+            "The organisation needs at least one owner. Make someone else owner first."
+        )
     member.role = new_role
 
 
@@ -76,7 +85,9 @@ def remove_staff(member: OrgMember, *, by_role: OrgRole) -> None:
         if by_role != OrgRole.OWNER:
             raise ServiceError("Only an owner can remove an owner.")
         if _owner_count(member.org_id) <= 1:
-            raise ServiceError("The organisation needs at least one owner. Make someone else owner first.")
+            raise ServiceError(
+                "The organisation needs at least one owner. Make someone else owner first."
+            )
     facilitated = db.session.scalars(
         select(CircleMember.circle_id)
         .join(Circle, Circle.id == CircleMember.circle_id)

@@ -27,7 +27,11 @@ _NEW_LINK_KEY = "new_invite_link"
 @login_required
 def overview(org_id: int) -> str:
     access = org_access_or_404(org_id, current_user)
-    query = select(Circle).where(Circle.org_id == org_id).order_by(Circle.archived_at.isnot(None), Circle.name)
+    query = (
+        select(Circle)
+        .where(Circle.org_id == org_id)
+        .order_by(Circle.archived_at.isnot(None), Circle.name)
+    )
     if not access.is_admin:
         query = query.join(CircleMember, CircleMember.circle_id == Circle.id).where(
             CircleMember.user_id == current_user.id, CircleMember.role == CircleRole.FACILITATOR

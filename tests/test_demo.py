@@ -1,0 +1,20 @@
+"""The demo command fills an organisation a newcomer can log in to."""
+
+from __future__ import annotations
+
+from circles.cli import DEMO_DOMAIN, DEMO_PASSWORD
+
+
+def test_demo_data_can_be_logged_in_to(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert f"facilitator@{DEMO_DOMAIN}" in result.output
+    client = app.test_client()
+    response = client.post(
+        "/login", data={"email": f"sam@{DEMO_DOMAIN}", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "Thursday evening circle" in client.get("/").get_data(as_text=True)
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code != 0 and "already there" in again.output

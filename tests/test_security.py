@@ -1,0 +1,88 @@
+"""The security baseline: headers, cookies, CSRF, error pages and no third-party requests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from circles import create_app
+from tests.conftest import login_as
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_security_headers_on_every_page(client):
+    for path in ("/", "/login", "/does-not-exist", "/static/css/circles.css"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_pages_are_not_cached_but_assets_may_be(client):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/static/css/circles.css").headers.get("Cache-Control", "")
+
+
+def test_session_cookie_flags(client, make):
+    user = make.create_user()
+    response = client.post(
+        "/login", data={"email": user.email, "password": "correct horse battery"}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_csrf_is_enforced_on_forms(app, client, make, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    user = make.create_user()
+    response = client.post(
+        "/login", data={"email": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    with app.app_context():
+        login_as(client, user.id)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/account").status_code == 200  # still logged in: nothing happened
+
+
+def test_templates_use_no_inline_script_style_or_third_party_host():
+    for template in (ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline script in {template}"
+        assert " style=" not in text and "<style" not in text, f"inline style in {template}"
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), f"third-party asset in {template}"
+
+
+def test_error_pages_leak_nothing(app, tmp_path, caplog):
+    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @broken.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internal detail /srv/circles/db.py")
+
+    response = broken.test_client().get("/boom", data={"note": "private words"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in page
+    assert "secret internal detail" not in page and "Traceback" not in page
+    assert "private words" not in caplog.text  # form data never reaches the log
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"), [("/nope", 404, "We could not find that page")]
+)
+def test_not_found_page(client, path, status, text):
+    response = client.get(path)
+    assert response.status_code == status and text in response.get_data(as_text=True)
+
+
+def test_health(client):
+    response = client.get("/health")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
