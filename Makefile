@@ -33,8 +33,8 @@ demo: migrate
 	$(BIN)/flask demo
 
 lint: install-dev
-	$(BIN)/ruff check circles tests bench migrations
-	$(BIN)/ruff format --check circles tests bench
+	$(BIN)/ruff check circles tests migrations
+	$(BIN)/ruff format --check circles tests migrations/env.py
 	$(BIN)/mypy
 
 test: install-dev lint

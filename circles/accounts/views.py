@@ -7,7 +7,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from circles.accounts import bp, services
-from circles.accounts.models import User
 from circles.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -16,6 +15,7 @@ from circles.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from circles.accounts.models import User
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
