@@ -15,18 +15,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_security_headers_on_every_page(client):
     for path in ("/", "/login", "/does-not-exist", "/static/css/circles.css"):
-        response = client.get(path)
-        csp = response.headers["Content-Security-Policy"]
+        with client.get(path) as response:
+            headers = response.headers
+        csp = headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp
         assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
-        assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["X-Frame-Options"] == "DENY"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_pages_are_not_cached_but_assets_may_be(client):
     assert client.get("/login").headers["Cache-Control"] == "no-store"
-    assert "no-store" not in client.get("/static/css/circles.css").headers.get("Cache-Control", "")
+    with client.get("/static/css/circles.css") as asset:
+        assert "no-store" not in asset.headers.get("Cache-Control", "")
 
 
 def test_session_cookie_flags(client, make):

@@ -48,7 +48,8 @@ def create(org_id: int) -> Response | str:
     access = org_access_or_404(org_id, current_user)
     form = NewCircleForm()
     if request.method == "GET":
-        form.facilitator_name.data = current_user.display_name
+        # Suggest the first name only: members see this name, not the account name.
+        form.facilitator_name.data = current_user.display_name.split(" ")[0]
     if form.validate_on_submit():
         try:
             circle = services.create_circle(

@@ -1,0 +1,95 @@
+"""axe-core finds no serious or critical WCAG 2.2 AA violation on the main pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+
+from tests import factories
+from tests.browser.conftest import Visitor
+
+AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def serious_violations(visitor: Visitor) -> list[str]:
+    page = visitor.page
+    page.evaluate(AXE_SCRIPT)
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    assert results["passes"], "axe did not run on the page"
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in results["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def log_in(visitor: Visitor, email: str) -> None:
+    page = visitor.page
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+@pytest.mark.browser
+def test_main_pages_have_no_serious_accessibility_violations(
+    make, new_visitor: Callable[..., Visitor]
+) -> None:
+    facilitator = make.create_user("Fran Facilitator", email="fran@example.org")
+    org = make.create_org("Harbour Practice", owner=facilitator)
+    circle = make.create_circle(org, facilitator, "Evening circle")
+    member = make.create_user("Sam Member", email="sam@example.org")
+    make.add_member(circle, member, "Sam")
+    _, token = make.create_circle_invite(circle, facilitator)
+    make.create_staff_invite(org, facilitator)
+
+    found: list[str] = []
+    visitor = new_visitor("anonymous")
+    for path in ("/", "/login", "/signup", "/password/forgot"):
+        visitor.page.goto(path)
+        found += serious_violations(visitor)
+    # A form re-rendered with errors must stay accessible too.
+    visitor.page.goto("/signup")
+    visitor.page.get_by_role("button", name="Create account").click()
+    found += serious_violations(visitor)
+
+    staff = new_visitor("facilitator")
+    log_in(staff, "fran@example.org")
+    for path in (
+        "/",
+        f"/circles/{circle.id}",
+        f"/circles/{circle.id}/roster",
+        f"/circles/{circle.id}/invitations",
+        f"/circles/{circle.id}/edit",
+        f"/orgs/{org.id}",
+        f"/orgs/{org.id}/settings",
+        f"/orgs/{org.id}/team",
+        f"/orgs/{org.id}/circles/new",
+        "/account",
+        "/account/password",
+        "/no-such-page",
+    ):
+        staff.page.goto(path)
+        found += serious_violations(staff)
+
+    person = new_visitor("member")
+    log_in(person, "sam@example.org")
+    for path in ("/", f"/circles/{circle.id}", f"/circles/{circle.id}/roster"):
+        person.page.goto(path)
+        found += serious_violations(person)
+
+    newcomer = new_visitor("newcomer")
+    make.create_user("Nia New", email="nia@example.org")
+    log_in(newcomer, "nia@example.org")
+    newcomer.page.goto(f"/join/{token}")
+    found += serious_violations(newcomer)
+
+    assert found == []
