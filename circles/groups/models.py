@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circles.db import Base, CreatedMixin
+from circles.db import Base, CreatedMixin, str_enum_type
 from circles.tokens import InviteLinkMixin
 
 if TYPE_CHECKING:
@@ -26,13 +26,7 @@ class CircleRole(enum.StrEnum):
     MEMBER = "member"
 
 
-CIRCLE_ROLE_TYPE = Enum(
-    CircleRole,
-    name="circle_role",
-    native_enum=False,
-    length=20,
-    values_callable=lambda e: [m.value for m in e],
-)
+CIRCLE_ROLE_TYPE = str_enum_type(CircleRole, "circle_role")
 
 
 class Circle(CreatedMixin, Base):

@@ -30,16 +30,9 @@ from circles.security import (
     org_access_or_404,
 )
 from circles.urls import external_url
+from circles.web import commit_or_explain, show_error_on_form
 
 _NEW_LINK_KEY = "new_circle_link"
-
-
-def _apply_error(form: object, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)  # type: ignore[attr-defined]
 
 
 @bp.route("/orgs/<int:org_id>/circles/new", methods=["GET", "POST"])
@@ -62,8 +55,7 @@ def create(org_id: int) -> Response | str:
                 facilitator_name=form.facilitator_name.data,
             )
         except ServiceError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_error_on_form(form, error)
         else:
             db.session.commit()
             flash("Your circle is ready. Next, invite people to it.", "success")
@@ -95,8 +87,7 @@ def edit(circle_id: int) -> Response | str:
                 capacity=form.capacity.data,
             )
         except ServiceError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_error_on_form(form, error)
         else:
             db.session.commit()
             flash("Changes saved.", "success")
@@ -164,16 +155,12 @@ def add_facilitator(circle_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
     form = CoFacilitatorForm()
     if form.validate_on_submit():
-        try:
-            services.add_co_facilitator(
+        commit_or_explain(
+            lambda: services.add_co_facilitator(
                 access.circle, form.user_id.data, form.display_name.data or ""
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Co-facilitator added.", "success")
+            ),
+            "Co-facilitator added.",
+        )
     else:
         flash("Choose someone from your organisation's team.", "error")
     return redirect(url_for("groups.roster", circle_id=circle_id))
@@ -185,14 +172,10 @@ def remove_member(circle_id: int, member_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
     member = scoped_get_or_404(CircleMember, member_id, circle_id=access.circle.id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_member(member)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{member.display_name} is no longer in the circle.", "success")
+        commit_or_explain(
+            lambda: services.remove_member(member),
+            f"{member.display_name} is no longer in the circle.",
+        )
     return redirect(url_for("groups.roster", circle_id=circle_id))
 
 
@@ -204,15 +187,11 @@ def leave(circle_id: int) -> Response:
         flash("You are not a member of this circle.", "error")
         return redirect(url_for("groups.show", circle_id=circle_id))
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_member(access.membership)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("groups.show", circle_id=circle_id))
-        db.session.commit()
-        flash(f"You have left {access.circle.name}.", "success")
-        return redirect(url_for("main.home"))
+        membership = access.membership
+        if commit_or_explain(
+            lambda: services.remove_member(membership), f"You have left {access.circle.name}."
+        ):
+            return redirect(url_for("main.home"))
     return redirect(url_for("groups.show", circle_id=circle_id))
 
 
@@ -260,8 +239,7 @@ def create_invitation(circle_id: int) -> Response | tuple[str, int]:
                 by=current_user,
             )
         except ServiceError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_error_on_form(form, error)
         else:
             db.session.commit()
             session[_NEW_LINK_KEY] = external_url("groups.join", token=token)
@@ -306,8 +284,7 @@ def join(token: str) -> Response | tuple[str, int]:
                 accepted=bool(form.accept.data),
             )
         except ServiceError as error:
-            db.session.rollback()
-            _apply_error(form, error)
+            show_error_on_form(form, error)
         else:
             db.session.commit()
             flash(f"Welcome to {invite.circle.name}.", "success")

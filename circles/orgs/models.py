@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circles.db import Base, CreatedMixin
+from circles.db import Base, CreatedMixin, str_enum_type
 from circles.tokens import InviteLinkMixin
 
 if TYPE_CHECKING:
@@ -36,13 +36,7 @@ class OrgRole(enum.StrEnum):
         return self in (OrgRole.OWNER, OrgRole.ADMIN)
 
 
-ORG_ROLE_TYPE = Enum(
-    OrgRole,
-    name="org_role",
-    native_enum=False,
-    length=20,
-    values_callable=lambda e: [m.value for m in e],
-)
+ORG_ROLE_TYPE = str_enum_type(OrgRole, "org_role")
 
 
 class Organisation(CreatedMixin, Base):

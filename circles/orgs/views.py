@@ -19,6 +19,7 @@ from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
 from circles.orgs.models import OrgInvite, OrgMember, OrgRole
 from circles.security import org_access_or_404
 from circles.urls import external_url
+from circles.web import commit_or_explain, show_error_on_form
 
 _NEW_LINK_KEY = "new_invite_link"
 
@@ -108,7 +109,7 @@ def create_invite(org_id: int) -> Response | tuple[str, int]:
                 by=current_user,
             )
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            show_error_on_form(form, error)
         else:
             db.session.commit()
             session[_NEW_LINK_KEY] = external_url("orgs.join_team", token=token)
@@ -135,14 +136,10 @@ def change_role(org_id: int, member_id: int) -> Response:
     member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            services.change_role(member, OrgRole(form.role.data), by_role=access.role)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Role changed.", "success")
+        commit_or_explain(
+            lambda: services.change_role(member, OrgRole(form.role.data), by_role=access.role),
+            "Role changed.",
+        )
     else:
         flash("Choose one of the roles in the list.", "error")
     return redirect(url_for("orgs.team", org_id=org_id))
@@ -154,14 +151,10 @@ def remove_staff(org_id: int, member_id: int) -> Response:
     access = org_access_or_404(org_id, current_user, admin=True)
     member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_staff(member, by_role=access.role)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("They are no longer part of the team.", "success")
+        commit_or_explain(
+            lambda: services.remove_staff(member, by_role=access.role),
+            "They are no longer part of the team.",
+        )
     if member.user_id == current_user.id:
         return redirect(url_for("main.home"))
     return redirect(url_for("orgs.team", org_id=org_id))
