@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from circles.config import load_config, persisted_secret
 from circles.db import render_migration_type
 from circles.extensions import csrf, db, limiter, login_manager, migrate
 from circles.mail import make_sender
+from circles.urls import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Embedded default: a random secret made once and kept in the instance folder.
         app.config["SECRET_KEY"] = persisted_secret(Path(app.instance_path))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if hops := app.config["CIRCLES_PROXY_HOPS"]:
+        # Behind N trusted proxies: take the client address and scheme from their headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
     migrate.init_app(

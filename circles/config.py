@@ -63,7 +63,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_PRODUCTION": production,
         "SECRET_KEY": secret,  # empty: create_app uses a persisted one
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: database errors never carry the values (emails, names) into logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "CIRCLES_PROXY_HOPS": int(os.environ.get("CIRCLES_PROXY_HOPS", "0")),
+        "CIRCLES_SESSION_MAX_DAYS": int(os.environ.get("CIRCLES_SESSION_MAX_DAYS", "30")),
         "CIRCLES_BASE_URL": (os.environ.get("CIRCLES_BASE_URL") or "").rstrip("/") or None,
         "CIRCLES_REDIS_URL": redis_url,
         # Sessions and cookies
@@ -82,8 +85,13 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_LOGIN_LIMIT_PER_IP": os.environ.get(
             "CIRCLES_LOGIN_LIMIT_PER_IP", "20 per 10 minutes"
         ),
+        # Failed logins for one email from one address, and for one email from anywhere (the
+        # second is higher, so that a stranger cannot lock the owner out with a few guesses).
+        "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT_AND_IP": os.environ.get(
+            "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "5 per 10 minutes"
+        ),
         "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
-            "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"
+            "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT", "30 per hour"
         ),
         # Mail
         "CIRCLES_MAIL_BACKEND": os.environ.get("CIRCLES_MAIL_BACKEND", "console"),

@@ -50,6 +50,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
         db.session.rollback()
-        # Log the failure with the route only: never form data, which may be personal.
-        log.error("unhandled error on %s %s", request.method, request.url_rule, exc_info=error)
+        # Log the failure with the route and the error's type only: never its message or form
+        # data, which may carry personal details.
+        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule)
         return _render(InternalServerError.code)

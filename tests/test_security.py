@@ -67,14 +67,16 @@ def test_error_pages_leak_nothing(app, tmp_path, caplog):
 
     @broken.get("/boom")
     def boom() -> str:
-        raise RuntimeError("secret internal detail /srv/circles/db.py")
+        # Database errors quote the values they choke on (PostgreSQL's DETAIL line does).
+        raise RuntimeError("Key (email)=(private@example.org) already exists")
 
     response = broken.test_client().get("/boom", data={"note": "private words"})
     page = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Something went wrong on our side" in page
-    assert "secret internal detail" not in page and "Traceback" not in page
-    assert "private words" not in caplog.text  # form data never reaches the log
+    assert "private@example.org" not in page and "Traceback" not in page
+    assert "unhandled RuntimeError on GET /boom" in caplog.text
+    assert "private@example.org" not in caplog.text and "private words" not in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -88,3 +90,19 @@ def test_not_found_page(client, path, status, text):
 def test_health(client):
     response = client.get("/health")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/circles/99999999999999999999999", "/circles/0", "/orgs/-1"])
+def test_out_of_range_ids_are_not_found(client, make, app, path):
+    with app.app_context():
+        login_as(client, make.create_user().id)
+    assert client.get(path).status_code == 404
+
+
+def test_proxy_headers_are_trusted_only_when_configured(app):
+    trusted = create_app({**app.config, "CIRCLES_PROXY_HOPS": 1})
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    with trusted.test_client().get("/health", headers=headers) as response:
+        assert "Strict-Transport-Security" in response.headers
+    with app.test_client().get("/health", headers=headers) as response:
+        assert "Strict-Transport-Security" not in response.headers

@@ -15,6 +15,8 @@ ROLES = (
     "other_facilitator",
     "admin",
     "other_admin",
+    # A facilitator of the same organisation who runs another circle (A2), not circle A1.
+    "colleague",
 )
 
 
@@ -78,6 +80,7 @@ def build_world() -> World:
             "other_facilitator": other_facilitator.id,
             "admin": admin.id,
             "other_admin": other_admin.id,
+            "colleague": facilitator2.id,
         },
         org_a=org_a.id,
         org_b=org_b.id,

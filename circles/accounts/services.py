@@ -12,6 +12,7 @@ from flask import current_app
 from flask_login import LoginManager
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from circles.accounts.models import AuthSession, User
 from circles.db import utcnow
@@ -23,6 +24,7 @@ from circles.tokens import hash_token, new_token
 #: A login session's "last seen" is written at most this often.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 _RESET_SALT = "circles.password-reset"
+EMAIL_TAKEN = "An account with this email already exists. Try logging in."
 
 
 def _hasher() -> PasswordHasher:
@@ -49,16 +51,20 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
     """A new account; raises :class:`ServiceError` when the email is already registered."""
     email = normalise_email(email)
+    password_hash = hash_password(password)  # first, so a taken email answers no faster
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise ServiceError("An account with this email already exists. Try logging in.", "email")
+        raise ServiceError(EMAIL_TAKEN, "email")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         display_name=display_name.strip(),
         timezone=timezone,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise ServiceError(EMAIL_TAKEN, "email") from None
     return user
 
 
@@ -128,9 +134,14 @@ def load_session_user(token: str) -> User | None:
     if row is None:
         return None
     session, user = row
+    now = utcnow()
+    if now - session.created_at > timedelta(days=current_app.config["CIRCLES_SESSION_MAX_DAYS"]):
+        # Even an active login ends after a while, so a stolen cookie does not live forever.
+        db.session.delete(session)
+        db.session.commit()
+        return None
     session.raw_token = token
     user.current_session = session
-    now = utcnow()
     if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
         session.last_seen_at = now
         db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -34,6 +35,18 @@ def _login_limit_per_account() -> str:
 
 def _account_key() -> str:
     return "login-account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _account_and_address_key() -> str:
+    return f"{_account_key()}:{get_remote_address()}"
+
+
+def _login_limit_per_account_and_address() -> str:
+    return str(current_app.config["CIRCLES_LOGIN_LIMIT_PER_ACCOUNT_AND_IP"])
+
+
+def _user_key() -> str:
+    return f"user:{current_user.id}"
 
 
 def _login_failed(response: Response) -> bool:
@@ -81,6 +94,12 @@ def signup() -> Response | str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit_per_ip, methods=["POST"])
+@limiter.limit(
+    _login_limit_per_account_and_address,
+    key_func=_account_and_address_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 @limiter.limit(
     _login_limit_per_account, key_func=_account_key, methods=["POST"], deduct_when=_login_failed
 )
@@ -172,6 +191,7 @@ def profile() -> Response | str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit("10 per hour", key_func=_user_key, methods=["POST"])
 def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():

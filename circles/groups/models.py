@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from circles.orgs.models import Organisation
 
 MAX_CAPACITY = 50
+MAX_DISPLAY_NAME = 40
 
 
 class CircleRole(enum.StrEnum):
@@ -73,9 +74,9 @@ class CircleMember(CreatedMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[CircleRole] = mapped_column(CIRCLE_ROLE_TYPE)
     #: First name or pseudonym, the only thing other members see of this person.
-    display_name: Mapped[str] = mapped_column(String(40))
+    display_name: Mapped[str] = mapped_column(String(MAX_DISPLAY_NAME))
     #: Case-folded display name, so two people cannot share a name in one circle.
-    name_key: Mapped[str] = mapped_column(String(40))
+    name_key: Mapped[str] = mapped_column(String(MAX_DISPLAY_NAME))
     #: When the member accepted the circle agreement (facilitators: when they were added).
     agreed_at: Mapped[datetime]
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from circles import invites
 from circles.accounts.models import User
 from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
-from circles.groups.models import MAX_CAPACITY, Circle, CircleInvite, CircleMember, CircleRole
+from circles.groups.models import (
+    MAX_CAPACITY,
+    MAX_DISPLAY_NAME,
+    Circle,
+    CircleInvite,
+    CircleMember,
+    CircleRole,
+)
 from circles.orgs.models import Organisation, OrgMember
 
 
@@ -110,6 +118,8 @@ def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) 
             "initial.",
             "display_name",
         )
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise ServiceError(f"Use at most {MAX_DISPLAY_NAME} characters.", "display_name")
     member = CircleMember(
         circle_id=circle.id,
         user_id=user.id,
@@ -118,8 +128,15 @@ def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) 
         name_key=key,
         agreed_at=utcnow(),
     )
-    db.session.add(member)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(member)
+    except IntegrityError:
+        # Someone took the name, or the same person joined twice, at the same moment.
+        raise ServiceError(
+            "That did not work: you may already be in this circle, or the name was just taken.",
+            "display_name",
+        ) from None
     return member
 
 
@@ -162,6 +179,9 @@ def join_circle(
         raise ServiceError("Please read the agreement and tick the box to accept it.", "accept")
     if existing_membership(invite.circle_id, user) is not None:
         raise ServiceError("You are already in this circle.")
+    # Lock the circle row (PostgreSQL) so that two people cannot both take the last place;
+    # SQLite already lets only one writer in at a time.
+    db.session.execute(select(Circle.id).where(Circle.id == invite.circle_id).with_for_update())
     check_can_join(invite, user)
     invites.consume_use(invite)
     return add_member(invite.circle, user, display_name, CircleRole.MEMBER)
@@ -185,9 +205,9 @@ def add_co_facilitator(circle: Circle, user_id: int, display_name: str) -> Circl
     candidate = next((u for u in co_facilitator_candidates(circle) if u.id == user_id), None)
     if candidate is None:
         raise ServiceError("Choose someone from your organisation's team.", "user_id")
-    return add_member(
-        circle, candidate, display_name or candidate.display_name, CircleRole.FACILITATOR
-    )
+    # Members see this name; default to the first name, as the join form does.
+    name = display_name or candidate.display_name.split(" ")[0][:MAX_DISPLAY_NAME]
+    return add_member(circle, candidate, name, CircleRole.FACILITATOR)
 
 
 def remove_member(member: CircleMember) -> None:

@@ -35,7 +35,7 @@ from circles.web import commit_or_explain, show_error_on_form
 _NEW_LINK_KEY = "new_circle_link"
 
 
-@bp.route("/orgs/<int:org_id>/circles/new", methods=["GET", "POST"])
+@bp.route("/orgs/<id:org_id>/circles/new", methods=["GET", "POST"])
 @login_required
 def create(org_id: int) -> Response | str:
     access = org_access_or_404(org_id, current_user)
@@ -63,7 +63,7 @@ def create(org_id: int) -> Response | str:
     return render_template("groups/edit.html", form=form, org=access.org, circle=None)
 
 
-@bp.get("/circles/<int:circle_id>")
+@bp.get("/circles/<id:circle_id>")
 @login_required
 def show(circle_id: int) -> str:
     access = circle_access_or_404(circle_id, current_user)
@@ -72,7 +72,7 @@ def show(circle_id: int) -> str:
     )
 
 
-@bp.route("/circles/<int:circle_id>/edit", methods=["GET", "POST"])
+@bp.route("/circles/<id:circle_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(circle_id: int) -> Response | str:
     access = managed_circle_or_404(circle_id, current_user)
@@ -97,7 +97,7 @@ def edit(circle_id: int) -> Response | str:
     )
 
 
-@bp.post("/circles/<int:circle_id>/archive")
+@bp.post("/circles/<id:circle_id>/archive")
 @login_required
 def archive(circle_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
@@ -110,7 +110,7 @@ def archive(circle_id: int) -> Response:
     return redirect(url_for("groups.show", circle_id=circle_id))
 
 
-@bp.post("/circles/<int:circle_id>/restore")
+@bp.post("/circles/<id:circle_id>/restore")
 @login_required
 def restore(circle_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
@@ -132,7 +132,7 @@ def _roster(access: CircleAccess) -> list[CircleMember]:
     return list(db.session.scalars(query))
 
 
-@bp.route("/circles/<int:circle_id>/roster", methods=["GET"])
+@bp.route("/circles/<id:circle_id>/roster", methods=["GET"])
 @login_required
 def roster(circle_id: int) -> str:
     access = circle_access_or_404(circle_id, current_user)
@@ -149,7 +149,7 @@ def roster(circle_id: int) -> str:
     )
 
 
-@bp.post("/circles/<int:circle_id>/facilitators")
+@bp.post("/circles/<id:circle_id>/facilitators")
 @login_required
 def add_facilitator(circle_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
@@ -166,7 +166,7 @@ def add_facilitator(circle_id: int) -> Response:
     return redirect(url_for("groups.roster", circle_id=circle_id))
 
 
-@bp.post("/circles/<int:circle_id>/members/<int:member_id>/remove")
+@bp.post("/circles/<id:circle_id>/members/<id:member_id>/remove")
 @login_required
 def remove_member(circle_id: int, member_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
@@ -179,7 +179,7 @@ def remove_member(circle_id: int, member_id: int) -> Response:
     return redirect(url_for("groups.roster", circle_id=circle_id))
 
 
-@bp.post("/circles/<int:circle_id>/leave")
+@bp.post("/circles/<id:circle_id>/leave")
 @login_required
 def leave(circle_id: int) -> Response:
     access = circle_access_or_404(circle_id, current_user)
@@ -217,14 +217,14 @@ def _render_invitations(
     )
 
 
-@bp.get("/circles/<int:circle_id>/invitations")
+@bp.get("/circles/<id:circle_id>/invitations")
 @login_required
 def invitations(circle_id: int) -> tuple[str, int]:
     access = managed_circle_or_404(circle_id, current_user)
     return _render_invitations(access, CircleInviteForm())
 
 
-@bp.post("/circles/<int:circle_id>/invitations")
+@bp.post("/circles/<id:circle_id>/invitations")
 @login_required
 def create_invitation(circle_id: int) -> Response | tuple[str, int]:
     access = managed_circle_or_404(circle_id, current_user)
@@ -247,7 +247,7 @@ def create_invitation(circle_id: int) -> Response | tuple[str, int]:
     return _render_invitations(access, form, 400)
 
 
-@bp.post("/circles/<int:circle_id>/invitations/<int:invite_id>/revoke")
+@bp.post("/circles/<id:circle_id>/invitations/<id:invite_id>/revoke")
 @login_required
 def revoke_invitation(circle_id: int, invite_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)

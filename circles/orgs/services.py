@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from circles import invites
 from circles.accounts.models import User
@@ -10,6 +11,17 @@ from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
 from circles.orgs.models import MIN_ANONYMITY_K, Organisation, OrgInvite, OrgMember, OrgRole
+
+ALREADY_STAFF = "You are already part of this organisation's team."
+
+
+def is_staff(org_id: int, user_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(OrgMember.id).where(OrgMember.org_id == org_id, OrgMember.user_id == user_id)
+        )
+        is not None
+    )
 
 
 def update_settings(
@@ -47,11 +59,14 @@ def accept_staff_invite(invite: OrgInvite, user: User) -> OrgMember:
         select(OrgMember).where(OrgMember.org_id == invite.org_id, OrgMember.user_id == user.id)
     )
     if existing is not None:
-        raise ServiceError("You are already part of this organisation's team.")
+        raise ServiceError(ALREADY_STAFF)
     invites.consume_use(invite)
     member = OrgMember(org_id=invite.org_id, user_id=user.id, role=invite.role)
-    db.session.add(member)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(member)
+    except IntegrityError:
+        raise ServiceError(ALREADY_STAFF) from None
     return member
 
 

@@ -24,7 +24,7 @@ from circles.web import commit_or_explain, show_error_on_form
 _NEW_LINK_KEY = "new_invite_link"
 
 
-@bp.get("/orgs/<int:org_id>")
+@bp.get("/orgs/<id:org_id>")
 @login_required
 def overview(org_id: int) -> str:
     access = org_access_or_404(org_id, current_user)
@@ -41,7 +41,7 @@ def overview(org_id: int) -> str:
     return render_template("orgs/overview.html", access=access, org=access.org, circles=circles)
 
 
-@bp.route("/orgs/<int:org_id>/settings", methods=["GET", "POST"])
+@bp.route("/orgs/<id:org_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(org_id: int) -> Response | str:
     access = org_access_or_404(org_id, current_user, admin=True)
@@ -86,14 +86,14 @@ def _render_team(access: object, form: StaffInviteForm, status: int = 200) -> tu
     )
 
 
-@bp.get("/orgs/<int:org_id>/team")
+@bp.get("/orgs/<id:org_id>/team")
 @login_required
 def team(org_id: int) -> tuple[str, int]:
     access = org_access_or_404(org_id, current_user, admin=True)
     return _render_team(access, StaffInviteForm())
 
 
-@bp.post("/orgs/<int:org_id>/invites")
+@bp.post("/orgs/<id:org_id>/invites")
 @login_required
 def create_invite(org_id: int) -> Response | tuple[str, int]:
     access = org_access_or_404(org_id, current_user, admin=True)
@@ -117,7 +117,7 @@ def create_invite(org_id: int) -> Response | tuple[str, int]:
     return _render_team(access, form, 400)
 
 
-@bp.post("/orgs/<int:org_id>/invites/<int:invite_id>/revoke")
+@bp.post("/orgs/<id:org_id>/invites/<id:invite_id>/revoke")
 @login_required
 def revoke_invite(org_id: int, invite_id: int) -> Response:
     org_access_or_404(org_id, current_user, admin=True)
@@ -129,7 +129,7 @@ def revoke_invite(org_id: int, invite_id: int) -> Response:
     return redirect(url_for("orgs.team", org_id=org_id))
 
 
-@bp.post("/orgs/<int:org_id>/team/<int:member_id>/role")
+@bp.post("/orgs/<id:org_id>/team/<id:member_id>/role")
 @login_required
 def change_role(org_id: int, member_id: int) -> Response:
     access = org_access_or_404(org_id, current_user, admin=True)
@@ -145,7 +145,7 @@ def change_role(org_id: int, member_id: int) -> Response:
     return redirect(url_for("orgs.team", org_id=org_id))
 
 
-@bp.post("/orgs/<int:org_id>/team/<int:member_id>/remove")
+@bp.post("/orgs/<id:org_id>/team/<id:member_id>/remove")
 @login_required
 def remove_staff(org_id: int, member_id: int) -> Response:
     access = org_access_or_404(org_id, current_user, admin=True)
@@ -166,6 +166,9 @@ def join_team(token: str) -> Response | tuple[str, int]:
     invite = invites.find_link(OrgInvite, token)
     if invite is None:
         return render_template("link_unusable.html", message=invites.UNKNOWN_LINK), 404
+    if services.is_staff(invite.org_id, current_user.id):
+        flash(services.ALREADY_STAFF, "info")
+        return redirect(url_for("orgs.overview", org_id=invite.org_id))
     form = ConfirmForm()
     error: str | None = None
     if request.method == "POST" and form.validate_on_submit():

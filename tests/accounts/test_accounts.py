@@ -252,3 +252,47 @@ def test_login_is_throttled_per_ip(client, app, make, monkeypatch):
     assert (
         client.post("/login", data={"email": "x@example.org", "password": "y"}).status_code == 429
     )
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, make):
+    user = make.create_user()
+    stranger = app.test_client()
+    for _ in range(6):
+        stranger.post(
+            "/login",
+            data={"email": user.email, "password": "wrong guess"},
+            environ_base={"REMOTE_ADDR": "198.51.100.7"},
+        )
+    owner = app.test_client()
+    response = owner.post(
+        "/login",
+        data={"email": user.email, "password": f.PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+    assert response.status_code == 302
+
+
+def test_login_sessions_end_after_the_maximum_age(app, client, make):
+    from datetime import timedelta
+
+    user = make.create_user()
+    client.post("/login", data={"email": user.email, "password": f.PASSWORD})
+    assert client.get("/account").status_code == 200
+    with app.app_context():
+        session = db.session.scalar(select(AuthSession))
+        session.created_at -= timedelta(days=app.config["CIRCLES_SESSION_MAX_DAYS"] + 1)
+        db.session.commit()
+    assert client.get("/account").status_code == 302
+    assert count(app, AuthSession) == 0
+
+
+def test_password_change_attempts_are_limited(client, make):
+    user = make.create_user()
+    client.post("/login", data={"email": user.email, "password": f.PASSWORD})
+    wrong = {
+        "current_password": "guess guess",
+        "password": "new password 1",
+        "confirm": "new password 1",
+    }
+    statuses = [client.post("/account/password", data=wrong).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from circles import invites
 from circles.exceptions import ServiceError
@@ -77,3 +77,30 @@ def test_new_link_validates_its_limits(circle):
     for days, uses in ((0, 1), (91, 1), (7, 0), (7, 101)):
         with pytest.raises(ServiceError):
             services.create_invite(c, days=days, max_uses=uses, email=None, by=owner)
+
+
+def test_co_facilitator_defaults_to_a_first_name_that_fits(circle):
+    _, c = circle
+    colleague = f.create_user("Bartholomew-Alexander " + "Q" * 50)
+    f.add_staff(c.org, colleague)
+    added = services.add_co_facilitator(c, colleague.id, "")
+    assert added.display_name == "Bartholomew-Alexander"
+    with pytest.raises(ServiceError, match="from your organisation's team"):
+        services.add_co_facilitator(c, f.create_user().id, "x")  # not on the team
+    too_long = f.create_user()
+    f.add_staff(c.org, too_long)
+    with pytest.raises(ServiceError, match="at most 40"):
+        services.add_co_facilitator(c, too_long.id, "n" * 41)
+
+
+def test_joining_twice_at_once_is_refused_cleanly(circle):
+    owner, c = circle
+    invite, _ = f.create_circle_invite(c, owner, max_uses=5)
+    person = f.create_user()
+    services.join_circle(invite, person, display_name="Pat", accepted=True)
+    db.session.commit()
+    # A second request that passed the "already a member?" check before the first committed:
+    with pytest.raises(ServiceError):
+        services.add_member(c, person, "Pat 2", services.CircleRole.MEMBER)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(CircleMember)) == 2
