@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import abort
 from sqlalchemy import DateTime, Enum, MetaData, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -112,3 +113,19 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def add_or_refuse(obj: Base, message: str, field: str | None = None) -> None:
+    """Insert a row in a savepoint; a unique-constraint clash becomes a calm ServiceError.
+
+    Services check uniqueness first for a friendly message; this catches the race where two
+    requests pass that check at the same moment.
+    """
+    from circles.exceptions import ServiceError
+    from circles.extensions import db
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+    except IntegrityError:
+        raise ServiceError(message, field) from None

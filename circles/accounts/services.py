@@ -12,10 +12,9 @@ from flask import current_app
 from flask_login import LoginManager
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from circles.accounts.models import AuthSession, User
-from circles.db import utcnow
+from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.orgs.models import Organisation, OrgMember, OrgRole
@@ -60,11 +59,7 @@ def create_user(email: str, password: str, display_name: str, timezone: str = "U
         display_name=display_name.strip(),
         timezone=timezone,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(user)
-    except IntegrityError:
-        raise ServiceError(EMAIL_TAKEN, "email") from None
+    add_or_refuse(user, EMAIL_TAKEN, "email")
     return user
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from circles import invites
 from circles.accounts.models import User
-from circles.db import utcnow
+from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import (
@@ -128,15 +127,12 @@ def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) 
         name_key=key,
         agreed_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(member)
-    except IntegrityError:
-        # Someone took the name, or the same person joined twice, at the same moment.
-        raise ServiceError(
-            "That did not work: you may already be in this circle, or the name was just taken.",
-            "display_name",
-        ) from None
+    # Someone may have taken the name, or the same person joined twice, at the same moment.
+    add_or_refuse(
+        member,
+        "That did not work: you may already be in this circle, or the name was just taken.",
+        "display_name",
+    )
     return member
 
 

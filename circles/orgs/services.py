@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from circles import invites
 from circles.accounts.models import User
+from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
@@ -62,11 +62,7 @@ def accept_staff_invite(invite: OrgInvite, user: User) -> OrgMember:
         raise ServiceError(ALREADY_STAFF)
     invites.consume_use(invite)
     member = OrgMember(org_id=invite.org_id, user_id=user.id, role=invite.role)
-    try:
-        with db.session.begin_nested():
-            db.session.add(member)
-    except IntegrityError:
-        raise ServiceError(ALREADY_STAFF) from None
+    add_or_refuse(member, ALREADY_STAFF)
     return member
 
 
