@@ -62,6 +62,22 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture
+def another_app(app: Flask) -> Iterator[Any]:
+    """``another_app(**config)``: a second app on the same database, its pool closed afterwards."""
+    made: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        extra = create_app({**app.config, **overrides})
+        made.append(extra)
+        return extra
+
+    yield build
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _clean(app: Flask) -> Iterator[None]:
     """Each test starts with empty tables, an empty outbox and fresh rate limits."""

@@ -6,6 +6,7 @@ import pytest
 
 from circles import create_app
 from circles.config import ConfigError, load_config
+from circles.extensions import db
 
 
 def test_production_refuses_to_start_without_a_real_secret(monkeypatch, tmp_path):
@@ -42,6 +43,9 @@ def test_embedded_default_persists_a_generated_secret(monkeypatch, tmp_path):
     assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'circles.sqlite3'}"
     assert first.config["SESSION_COOKIE_SECURE"] is False
     assert first.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    for made in (first, second):
+        with made.app_context():
+            db.engine.dispose()
 
 
 def test_redis_is_used_for_rate_limits_when_configured(monkeypatch, tmp_path):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from circles import create_app
 from tests.conftest import login_as
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +61,8 @@ def test_templates_use_no_inline_script_style_or_third_party_host():
         assert not re.search(r"(src|href)=\"(https?:)?//", text), f"third-party asset in {template}"
 
 
-def test_error_pages_leak_nothing(app, tmp_path, caplog):
-    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+def test_error_pages_leak_nothing(another_app, caplog):
+    broken = another_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     @broken.get("/boom")
     def boom() -> str:
@@ -99,8 +98,8 @@ def test_out_of_range_ids_are_not_found(client, make, app, path):
     assert client.get(path).status_code == 404
 
 
-def test_proxy_headers_are_trusted_only_when_configured(app):
-    trusted = create_app({**app.config, "CIRCLES_PROXY_HOPS": 1})
+def test_proxy_headers_are_trusted_only_when_configured(app, another_app):
+    trusted = another_app(CIRCLES_PROXY_HOPS=1)
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     with trusted.test_client().get("/health", headers=headers) as response:
         assert "Strict-Transport-Security" in response.headers
