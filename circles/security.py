@@ -27,10 +27,6 @@ class CircleAccess:
         return self.membership is not None and self.membership.role == CircleRole.FACILITATOR
 
     @property
-    def is_member(self) -> bool:
-        return self.membership is not None and self.membership.role == CircleRole.MEMBER
-
-    @property
     def is_org_admin(self) -> bool:
         return self.org_role is not None and self.org_role.is_admin
 

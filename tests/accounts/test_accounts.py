@@ -296,3 +296,18 @@ def test_password_change_attempts_are_limited(client, make):
     }
     statuses = [client.post("/account/password", data=wrong).status_code for _ in range(11)]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_bad_reset_and_forgot_input_changes_nothing(client, app, make, outbox):
+    user = make.create_user(email="kai@example.org")
+    bad_email = client.post("/password/forgot", data={"email": "kai-at-example"})
+    assert "Enter a valid email address" in bad_email.get_data(as_text=True) and outbox == []
+    client.post("/password/forgot", data={"email": "kai@example.org"})
+    path = _reset_link(outbox)
+    short = client.post(path, data={"password": "short", "confirm": "short"})
+    differ = client.post(path, data={"password": "long enough one", "confirm": "long enough two"})
+    assert "Use between 10 and 200 characters." in short.get_data(as_text=True)
+    assert "The passwords differ." in differ.get_data(as_text=True)
+    with app.app_context():
+        assert services.check_password(db.session.get(User, user.id), f.PASSWORD)
+    assert client.get(path).status_code == 200  # the link still works for a good attempt

@@ -149,3 +149,17 @@ def test_removing_staff_takes_them_off_circles_they_co_facilitate(app, make, org
             db.session.scalar(select(CircleMember).where(CircleMember.user_id == colleague.id))
             is None
         )
+
+
+def test_unknown_role_is_refused_and_nothing_changes(app, make, org):
+    owner, organisation = org
+    staff = make.add_staff(organisation, make.create_user())
+    client = client_for(app, owner)
+    page = client.post(
+        f"/orgs/{organisation.id}/team/{staff.id}/role",
+        data={"role": "overlord"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Choose one of the roles in the list." in page
+    with app.app_context():
+        assert db.session.get(OrgMember, staff.id).role == OrgRole.FACILITATOR
