@@ -75,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.errors import register_error_handlers
     from circles.groups import bp as groups_bp
     from circles.main import bp as main_bp
+    from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
     from circles.templating import register_template_helpers
 
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(meetings_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)

@@ -1,6 +1,8 @@
-"""Flask commands: ``flask --app circles demo``."""
+"""Flask commands: ``demo`` (sample data) and ``send-reminders`` (meant for cron)."""
 
 from __future__ import annotations
+
+from datetime import time, timedelta
 
 import click
 from flask import Flask
@@ -8,9 +10,13 @@ from sqlalchemy import select
 
 from circles.accounts import services as accounts
 from circles.accounts.models import User
+from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import CircleRole
+from circles.meetings import services as meetings
+from circles.meetings.recurrence import Repeat, SeriesPlan
+from circles.meetings.reminders import send_due_reminders
 from circles.orgs.models import Organisation, OrgMember, OrgRole
 
 DEMO_PASSWORD = "circles-demo-password"  # noqa: S105 - printed for the demo on purpose
@@ -57,6 +63,19 @@ def create_demo_data() -> Organisation:
     for local, _, role, circle_name, _ in DEMO_PEOPLE:
         if role is None and circle_name:
             groups.add_member(circle, users[local], circle_name, CircleRole.MEMBER)
+    # Eight weekly evening meetings from next Thursday, on London's wall clock.
+    today = utcnow().date()
+    first = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
+    meetings.schedule_meeting(
+        circle,
+        users["facilitator"],
+        SeriesPlan(first, time(19, 0), "Europe/London", Repeat.WEEKLY, count=8),
+        meetings.MeetingDetails(
+            duration_minutes=90,
+            video_url="https://meet.example.org/thursday-circle",
+            agenda="Arrival and grounding\nA shared prompt\nTalking round\nClosing",
+        ),
+    )
     return org
 
 
@@ -71,3 +90,19 @@ def register_cli(app: Flask) -> None:
         for local, name, role, _, _ in DEMO_PEOPLE:
             email = f"{local}@{DEMO_DOMAIN}"
             click.echo(f"  {email:<36} {name} ({role.label if role else 'circle member'})")
+
+    @app.cli.command("send-reminders")
+    @click.option(
+        "--hours",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="Remind about meetings starting within this many hours "
+        "(default: CIRCLES_REMINDER_HOURS, 24).",
+    )
+    def send_reminders(hours: float | None) -> None:
+        """Mail each person a reminder of their coming meetings; safe to run twice or at once."""
+        lead = timedelta(hours=hours or app.config["CIRCLES_REMINDER_HOURS"])
+        run = send_due_reminders(utcnow(), lead)
+        click.echo(f"Reminders sent: {run.sent}. Failed (will retry next run): {run.failed}.")
+        if run.failed:
+            raise SystemExit(1)

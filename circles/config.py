@@ -105,5 +105,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_ARGON2_TIME_COST": int(os.environ.get("CIRCLES_ARGON2_TIME_COST", "3")),
         "CIRCLES_ARGON2_MEMORY_COST": int(os.environ.get("CIRCLES_ARGON2_MEMORY_COST", "65536")),
         "CIRCLES_PASSWORD_RESET_MAX_AGE": 3600,
+        # Meeting reminders: sent this many hours before a meeting by `flask send-reminders`
+        "CIRCLES_REMINDER_HOURS": float(os.environ.get("CIRCLES_REMINDER_HOURS", "24")),
         "CIRCLES_INVITE_DEFAULT_DAYS": 14,
     }

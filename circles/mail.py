@@ -80,10 +80,13 @@ def make_sender(config: dict[str, Any]) -> MailSender:
     raise ValueError(f"unknown CIRCLES_MAIL_BACKEND {backend!r} (console, smtp or memory)")
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send one message through the app's configured sender; failures are logged, not raised."""
+def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send one message through the app's configured sender; a failure is logged and False."""
     sender: MailSender = current_app.extensions["circles_mail"]
     try:
         sender.send(Mail(to=to, subject=subject, body=body))
-    except (OSError, smtplib.SMTPException):
-        log.exception("mail delivery failed", extra={"subject": subject})
+    except (OSError, smtplib.SMTPException) as error:
+        # The type only: a delivery error can quote the recipient's address.
+        log.error("mail delivery failed: %s", type(error).__name__)
+        return False
+    return True

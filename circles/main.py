@@ -7,11 +7,16 @@ from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.orm import contains_eager
 
+from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.meetings import services as meetings
 from circles.orgs.models import Organisation, OrgMember
 
 bp = Blueprint("main", __name__)
+
+#: Upcoming meetings on the home page, across all of a person's circles.
+UPCOMING_ON_HOME = 6
 
 
 @bp.get("/")
@@ -31,7 +36,19 @@ def home() -> str:
         .where(OrgMember.user_id == current_user.id)
         .order_by(Organisation.name)
     ).all()
-    return render_template("main/home.html", memberships=memberships, staff_roles=staff_roles)
+    upcoming = [
+        meeting
+        for meeting, _ in meetings.upcoming_for_user(
+            current_user.id, utcnow(), limit=UPCOMING_ON_HOME
+        )
+    ]
+    return render_template(
+        "main/home.html",
+        memberships=memberships,
+        staff_roles=staff_roles,
+        upcoming=upcoming,
+        own_rsvps=meetings.own_rsvps(current_user.id, [m.id for m in upcoming]),
+    )
 
 
 @bp.get("/health")

@@ -2,15 +2,29 @@
 
 from circles.accounts.models import AuthSession, User
 from circles.groups.models import Circle, CircleInvite, CircleMember
+from circles.meetings.models import (
+    CalendarFeed,
+    DosingSession,
+    Meeting,
+    MeetingSeries,
+    ReminderSent,
+    Rsvp,
+)
 from circles.orgs.models import Organisation, OrgInvite, OrgMember
 
 __all__ = [
     "AuthSession",
+    "CalendarFeed",
     "Circle",
     "CircleInvite",
     "CircleMember",
+    "DosingSession",
+    "Meeting",
+    "MeetingSeries",
     "OrgInvite",
     "OrgMember",
     "Organisation",
+    "ReminderSent",
+    "Rsvp",
     "User",
 ]

@@ -15,13 +15,31 @@ def local_time(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
     """A UTC datetime shown in the viewer's zone, with the zone named."""
     if value is None:
         return ""
-    zone_name = getattr(current_user, "timezone", None) or "UTC"
+    zone_name = _viewer_zone()
     local = value.astimezone(ZoneInfo(zone_name))
     return f"{local.strftime(fmt)} ({zone_name.replace('_', ' ')})"
 
 
+def _viewer_zone() -> str:
+    return getattr(current_user, "timezone", None) or "UTC"
+
+
+def meeting_time(start: datetime, end: datetime | None = None, zone_name: str | None = None) -> str:
+    """Like "Tuesday 3 March 2026, 19:00 to 20:30 (Europe/London)", in the viewer's zone."""
+    zone_name = zone_name or _viewer_zone()
+    zone = ZoneInfo(zone_name)
+    local_start = start.astimezone(zone)
+    text = local_start.strftime("%A %-d %B %Y, %H:%M")
+    if end is not None:
+        local_end = end.astimezone(zone)
+        same_day = local_end.date() == local_start.date()
+        text += " to " + local_end.strftime("%H:%M" if same_day else "%A %-d %B %Y, %H:%M")
+    return f"{text} ({zone_name.replace('_', ' ')})"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(meeting_time, "meeting_time")
 
     @app.context_processor
     def shared_forms() -> dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from circles.accounts import services as accounts
 from circles.accounts.models import User
@@ -11,6 +11,9 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
+from circles.meetings import services as meetings
+from circles.meetings.models import DosingSession, Meeting, MeetingSeries
+from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.orgs import services as orgs
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
 
@@ -93,3 +96,44 @@ def create_staff_invite(
 def expire(link: CircleInvite | OrgInvite) -> None:
     link.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+
+
+def schedule(
+    circle: Circle,
+    by: User,
+    first: datetime | None = None,
+    *,
+    repeat: Repeat = Repeat.NONE,
+    count: int | None = None,
+    timezone: str = "UTC",
+    duration: int = 90,
+    video_url: str = "",
+    agenda: str = "",
+) -> MeetingSeries:
+    """Schedule meetings; ``first`` is a wall-clock time in ``timezone`` (default: in 3 days)."""
+    first = first or (datetime.now(UTC) + timedelta(days=3)).replace(
+        tzinfo=None, second=0, microsecond=0
+    )
+    plan = SeriesPlan(
+        first.date(),
+        time(first.hour, first.minute),
+        timezone,
+        repeat,
+        count=count if repeat != Repeat.NONE else None,
+    )
+    series = meetings.schedule_meeting(
+        circle, by, plan, meetings.MeetingDetails(duration, video_url, agenda)
+    )
+    db.session.commit()
+    return series
+
+
+def meeting(circle: Circle, by: User, **kwargs: object) -> Meeting:
+    """A one-off meeting."""
+    return schedule(circle, by, **kwargs).meetings[0]  # type: ignore[arg-type]
+
+
+def dosing_session(user: User, taken_at: datetime) -> DosingSession:
+    entry = meetings.add_dosing_session(user, taken_at)
+    db.session.commit()
+    return entry

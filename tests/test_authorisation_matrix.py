@@ -251,6 +251,129 @@ MATRIX = [
 ]
 
 
+def m1(w: World) -> str:
+    return f"/circles/{w.circle_a1}/meetings/{w.meeting_a1}"
+
+
+def m_foreign(w: World) -> str:
+    """Circle A1's URL with circle B1's meeting in it."""
+    return f"/circles/{w.circle_a1}/meetings/{w.meeting_b1}"
+
+
+def own_entry_page(ok: int = 200) -> dict[str, int]:
+    """Someone's private integration-window entry: theirs alone; everyone else is told 404."""
+    return expect(404, anonymous=LOGIN, member=ok)
+
+
+MATRIX += [
+    Case(
+        "meetings.schedule",
+        "GET",
+        lambda w: c1(w) + "/meetings/new",
+        managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/meetings/new",
+    ),
+    Case(
+        "meetings.schedule",
+        "POST",
+        lambda w: c1(w) + "/meetings/new",
+        managed_circle_page(400),
+        lambda w: f"/circles/{w.circle_b1}/meetings/new",
+    ),
+    Case(
+        "meetings.index",
+        "GET",
+        lambda w: c1(w) + "/meetings",
+        circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/meetings",
+    ),
+    Case("meetings.show", "GET", m1, circle_page(), m_foreign),
+    # A body without an answer is refused with a message (and a redirect back to the page).
+    Case(
+        "meetings.rsvp",
+        "POST",
+        lambda w: m1(w) + "/rsvp",
+        circle_page(302),
+        lambda w: m_foreign(w) + "/rsvp",
+    ),
+    Case(
+        "meetings.edit",
+        "GET",
+        lambda w: m1(w) + "/edit",
+        managed_circle_page(),
+        lambda w: m_foreign(w) + "/edit",
+    ),
+    Case(
+        "meetings.edit",
+        "POST",
+        lambda w: m1(w) + "/edit",
+        managed_circle_page(400),
+        lambda w: m_foreign(w) + "/edit",
+    ),
+    Case(
+        "meetings.cancel",
+        "GET",
+        lambda w: m1(w) + "/cancel",
+        managed_circle_page(),
+        lambda w: m_foreign(w) + "/cancel",
+    ),
+    Case(
+        "meetings.cancel",
+        "POST",
+        lambda w: m1(w) + "/cancel",
+        managed_circle_page(400),
+        lambda w: m_foreign(w) + "/cancel",
+    ),
+    Case(
+        "meetings.restore",
+        "POST",
+        lambda w: m1(w) + "/restore",
+        managed_circle_page(302),
+        lambda w: m_foreign(w) + "/restore",
+    ),
+    Case(
+        "meetings.download",
+        "GET",
+        lambda w: m1(w) + "/meeting.ics",
+        circle_page(),
+        lambda w: m_foreign(w) + "/meeting.ics",
+    ),
+    Case("meetings.schedule_view", "GET", lambda w: "/schedule", ANY_LOGGED_IN),
+    Case("meetings.calendar_settings", "GET", lambda w: "/calendar", ANY_LOGGED_IN),
+    # Each of these acts on the caller's own feed only, so every logged-in person may use them.
+    Case("meetings.regenerate_feed", "POST", lambda w: "/calendar/link", expect(302)),
+    Case("meetings.revoke_feed", "POST", lambda w: "/calendar/revoke", expect(302)),
+    Case("meetings.calendar_titles", "POST", lambda w: "/calendar/titles", expect(302)),
+    # The secret token is the credential: whoever holds it gets the feed, without logging in.
+    Case("meetings.feed", "GET", lambda w: f"/calendar/{w.feed_token_member}.ics", expect(200)),
+    Case("meetings.integration", "GET", lambda w: "/integration", ANY_LOGGED_IN),
+    Case(
+        "meetings.add_dosing_session",
+        "POST",
+        lambda w: "/integration",
+        expect(400, anonymous=LOGIN),
+    ),
+    Case(
+        "meetings.edit_dosing_session",
+        "GET",
+        lambda w: f"/integration/{w.dosing_member}/edit",
+        own_entry_page(),
+    ),
+    Case(
+        "meetings.edit_dosing_session",
+        "POST",
+        lambda w: f"/integration/{w.dosing_member}/edit",
+        own_entry_page(400),
+    ),
+    Case(
+        "meetings.delete_dosing_session",
+        "POST",
+        lambda w: f"/integration/{w.dosing_member}/delete",
+        own_entry_page(302),
+    ),
+]
+
+
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
     routes = {
         (rule.endpoint, method)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
+
+from circles.db import utcnow
+from circles.extensions import db
+from circles.meetings import services as meetings
 from circles.orgs.models import OrgRole
 from tests import factories as f
 
@@ -40,6 +46,11 @@ class World:
     staff_invite_a: int
     staff_invite_b: int
     staff_token_a: str
+    meeting_a1: int
+    meeting_b1: int
+    dosing_member: int  # the member's own integration-window entry
+    dosing_member_b: int  # an entry of org B's member
+    feed_token_member: str
 
 
 def build_world() -> World:
@@ -72,6 +83,14 @@ def build_world() -> World:
     staff_inv_a, staff_token_a = f.create_staff_invite(org_a, admin)
     staff_inv_b, _ = f.create_staff_invite(org_b, other_admin, role=OrgRole.ADMIN)
 
+    meeting_a1 = f.meeting(a1, facilitator)
+    meeting_b1 = f.meeting(b1, other_facilitator)
+    soon = utcnow() + timedelta(days=1)
+    dosing_member = f.dosing_session(member, soon)
+    dosing_member_b = f.dosing_session(member_b, soon)
+    feed_token = meetings.regenerate_feed(member, current_app.secret_key or "")
+    db.session.commit()
+
     return World(
         users={
             "member": member.id,
@@ -97,4 +116,9 @@ def build_world() -> World:
         staff_invite_a=staff_inv_a.id,
         staff_invite_b=staff_inv_b.id,
         staff_token_a=staff_token_a,
+        meeting_a1=meeting_a1.id,
+        meeting_b1=meeting_b1.id,
+        dosing_member=dosing_member.id,
+        dosing_member_b=dosing_member_b.id,
+        feed_token_member=feed_token,
     )

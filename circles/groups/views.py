@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from circles import invites
-from circles.db import scoped_get_or_404
+from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
@@ -23,6 +23,8 @@ from circles.groups.forms import (
     NewCircleForm,
 )
 from circles.groups.models import CircleInvite, CircleMember
+from circles.meetings import services as meetings
+from circles.meetings.forms import RsvpForm
 from circles.security import (
     CircleAccess,
     circle_access_or_404,
@@ -63,12 +65,36 @@ def create(org_id: int) -> Response | str:
     return render_template("groups/edit.html", form=form, org=access.org, circle=None)
 
 
+#: Upcoming meetings listed on the circle page (the meetings page lists them all).
+UPCOMING_SHOWN = 5
+
+
 @bp.get("/circles/<id:circle_id>")
 @login_required
 def show(circle_id: int) -> str:
     access = circle_access_or_404(circle_id, current_user)
+    now = utcnow()
+    upcoming = meetings.circle_meetings(circle_id, now, limit=UPCOMING_SHOWN)
+    windows: list[meetings.IntegrationWindow] = []
+    if access.membership is not None:
+        sessions = meetings.dosing_sessions(current_user.id, current_only=True, now=now)
+        windows = meetings.integration_windows(sessions, current_user.id, circle_id)
+    in_window = {m.id for w in windows for m in w.meetings}
+    ids = [m.id for m in upcoming]
+    next_meeting = next((m for m in upcoming if not m.cancelled and m.starts_at > now), None)
     return render_template(
-        "groups/show.html", access=access, circle=access.circle, confirm_form=ConfirmForm()
+        "groups/show.html",
+        access=access,
+        circle=access.circle,
+        confirm_form=ConfirmForm(),
+        rsvp_form=RsvpForm(),
+        upcoming=upcoming,
+        own_rsvps=meetings.own_rsvps(current_user.id, {*ids, *in_window}),
+        counts=meetings.rsvp_counts(ids) if access.can_manage else {},
+        windows=windows,
+        in_window=in_window,
+        next_meeting=next_meeting,
+        now=now,
     )
 
 

@@ -1,1 +1,7 @@
-"""Meetings and scheduling (PRODUCT.md C4). The recurrence rules live in ``recurrence``."""
+"""Meetings: schedules, RSVPs, calendar feeds, reminders and the integration window."""
+
+from flask import Blueprint
+
+bp = Blueprint("meetings", __name__)
+
+from circles.meetings import views  # noqa: E402,F401

@@ -1,0 +1,153 @@
+"""Meetings: series on a wall clock, their materialised occurrences, RSVPs, feeds and reminders."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circles.db import Base, CreatedMixin, str_enum_type, utcnow
+from circles.meetings.recurrence import Repeat
+
+if TYPE_CHECKING:
+    from circles.groups.models import Circle
+
+MAX_DURATION_MINUTES = 8 * 60
+MAX_URL = 500
+
+
+class RsvpAnswer(enum.StrEnum):
+    """Whether someone plans to come to a meeting."""
+
+    GOING = "going"
+    MAYBE = "maybe"
+    NOT_GOING = "not_going"
+
+    @property
+    def label(self) -> str:
+        return {"going": "Going", "maybe": "Maybe", "not_going": "Not going"}[self.value]
+
+
+class MeetingSeries(CreatedMixin, Base):
+    """How a circle's meetings repeat, on the wall clock of one IANA time zone.
+
+    A one-off meeting is a series of one. The occurrences are materialised as :class:`Meeting`
+    rows, so one of them can be moved, changed or cancelled on its own.
+    """
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), index=True)
+    #: IANA zone whose wall clock the series keeps (19:00 London stays 19:00 across DST).
+    timezone: Mapped[str] = mapped_column(String(64))
+    repeat: Mapped[Repeat] = mapped_column(str_enum_type(Repeat, "meeting_repeat"))
+    #: The RRULE the occurrences were expanded from (no DTSTART); None for a one-off meeting.
+    rule: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="series",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Meeting.starts_at",
+    )
+
+
+class Meeting(CreatedMixin, Base):
+    """One meeting of a circle, at a UTC instant, possibly moved or cancelled on its own."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_meetings_circle_id_starts_at", "circle_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_series.id", ondelete="CASCADE"), index=True
+    )
+    #: Copied from the series so that every lookup can be scoped to a circle in one step.
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    #: Random, never reused: the iCalendar UID, stable across edits and moves.
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    starts_at: Mapped[datetime]
+    #: Stored (not only the duration) so "not over yet" is a plain indexed comparison.
+    ends_at: Mapped[datetime]
+    #: An https link to the video call; empty when there is none.
+    video_url: Mapped[str] = mapped_column(String(MAX_URL), default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[datetime | None]
+    #: iCalendar SEQUENCE: raised on every change, so calendar apps take the newest version.
+    sequence: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    series: Mapped[MeetingSeries] = relationship(back_populates="meetings")
+    circle: Mapped[Circle] = relationship()
+
+    @property
+    def duration_minutes(self) -> int:
+        return (self.ends_at - self.starts_at) // timedelta(minutes=1)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def timezone(self) -> str:
+        return self.series.timezone
+
+
+class Rsvp(Base):
+    """One person's answer for one meeting; only they see it (facilitators see counts)."""
+
+    __tablename__ = "meeting_rsvps"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[RsvpAnswer] = mapped_column(str_enum_type(RsvpAnswer, "rsvp_answer"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CalendarFeed(CreatedMixin, Base):
+    """A person's private iCalendar feed: a secret URL, regenerable and revocable."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: Random salt from which the feed token is derived with the app's secret key, so the owner
+    #: can see their URL again while a copy of the database alone cannot rebuild it.
+    #: None once revoked (the title choice is kept).
+    salt: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the feed token, to find the feed from its URL.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Off by default: events are titled "Circle meeting", so a glance at a calendar tells nothing.
+    show_circle_names: Mapped[bool] = mapped_column(default=False)
+
+
+class ReminderSent(Base):
+    """Claims one reminder for one person and meeting, so it is sent exactly once."""
+
+    __tablename__ = "meeting_reminders"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DosingSession(CreatedMixin, Base):
+    """When a person had an assisted session; private to them, used for the integration window."""
+
+    __tablename__ = "dosing_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[datetime]

@@ -1,0 +1,470 @@
+"""Scheduling rules: create, edit and cancel meetings, RSVPs, calendar feeds, integration windows.
+
+Functions only flush; the caller commits once (or rolls back after a :class:`ServiceError`).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import contains_eager
+
+from circles.accounts.models import User
+from circles.db import add_or_refuse, utcnow
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.meetings.models import (
+    MAX_DURATION_MINUTES,
+    MAX_URL,
+    CalendarFeed,
+    DosingSession,
+    Meeting,
+    MeetingSeries,
+    Rsvp,
+    RsvpAnswer,
+)
+from circles.meetings.recurrence import SeriesPlan, build_rule, expand, local_to_utc, zone_or_error
+from circles.tokens import hash_token
+
+#: The integration window: the meetings that fall this long after a dosing session.
+WINDOW_OPENS = timedelta(hours=24)
+WINDOW_CLOSES = timedelta(hours=72)
+#: How far ahead the schedule view looks.
+SCHEDULE_WEEKS = 8
+
+
+class Scope(enum.StrEnum):
+    """Which meetings of a series an edit or a cancellation applies to."""
+
+    THIS = "this"
+    FOLLOWING = "following"
+    SERIES = "series"
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What a facilitator sets for a meeting besides when it starts."""
+
+    duration_minutes: int
+    video_url: str = ""
+    agenda: str = ""
+
+
+def check_video_url(url: str) -> str:
+    """A video-call link must be a plain https URL to a host; empty means none."""
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if (
+        len(url) > MAX_URL
+        or parts.scheme != "https"
+        or not parts.hostname
+        or "." not in parts.hostname
+        or any(c.isspace() for c in url)
+        or parts.username
+        or parts.password
+    ):
+        raise ServiceError(
+            "Enter the call link as a full https:// address, for example https://meet.example.org/abc.",
+            "video_url",
+        )
+    return url
+
+
+def _check_details(details: MeetingDetails) -> MeetingDetails:
+    if not 1 <= details.duration_minutes <= MAX_DURATION_MINUTES:
+        raise ServiceError(f"A meeting lasts from 1 to {MAX_DURATION_MINUTES} minutes.", "duration")
+    return MeetingDetails(
+        details.duration_minutes, check_video_url(details.video_url), details.agenda.strip()
+    )
+
+
+def _apply(meeting: Meeting, starts_at: datetime, details: MeetingDetails) -> None:
+    meeting.starts_at = starts_at
+    meeting.ends_at = starts_at + timedelta(minutes=details.duration_minutes)
+    meeting.video_url = details.video_url
+    meeting.agenda = details.agenda
+
+
+def schedule_meeting(
+    circle: Circle,
+    by: User,
+    plan: SeriesPlan,
+    details: MeetingDetails,
+    now: datetime | None = None,
+) -> MeetingSeries:
+    """Create a one-off meeting or a recurring series, every occurrence materialised in UTC."""
+    now = now or utcnow()
+    if circle.archived:
+        raise ServiceError("This circle is archived. Restore it to schedule meetings.")
+    details = _check_details(details)
+    starts = expand(plan)
+    if starts[0] <= now:
+        raise ServiceError("Choose a date and time in the future for the first meeting.", "date")
+    series = MeetingSeries(
+        circle_id=circle.id,
+        timezone=plan.timezone,
+        repeat=plan.repeat,
+        rule=build_rule(plan),
+        created_by_id=by.id,
+    )
+    for start in starts:
+        meeting = Meeting(circle_id=circle.id, uid=f"{uuid.uuid4()}@circles", sequence=0)
+        _apply(meeting, start, details)
+        series.meetings.append(meeting)
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def _scope_targets(meeting: Meeting, scope: Scope, now: datetime) -> list[Meeting]:
+    if scope == Scope.THIS:
+        return [meeting]
+    later_than = meeting.starts_at if scope == Scope.FOLLOWING else now
+    return [
+        m
+        for m in meeting.series.meetings
+        if m.starts_at > now and (m.starts_at >= later_than or m.id == meeting.id)
+    ]
+
+
+def _refuse_if_started(meeting: Meeting, now: datetime) -> None:
+    if meeting.starts_at <= now:
+        raise ServiceError("This meeting has already begun, so it can no longer be changed.")
+
+
+def edit_meeting(
+    meeting: Meeting,
+    scope: Scope,
+    new_date: date,
+    new_time: time,
+    details: MeetingDetails,
+    now: datetime | None = None,
+) -> list[Meeting]:
+    """Move or change one meeting, this and the following ones, or every upcoming one.
+
+    The new date and time are on the series' wall clock. Other meetings keep their own dates,
+    shifted by as many days as this one moved, and take the new time of day.
+    """
+    now = now or utcnow()
+    _refuse_if_started(meeting, now)
+    details = _check_details(details)
+    zone = zone_or_error(meeting.series.timezone)
+    day_shift = new_date - meeting.starts_at.astimezone(zone).date()
+    targets = _scope_targets(meeting, scope, now)
+    moves = {
+        m.id: local_to_utc(
+            datetime.combine(m.starts_at.astimezone(zone).date() + day_shift, new_time), zone
+        )
+        for m in targets
+    }
+    if any(start <= now for start in moves.values()):
+        raise ServiceError("Choose a date and time in the future.", "date")
+    for target in targets:
+        _apply(target, moves[target.id], details)
+        target.sequence += 1
+    db.session.flush()
+    return targets
+
+
+def cancel_meeting(meeting: Meeting, scope: Scope, now: datetime | None = None) -> list[Meeting]:
+    """Cancel meetings; they stay on everyone's schedule, marked as cancelled."""
+    now = now or utcnow()
+    _refuse_if_started(meeting, now)
+    targets = [m for m in _scope_targets(meeting, scope, now) if not m.cancelled]
+    for target in targets:
+        target.cancelled_at = now
+        target.sequence += 1
+    db.session.flush()
+    return targets
+
+
+def restore_meeting(meeting: Meeting, now: datetime | None = None) -> None:
+    """Undo the cancellation of one meeting that has not begun."""
+    now = now or utcnow()
+    _refuse_if_started(meeting, now)
+    if not meeting.cancelled:
+        raise ServiceError("This meeting is not cancelled.")
+    meeting.cancelled_at = None
+    meeting.sequence += 1
+    db.session.flush()
+
+
+# RSVP ----------------------------------------------------------------------------------------
+
+
+def set_rsvp(meeting: Meeting, user: User, answer: RsvpAnswer, now: datetime | None = None) -> Rsvp:
+    """Record or change a person's answer for a meeting that is neither cancelled nor over."""
+    now = now or utcnow()
+    if meeting.cancelled:
+        raise ServiceError("This meeting is cancelled.")
+    if meeting.ends_at <= now:
+        raise ServiceError("This meeting is over.")
+    rsvp = db.session.scalar(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
+    )
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting.id, user_id=user.id, answer=answer)
+        add_or_refuse(rsvp, "Your answer was saved a moment ago. Please try again.")
+    else:
+        rsvp.answer = answer
+    db.session.flush()
+    return rsvp
+
+
+def own_rsvps(user_id: int, meeting_ids: Iterable[int]) -> dict[int, RsvpAnswer]:
+    """A person's own answers for some meetings, in one query."""
+    ids = list(meeting_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Rsvp.meeting_id, Rsvp.answer).where(
+            Rsvp.user_id == user_id, Rsvp.meeting_id.in_(ids)
+        )
+    )
+    return {meeting_id: answer for meeting_id, answer in rows}
+
+
+def rsvp_counts(meeting_ids: Iterable[int]) -> dict[int, Counter[RsvpAnswer]]:
+    """How many people gave each answer, per meeting, in one query (never who)."""
+    ids = list(meeting_ids)
+    counts: dict[int, Counter[RsvpAnswer]] = {i: Counter() for i in ids}
+    if not ids:
+        return counts
+    rows = db.session.execute(
+        select(Rsvp.meeting_id, Rsvp.answer, func.count())
+        .where(Rsvp.meeting_id.in_(ids))
+        .group_by(Rsvp.meeting_id, Rsvp.answer)
+    )
+    for meeting_id, answer, n in rows:
+        counts[meeting_id][answer] = n
+    return counts
+
+
+# Listing -------------------------------------------------------------------------------------
+
+
+def circle_meetings(
+    circle_id: int, now: datetime, *, upcoming: bool = True, limit: int | None = None
+) -> Sequence[Meeting]:
+    """A circle's meetings not over yet (soonest first), or the past ones (latest first)."""
+    query = select(Meeting).where(Meeting.circle_id == circle_id)
+    if upcoming:
+        query = query.where(Meeting.ends_at > now).order_by(Meeting.starts_at)
+    else:
+        query = query.where(Meeting.ends_at <= now).order_by(Meeting.starts_at.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return db.session.scalars(query).all()
+
+
+def upcoming_for_user(
+    user_id: int,
+    now: datetime,
+    *,
+    until: datetime | None = None,
+    facilitating_only: bool = False,
+    limit: int | None = None,
+) -> list[tuple[Meeting, CircleMember]]:
+    """Meetings of every circle a person is in that are not over yet, with their membership."""
+    query = (
+        select(Meeting, CircleMember)
+        .join(CircleMember, CircleMember.circle_id == Meeting.circle_id)
+        .join(Meeting.circle)
+        .options(contains_eager(Meeting.circle))
+        .where(CircleMember.user_id == user_id, Meeting.ends_at > now)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    if until is not None:
+        query = query.where(Meeting.starts_at < until)
+    if facilitating_only:
+        query = query.where(CircleMember.role == CircleRole.FACILITATOR)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(meeting, membership) for meeting, membership in db.session.execute(query)]
+
+
+# Calendar feeds ------------------------------------------------------------------------------
+
+
+def feed_token(feed: CalendarFeed, secret_key: str | bytes) -> str | None:
+    """The token in a feed's URL, derived from its salt and the app's secret key."""
+    if feed.salt is None:
+        return None
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(key, f"calendar-feed:{feed.salt}".encode(), hashlib.sha256).hexdigest()
+
+
+def user_feed(user: User) -> CalendarFeed | None:
+    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def regenerate_feed(user: User, secret_key: str | bytes) -> str:
+    """Give a person a new feed URL; an earlier one stops working at once."""
+    feed = user_feed(user)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, show_circle_names=False)
+        add_or_refuse(feed, "Your calendar link changed a moment ago. Please try again.")
+    feed.salt = secrets.token_urlsafe(32)
+    token = feed_token(feed, secret_key)
+    assert token is not None
+    feed.token_hash = hash_token(token)
+    db.session.flush()
+    return token
+
+
+def revoke_feed(user: User) -> None:
+    """Switch a person's feed off; calendar apps that subscribed get nothing more."""
+    feed = user_feed(user)
+    if feed is None or feed.token_hash is None:
+        raise ServiceError("You have no calendar link to turn off.")
+    feed.salt = None
+    feed.token_hash = None
+    db.session.flush()
+
+
+def set_feed_titles(user: User, show_circle_names: bool) -> None:
+    """Choose neutral event titles ("Circle meeting") or the circles' names."""
+    feed = user_feed(user)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        add_or_refuse(feed, "Your calendar settings changed a moment ago. Please try again.")
+    feed.show_circle_names = show_circle_names
+    db.session.flush()
+
+
+def feed_by_token(token: str) -> CalendarFeed | None:
+    if not token or len(token) > 128:
+        return None
+    return db.session.scalar(
+        select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token))
+    )
+
+
+def feed_meetings(user_id: int, since: datetime) -> list[Meeting]:
+    """Meetings of every circle a person is in now, from ``since`` on (left circles drop out)."""
+    query = (
+        select(Meeting)
+        .join(CircleMember, CircleMember.circle_id == Meeting.circle_id)
+        .join(Meeting.circle)
+        .join(Meeting.series)
+        .options(contains_eager(Meeting.circle), contains_eager(Meeting.series))
+        .where(CircleMember.user_id == user_id, Meeting.ends_at > since)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return list(db.session.scalars(query))
+
+
+# Integration window --------------------------------------------------------------------------
+
+
+#: Entries further than this from today are almost certainly typing mistakes.
+DOSING_RANGE = timedelta(days=366)
+
+
+def _check_taken_at(taken_at: datetime, now: datetime | None) -> None:
+    now = now or utcnow()
+    if not now - DOSING_RANGE <= taken_at <= now + DOSING_RANGE:
+        raise ServiceError("Enter a date within a year of today.", "date")
+
+
+def add_dosing_session(
+    user: User, taken_at: datetime, now: datetime | None = None
+) -> DosingSession:
+    """Record when a person had an assisted session (only they ever see it)."""
+    _check_taken_at(taken_at, now)
+    entry = DosingSession(user_id=user.id, taken_at=taken_at)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def update_dosing_session(
+    entry: DosingSession, taken_at: datetime, now: datetime | None = None
+) -> None:
+    _check_taken_at(taken_at, now)
+    entry.taken_at = taken_at
+    db.session.flush()
+
+
+def delete_dosing_session(entry: DosingSession) -> None:
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def local_datetime(day: date, at: time, zone_name: str) -> datetime:
+    """A date and time someone typed on their own wall clock, as a UTC instant."""
+    return local_to_utc(datetime.combine(day, at), ZoneInfo(zone_name))
+
+
+@dataclass(frozen=True)
+class IntegrationWindow:
+    """The 24 to 72 hours after one dosing session, and the meetings that fall inside it."""
+
+    session: DosingSession
+    meetings: list[Meeting]
+
+    @property
+    def opens_at(self) -> datetime:
+        return self.session.taken_at + WINDOW_OPENS
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.session.taken_at + WINDOW_CLOSES
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def dosing_sessions(user_id: int, *, current_only: bool, now: datetime) -> list[DosingSession]:
+    """A person's entries, latest first; ``current_only``: those whose window is not closed."""
+    query = select(DosingSession).where(DosingSession.user_id == user_id)
+    if current_only:
+        query = query.where(DosingSession.taken_at > now - WINDOW_CLOSES)
+    return list(db.session.scalars(query.order_by(DosingSession.taken_at.desc())))
+
+
+def integration_windows(
+    sessions: Sequence[DosingSession], user_id: int, circle_id: int | None = None
+) -> list[IntegrationWindow]:
+    """Each session's window with the meetings inside it, from the person's circles (one query)."""
+    if not sessions:
+        return []
+    earliest = min(s.taken_at for s in sessions) + WINDOW_OPENS
+    latest = max(s.taken_at for s in sessions) + WINDOW_CLOSES
+    query = (
+        select(Meeting)
+        .join(CircleMember, and_(CircleMember.circle_id == Meeting.circle_id))
+        .join(Meeting.circle)
+        .options(contains_eager(Meeting.circle))
+        .where(
+            CircleMember.user_id == user_id,
+            Meeting.cancelled_at.is_(None),
+            Meeting.starts_at >= earliest,
+            Meeting.starts_at <= latest,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    if circle_id is not None:
+        query = query.where(Meeting.circle_id == circle_id)
+    meetings = list(db.session.scalars(query))
+    windows = []
+    for session in sessions:
+        opens, closes = session.taken_at + WINDOW_OPENS, session.taken_at + WINDOW_CLOSES
+        windows.append(
+            IntegrationWindow(session, [m for m in meetings if opens <= m.starts_at <= closes])
+        )
+    return windows
