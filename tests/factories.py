@@ -12,7 +12,7 @@ from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
 from circles.meetings import services as meetings
-from circles.meetings.models import DosingSession, Meeting, MeetingSeries
+from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.orgs import services as orgs
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
@@ -137,3 +137,8 @@ def dosing_session(user: User, taken_at: datetime) -> DosingSession:
     entry = meetings.add_dosing_session(user, taken_at)
     db.session.commit()
     return entry
+
+
+def answer(meeting: Meeting, user: User, rsvp: RsvpAnswer) -> None:
+    meetings.set_rsvp(db.session.merge(meeting), db.session.merge(user), rsvp)
+    db.session.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.conftest import login_as
 
 
@@ -42,3 +44,39 @@ def test_home_circle_page_and_roster_do_not_grow(app, make, count_queries):
     big = measure(grow(make, org, facilitator, member, 6))
     assert small == big
     assert max(max(counts) for counts in big.values()) <= 6
+
+
+def test_home_schedule_and_meeting_pages_do_not_grow_with_meetings_or_circles(
+    app, make, count_queries
+):
+    """The member's home page and the facilitator's schedule view: same queries for 1 or 6."""
+    from circles.meetings.models import RsvpAnswer
+    from circles.meetings.recurrence import Repeat
+
+    facilitator = make.create_user()
+    org = make.create_org(owner=facilitator)
+    member = make.create_user()
+
+    def grow_meetings(n):
+        for _ in range(n):
+            circle = make.create_circle(org, facilitator)
+            make.add_member(circle, member)
+            series = make.schedule(circle, facilitator, repeat=Repeat.WEEKLY, count=n)
+            for meeting in series.meetings:
+                make.answer(meeting, member, RsvpAnswer.GOING)
+        make.dosing_session(member, series.meetings[0].starts_at - timedelta(hours=30))
+        return circle, series.meetings[0]
+
+    def measure(circle, meeting):
+        meeting_page = f"/circles/{circle.id}/meetings/{meeting.id}"
+        pages = ["/", "/schedule", f"/circles/{circle.id}", f"/circles/{circle.id}/meetings"]
+        pages += [meeting_page, "/integration"]
+        return {
+            who.id: [queries_for(app, count_queries, who, p) for p in pages]
+            for who in (member, facilitator)
+        }
+
+    small = measure(*grow_meetings(1))
+    big = measure(*grow_meetings(6))
+    assert small == big
+    assert max(max(counts) for counts in big.values()) <= 8

@@ -22,7 +22,7 @@ from circles.groups.forms import (
     JoinForm,
     NewCircleForm,
 )
-from circles.groups.models import CircleInvite, CircleMember
+from circles.groups.models import CircleInvite, CircleMember, CircleRole
 from circles.meetings import services as meetings
 from circles.meetings.forms import RsvpForm
 from circles.security import (
@@ -76,7 +76,9 @@ def show(circle_id: int) -> str:
     now = utcnow()
     upcoming = meetings.circle_meetings(circle_id, now, limit=UPCOMING_SHOWN)
     windows: list[meetings.IntegrationWindow] = []
-    if access.membership is not None:
+    # The integration window is for members (facilitators hold the space).
+    is_member = access.membership is not None and access.membership.role == CircleRole.MEMBER
+    if is_member:
         sessions = meetings.dosing_sessions(current_user.id, current_only=True, now=now)
         windows = meetings.integration_windows(sessions, current_user.id, circle_id)
     in_window = {m.id for w in windows for m in w.meetings}
@@ -91,6 +93,7 @@ def show(circle_id: int) -> str:
         upcoming=upcoming,
         own_rsvps=meetings.own_rsvps(current_user.id, {*ids, *in_window}),
         counts=meetings.rsvp_counts(ids) if access.can_manage else {},
+        show_window=is_member,
         windows=windows,
         in_window=in_window,
         next_meeting=next_meeting,

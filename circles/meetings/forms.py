@@ -125,14 +125,21 @@ class ScheduleForm(MeetingDetailsMixin, FlaskForm):
             "Everyone sees it in their own time zone."
         )
 
-    def validate_count(self, field: IntegerField) -> None:
-        if self.repeat.data != Repeat.NONE and self.ends.data == "count" and field.data is None:
-            raise ValidationError("Enter how many meetings the series has.")
-
-    def validate_until(self, field: DateField) -> None:
-        needed = self.repeat.data != Repeat.NONE and self.ends.data == "until"
-        if needed and field.data is None and not field.errors:
-            raise ValidationError("Enter the last date of the series.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # The end of a series is needed only for a repeating one, so the fields are Optional()
+        # (which ends their own validation early) and checked together here.
+        if self.repeat.data != Repeat.NONE:
+            needed = self.count if self.ends.data == "count" else self.until
+            if needed.data is None and not needed.errors:
+                message = (
+                    "Enter how many meetings the series has."
+                    if needed is self.count
+                    else "Enter the last date of the series."
+                )
+                needed.errors = [*needed.errors, message]
+                valid = False
+        return valid
 
 
 class EditMeetingForm(MeetingDetailsMixin, FlaskForm):

@@ -1,0 +1,129 @@
+"""Reminders: once per person and meeting, whether the job runs twice or twice at once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from circles.db import utcnow
+from circles.extensions import db
+from circles.meetings import services
+from circles.meetings.models import ReminderSent, RsvpAnswer
+from circles.meetings.reminders import send_due_reminders
+
+DAY = timedelta(hours=24)
+
+
+@pytest.fixture
+def circle(make):
+    """Fran facilitates; Mo (New York) and Nic are members; a meeting starts in about 10 hours."""
+    fran = make.create_user("Fran", timezone="Europe/London")
+    org = make.create_org(owner=fran)
+    c = make.create_circle(org, fran, "Grief and loss circle")
+    mo = make.create_user("Mo", email="mo@example.org", timezone="America/New_York")
+    nic = make.create_user("Nic", email="nic@example.org")
+    make.add_member(c, mo, "Mo")
+    make.add_member(c, nic, "Nic")
+    soon = (datetime.now(UTC) + timedelta(hours=10)).replace(tzinfo=None, second=0, microsecond=0)
+    meeting = make.meeting(c, fran, first=soon, video_url="https://meet.example.org/room")
+    return {"circle": c, "fran": fran, "mo": mo, "nic": nic, "meeting": meeting}
+
+
+def run(app, lead=DAY):
+    with app.app_context():
+        result = send_due_reminders(utcnow(), lead)
+        db.session.remove()
+        return result
+
+
+def test_everyone_in_the_circle_gets_one_reminder_even_when_the_job_runs_twice(app, circle, outbox):
+    assert run(app).sent == 3
+    assert run(app).sent == 0
+    assert sorted(mail.to for mail in outbox) == sorted(
+        [circle["fran"].email, "mo@example.org", "nic@example.org"]
+    )
+
+
+def test_two_runs_at_the_same_moment_send_each_reminder_once(app, circle, outbox):
+    barrier = threading.Barrier(2)
+    results = []
+
+    def job():
+        with app.app_context():
+            barrier.wait()
+            results.append(send_due_reminders(utcnow(), DAY))
+            db.session.remove()
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sum(r.sent for r in results) == 3
+    assert len(outbox) == 3 and len({mail.to for mail in outbox}) == 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 3
+
+
+def test_the_cli_command_reports_what_it_sent(app, circle, outbox):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["send-reminders", "--hours", "12"])
+    assert first.exit_code == 0, first.output
+    assert "Reminders sent: 3." in first.output
+    second = runner.invoke(args=["send-reminders", "--hours", "12"])
+    assert "Reminders sent: 0." in second.output
+    assert len(outbox) == 3
+
+
+def test_no_reminder_before_the_lead_time_or_for_cancelled_meetings(app, make, circle, outbox):
+    assert run(app, lead=timedelta(hours=9)).sent == 0
+    with app.app_context():
+        meeting = db.session.merge(circle["meeting"])
+        services.cancel_meeting(meeting, services.Scope.THIS)
+        db.session.commit()
+    assert run(app).sent == 0
+    assert outbox == []
+
+
+def test_people_who_said_they_are_not_going_are_not_reminded(app, circle, outbox):
+    with app.app_context():
+        meeting = db.session.merge(circle["meeting"])
+        mo = db.session.merge(circle["mo"])
+        services.set_rsvp(meeting, mo, RsvpAnswer.NOT_GOING)
+        db.session.commit()
+    assert run(app).sent == 2
+    assert "mo@example.org" not in {mail.to for mail in outbox}
+
+
+def test_the_reminder_is_discreet_and_in_the_persons_own_zone(app, circle, outbox):
+    run(app)
+    mail = next(m for m in outbox if m.to == "mo@example.org")
+    local = circle["meeting"].starts_at.astimezone(ZoneInfo("America/New_York"))
+    assert mail.subject == "Reminder: your circle meets soon"
+    assert f"{local:%A %-d %B at %H:%M} (America/New York)" in mail.body
+    assert "Grief" not in mail.subject + mail.body
+    assert f"/circles/{circle['circle'].id}/meetings/{circle['meeting'].id}" in mail.body
+    assert "https://meet.example.org/room" in mail.body
+
+
+class BrokenSender:
+    def send(self, mail):
+        raise OSError("relay down")
+
+
+def test_a_failed_delivery_is_retried_by_the_next_run(app, circle, outbox):
+    working = app.extensions["circles_mail"]
+    app.extensions["circles_mail"] = BrokenSender()
+    try:
+        result = run(app)
+    finally:
+        app.extensions["circles_mail"] = working
+    assert (result.sent, result.failed) == (0, 3)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 0
+    assert run(app).sent == 3
+    assert len(outbox) == 3
