@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from circles.forms import ConfirmForm
 
@@ -40,6 +42,11 @@ def meeting_time(start: datetime, end: datetime | None = None, zone_name: str | 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(meeting_time, "meeting_time")
+
+    @app.template_global()
+    def csrf_field() -> Markup:
+        """The hidden CSRF input, without an id (pages hold several forms; ids must be unique)."""
+        return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
 
     @app.context_processor
     def shared_forms() -> dict[str, object]:

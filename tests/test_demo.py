@@ -15,6 +15,10 @@ def test_demo_data_can_be_logged_in_to(app):
         "/login", data={"email": f"sam@{DEMO_DOMAIN}", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302
-    assert "Thursday evening circle" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Thursday evening circle" in home
+    # Sam lives in Berlin: the 19:00 London meetings show as 20:00 Berlin time.
+    assert home.count('<li class="meeting') == 6
+    assert "20:00 to 21:30 (Europe/Berlin)" in home
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0 and "already there" in again.output

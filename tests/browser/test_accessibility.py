@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import axe_playwright_python
 import pytest
 
+from circles.meetings.recurrence import Repeat
 from tests import factories
 from tests.browser.conftest import Visitor
 
@@ -46,10 +48,16 @@ def test_main_pages_have_no_serious_accessibility_violations(
     facilitator = make.create_user("Fran Facilitator", email="fran@example.org")
     org = make.create_org("Harbour Practice", owner=facilitator)
     circle = make.create_circle(org, facilitator, "Evening circle")
-    member = make.create_user("Sam Member", email="sam@example.org")
+    member = make.create_user("Sam Member", email="sam@example.org", timezone="America/New_York")
     make.add_member(circle, member, "Sam")
     _, token = make.create_circle_invite(circle, facilitator)
     make.create_staff_invite(org, facilitator)
+    # A weekly series (so edit and cancel offer the whole series), and a session of the member's
+    # whose integration window holds the first meeting.
+    series = make.schedule(circle, facilitator, repeat=Repeat.WEEKLY, count=3)
+    first = series.meetings[0]
+    make.dosing_session(member, first.starts_at - timedelta(hours=48))
+    meeting_path = f"/circles/{circle.id}/meetings/{first.id}"
 
     found: list[str] = []
     visitor = new_visitor("anonymous")
@@ -73,16 +81,40 @@ def test_main_pages_have_no_serious_accessibility_violations(
         f"/orgs/{org.id}/settings",
         f"/orgs/{org.id}/team",
         f"/orgs/{org.id}/circles/new",
+        f"/circles/{circle.id}/meetings",
+        f"/circles/{circle.id}/meetings/new",
+        meeting_path,
+        f"{meeting_path}/edit",
+        f"{meeting_path}/cancel",
+        "/schedule",
         "/account",
         "/account/password",
         "/no-such-page",
     ):
         staff.page.goto(path)
         found += serious_violations(staff)
+    # The schedule form sent without a date or time, with its errors shown.
+    staff.page.goto(f"/circles/{circle.id}/meetings/new")
+    staff.page.get_by_role("button", name="Schedule", exact=True).click()
+    staff.page.get_by_role("alert").wait_for()
+    found += serious_violations(staff)
+    # The calendar page with a private link made.
+    staff.page.goto("/calendar")
+    staff.page.get_by_role("button", name="Make my calendar link").click()
+    staff.page.get_by_label("Your private calendar link").wait_for()
+    found += serious_violations(staff)
 
     person = new_visitor("member")
     log_in(person, "sam@example.org")
-    for path in ("/", f"/circles/{circle.id}", f"/circles/{circle.id}/roster"):
+    for path in (
+        "/",
+        f"/circles/{circle.id}",
+        f"/circles/{circle.id}/roster",
+        f"/circles/{circle.id}/meetings",
+        meeting_path,
+        "/schedule",
+        "/integration",
+    ):
         person.page.goto(path)
         found += serious_violations(person)
 
