@@ -126,7 +126,7 @@ class ScheduleForm(MeetingDetailsMixin, FlaskForm):
         )
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         # The end of a series is needed only for a repeating one, so the fields are Optional()
         # (which ends their own validation early) and checked together here.
         if self.repeat.data != Repeat.NONE:
