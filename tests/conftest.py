@@ -164,6 +164,14 @@ def login_as(client: FlaskClient, user_id: int) -> None:
         cookie["_fresh"] = True
 
 
+def client_for(app: Flask, user: Any) -> FlaskClient:
+    """A new test client already logged in as ``user``."""
+    client = app.test_client()
+    with app.app_context():
+        login_as(client, user.id)
+    return client
+
+
 class QueryCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []

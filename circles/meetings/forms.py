@@ -142,24 +142,24 @@ class ScheduleForm(MeetingDetailsMixin, FlaskForm):
         return valid
 
 
+def scope_field(label: str, missing: str) -> RadioField:
+    """Which meetings of a series an action applies to; pages always send it (hidden if single)."""
+    return RadioField(
+        label,
+        choices=SCOPE_CHOICES,
+        default=Scope.THIS.value,
+        validators=[InputRequired(message=missing)],
+    )
+
+
 class EditMeetingForm(MeetingDetailsMixin, FlaskForm):
     date = date_field("Date")
     start_time = time_field("Start time")
-    scope = RadioField(
-        "Apply the change to",
-        choices=SCOPE_CHOICES,
-        default=Scope.THIS.value,
-        validators=[InputRequired(message="Choose which meetings the change applies to.")],
-    )
+    scope = scope_field("Apply the change to", "Choose which meetings the change applies to.")
 
 
 class CancelMeetingForm(FlaskForm):
-    scope = RadioField(
-        "Cancel",
-        choices=SCOPE_CHOICES,
-        default=Scope.THIS.value,
-        validators=[InputRequired(message="Choose which meetings to cancel.")],
-    )
+    scope = scope_field("Cancel", "Choose which meetings to cancel.")
 
 
 class RsvpForm(FlaskForm):

@@ -13,14 +13,7 @@ from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import CircleMember
 from circles.meetings.recurrence import Repeat
-from tests.conftest import login_as
-
-
-def client_for(app, user):
-    client = app.test_client()
-    with app.app_context():
-        login_as(client, user.id)
-    return client
+from tests.conftest import client_for
 
 
 def feed_path(client):

@@ -12,14 +12,7 @@ from circles.extensions import db
 from circles.meetings import services
 from circles.meetings.models import DosingSession
 from tests import factories as f
-from tests.conftest import login_as
-
-
-def client_for(app, user):
-    client = app.test_client()
-    with app.app_context():
-        login_as(client, user.id)
-    return client
+from tests.conftest import client_for
 
 
 def naive(moment):

@@ -12,7 +12,7 @@ from circles.extensions import db
 from circles.meetings.models import Meeting, MeetingSeries, Rsvp, RsvpAnswer
 from circles.meetings.recurrence import Repeat
 from circles.orgs.models import OrgRole
-from tests.conftest import login_as
+from tests.conftest import client_for
 
 
 @pytest.fixture
@@ -26,13 +26,6 @@ def circle(make):
     make.add_member(c, mo, "Mo")
     make.add_member(c, nic, "Nic")
     return {"circle": c, "org": org, "fran": fran, "mo": mo, "nic": nic}
-
-
-def client_for(app, user):
-    client = app.test_client()
-    with app.app_context():
-        login_as(client, user.id)
-    return client
 
 
 def count(app, model):
@@ -316,3 +309,16 @@ def test_the_schedule_form_starts_in_the_facilitators_own_zone(app, circle):
     page = client_for(app, circle["fran"]).get(f"/circles/{circle['circle'].id}/meetings/new")
     assert page.status_code == 200
     assert '<option selected value="Europe/London">' in page.get_data(as_text=True)
+
+
+def test_leaving_a_circle_takes_ones_answers_along(app, make, circle):
+    meeting = schedule(make, circle).meetings[0]
+    mo = client_for(app, circle["mo"])
+    mo.post(f"/circles/{circle['circle'].id}/meetings/{meeting.id}/rsvp", data={"answer": "going"})
+    assert count(app, Rsvp) == 1
+    assert mo.post(f"/circles/{circle['circle'].id}/leave").status_code == 302
+    assert count(app, Rsvp) == 0
+    page = client_for(app, circle["fran"]).get(
+        f"/circles/{circle['circle'].id}/meetings/{meeting.id}"
+    )
+    assert "Going: 0" in page.get_data(as_text=True)
