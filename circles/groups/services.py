@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from circles import invites
 from circles.accounts.models import User
@@ -17,7 +17,7 @@ from circles.groups.models import (
     CircleMember,
     CircleRole,
 )
-from circles.meetings.models import Meeting, Rsvp
+from circles.meetings import services as meetings
 from circles.orgs.models import Organisation, OrgMember
 
 
@@ -215,9 +215,6 @@ def remove_member(member: CircleMember) -> None:
             "Add a co-facilitator first, or archive the circle."
         )
     # Their answers for the circle's meetings go with them (counts stay true, nothing lingers).
-    circle_meetings = select(Meeting.id).where(Meeting.circle_id == member.circle_id)
-    db.session.execute(
-        delete(Rsvp).where(Rsvp.user_id == member.user_id, Rsvp.meeting_id.in_(circle_meetings))
-    )
+    meetings.forget_answers(member.user_id, [member.circle_id])
     db.session.delete(member)
     db.session.flush()

@@ -83,7 +83,6 @@ def show(circle_id: int) -> str:
         windows = meetings.integration_windows(sessions, current_user.id, circle_id)
     in_window = {m.id for w in windows for m in w.meetings}
     ids = [m.id for m in upcoming]
-    next_meeting = next((m for m in upcoming if not m.cancelled and m.starts_at > now), None)
     return render_template(
         "groups/show.html",
         access=access,
@@ -96,7 +95,6 @@ def show(circle_id: int) -> str:
         show_window=is_member,
         windows=windows,
         in_window=in_window,
-        next_meeting=next_meeting,
         now=now,
     )
 

@@ -33,11 +33,12 @@ def _event(meeting: Meeting, *, show_names: bool, page_url: str, stamp: datetime
     event.add("summary", f"Cancelled: {title}" if meeting.cancelled else title)
     event.add("url", page_url)
     lines = [f"Meeting page: {page_url}"]
-    if meeting.video_url:
+    # A call link or an agenda can say what the circle is about (room names, topics): neutral
+    # calendars leave both to the meeting page, which needs a login.
+    if show_names and meeting.video_url:
         event.add("location", meeting.video_url)
         lines.append(f"Video call: {meeting.video_url}")
     if show_names and meeting.agenda:
-        # The agenda can say what the circle is about; it stays out of neutral calendars.
         lines += ["", meeting.agenda]
     event.add("description", "\n".join(lines))
     return event
@@ -57,6 +58,9 @@ def build_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
+    # Ask subscribed calendars to look again hourly, so moves and cancellations arrive soon.
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
     for meeting in meetings:
         calendar.add_component(
             _event(meeting, show_names=show_names, page_url=page_url(meeting), stamp=stamp)

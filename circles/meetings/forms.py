@@ -21,7 +21,7 @@ from circles.exceptions import ServiceError
 from circles.forms import strip_filter, timezone_field
 from circles.meetings.models import MAX_DURATION_MINUTES, MAX_URL, RsvpAnswer
 from circles.meetings.recurrence import MAX_OCCURRENCES, Repeat
-from circles.meetings.services import Scope, check_video_url
+from circles.meetings.rules import Scope, check_video_url
 
 REPEAT_CHOICES = [
     SelectChoice(Repeat.NONE.value, "Does not repeat"),

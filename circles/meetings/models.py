@@ -121,12 +121,10 @@ class CalendarFeed(CreatedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    #: Random salt from which the feed token is derived with the app's secret key, so the owner
+    #: Random salt from which the URL token is derived with the app's secret key, so the owner
     #: can see their URL again while a copy of the database alone cannot rebuild it.
-    #: None once revoked (the title choice is kept).
+    #: None once the link is turned off (the title choice is kept).
     salt: Mapped[str | None] = mapped_column(String(64))
-    #: SHA-256 of the feed token, to find the feed from its URL.
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Off by default: events are titled "Circle meeting", so a glance at a calendar tells nothing.
     show_circle_names: Mapped[bool] = mapped_column(default=False)
 

@@ -96,7 +96,10 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     """
     # PEP 495: with fold=0 a gap time takes the offset from before the change (so it lands the
     # length of the gap later on the new wall clock) and an ambiguous time its first instant.
-    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    try:
+        return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    except OverflowError:  # the first or last moments of year 1 or 9999
+        raise ServiceError("Choose a date closer to today.", "date") from None
 
 
 def expand(plan: SeriesPlan) -> list[datetime]:

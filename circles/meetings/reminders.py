@@ -3,7 +3,8 @@
 Each reminder is first *claimed* by inserting a row under a unique (meeting, person) constraint
 and committing; only the run whose insert succeeds sends the mail. Two runs at once, or a run
 repeated, therefore never send twice. If delivery fails the claim is released, so the next run
-tries again.
+tries again; if the process dies between claim and delivery, that one reminder is lost (never
+doubled). Moving a meeting deletes its claims, so people are reminded of the new time.
 """
 
 from __future__ import annotations
@@ -99,8 +100,13 @@ def send_due_reminders(now: datetime, lead: timedelta) -> ReminderRun:
         claim = _claim(meeting.id, user.id)
         if claim is None:
             continue
-        subject, body = reminder_text(meeting, user)
-        if send_mail(user.email, subject, body):
+        try:
+            subject, body = reminder_text(meeting, user)
+            delivered = send_mail(user.email, subject, body)
+        except Exception as error:  # one bad reminder must not stop the others
+            log.error("reminder failed: %s", type(error).__name__)
+            delivered = False
+        if delivered:
             sent += 1
             continue
         failed += 1

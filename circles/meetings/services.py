@@ -5,7 +5,6 @@ Functions only flush; the caller commits once (or rolls back after a :class:`Ser
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import secrets
@@ -14,10 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from circles.accounts.models import User
@@ -27,30 +25,24 @@ from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
 from circles.meetings.models import (
     MAX_DURATION_MINUTES,
-    MAX_URL,
     CalendarFeed,
     DosingSession,
     Meeting,
     MeetingSeries,
+    ReminderSent,
     Rsvp,
     RsvpAnswer,
 )
 from circles.meetings.recurrence import SeriesPlan, build_rule, expand, local_to_utc, zone_or_error
-from circles.tokens import hash_token
+from circles.meetings.rules import Scope, check_video_url
 
 #: The integration window: the meetings that fall this long after a dosing session.
 WINDOW_OPENS = timedelta(hours=24)
 WINDOW_CLOSES = timedelta(hours=72)
+#: How many coming meetings are searched for the next one after a session.
+NEXT_MEETING_LOOKAHEAD = 60
 #: How far ahead the schedule view looks.
 SCHEDULE_WEEKS = 8
-
-
-class Scope(enum.StrEnum):
-    """Which meetings of a series an edit or a cancellation applies to."""
-
-    THIS = "this"
-    FOLLOWING = "following"
-    SERIES = "series"
 
 
 @dataclass(frozen=True)
@@ -60,28 +52,6 @@ class MeetingDetails:
     duration_minutes: int
     video_url: str = ""
     agenda: str = ""
-
-
-def check_video_url(url: str) -> str:
-    """A video-call link must be a plain https URL to a host; empty means none."""
-    url = url.strip()
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    if (
-        len(url) > MAX_URL
-        or parts.scheme != "https"
-        or not parts.hostname
-        or "." not in parts.hostname
-        or any(c.isspace() for c in url)
-        or parts.username
-        or parts.password
-    ):
-        raise ServiceError(
-            "Enter the call link as a full https:// address, for example https://meet.example.org/abc.",
-            "video_url",
-        )
-    return url
 
 
 def _check_details(details: MeetingDetails) -> MeetingDetails:
@@ -114,6 +84,7 @@ def schedule_meeting(
     starts = expand(plan)
     if starts[0] <= now:
         raise ServiceError("Choose a date and time in the future for the first meeting.", "date")
+    _check_horizon(starts[0], now)
     series = MeetingSeries(
         circle_id=circle.id,
         timezone=plan.timezone,
@@ -128,6 +99,15 @@ def schedule_meeting(
     db.session.add(series)
     db.session.flush()
     return series
+
+
+#: Meetings are planned at most this far ahead (also keeps dates far from any calendar's edge).
+HORIZON = timedelta(days=2 * 366)
+
+
+def _check_horizon(start: datetime, now: datetime) -> None:
+    if start > now + HORIZON:
+        raise ServiceError("Choose a date within the next two years.", "date")
 
 
 def _scope_targets(meeting: Meeting, scope: Scope, now: datetime) -> list[Meeting]:
@@ -163,21 +143,55 @@ def edit_meeting(
     _refuse_if_started(meeting, now)
     details = _check_details(details)
     zone = zone_or_error(meeting.series.timezone)
-    day_shift = new_date - meeting.starts_at.astimezone(zone).date()
+    old_local = meeting.starts_at.astimezone(zone)
+    day_shift = new_date - old_local.date()
+    moved = day_shift.days != 0 or new_time != old_local.time().replace(second=0, microsecond=0)
     targets = _scope_targets(meeting, scope, now)
-    moves = {
-        m.id: local_to_utc(
-            datetime.combine(m.starts_at.astimezone(zone).date() + day_shift, new_time), zone
-        )
-        for m in targets
-    }
-    if any(start <= now for start in moves.values()):
-        raise ServiceError("Choose a date and time in the future.", "date")
+    starts = {m.id: m.starts_at for m in targets}
+    if moved:
+        if new_date > (now + HORIZON).date():
+            raise ServiceError("Choose a date within the next two years.", "date")
+        starts = {
+            m.id: local_to_utc(
+                datetime.combine(m.starts_at.astimezone(zone).date() + day_shift, new_time), zone
+            )
+            for m in targets
+        }
+        if any(start <= now for start in starts.values()):
+            raise ServiceError("Choose a date and time in the future.", "date")
+        _check_horizon(max(starts.values()), now)
+    # Other meetings take only what changed here: their own agenda or link stays otherwise.
+    new_duration = details.duration_minutes != meeting.duration_minutes
+    new_link = details.video_url != meeting.video_url
+    new_agenda = details.agenda != meeting.agenda
     for target in targets:
-        _apply(target, moves[target.id], details)
+        own = MeetingDetails(
+            duration_minutes=details.duration_minutes if new_duration else target.duration_minutes,
+            video_url=details.video_url if new_link else target.video_url,
+            agenda=details.agenda if new_agenda else target.agenda,
+        )
+        new_start = starts[target.id]
+        if new_start != target.starts_at:
+            _forget_for_new_time(target, date_changed=day_shift.days != 0)
+        _apply(target, new_start, own)
         target.sequence += 1
     db.session.flush()
     return targets
+
+
+def _forget_for_new_time(meeting: Meeting, *, date_changed: bool) -> None:
+    """A moved meeting is reminded of again; on another day, people are asked again too."""
+    db.session.execute(delete(ReminderSent).where(ReminderSent.meeting_id == meeting.id))
+    if date_changed:
+        db.session.execute(delete(Rsvp).where(Rsvp.meeting_id == meeting.id))
+
+
+def forget_answers(user_id: int, circle_ids: Iterable[int]) -> None:
+    """Delete a person's answers for the meetings of circles they are leaving."""
+    meeting_ids = select(Meeting.id).where(Meeting.circle_id.in_(list(circle_ids)))
+    db.session.execute(
+        delete(Rsvp).where(Rsvp.user_id == user_id, Rsvp.meeting_id.in_(meeting_ids))
+    )
 
 
 def cancel_meeting(meeting: Meeting, scope: Scope, now: datetime | None = None) -> list[Meeting]:
@@ -185,6 +199,8 @@ def cancel_meeting(meeting: Meeting, scope: Scope, now: datetime | None = None) 
     now = now or utcnow()
     _refuse_if_started(meeting, now)
     targets = [m for m in _scope_targets(meeting, scope, now) if not m.cancelled]
+    if not targets:
+        raise ServiceError("That is already cancelled.")
     for target in targets:
         target.cancelled_at = now
         target.sequence += 1
@@ -301,11 +317,16 @@ def upcoming_for_user(
 
 
 def feed_token(feed: CalendarFeed, secret_key: str | bytes) -> str | None:
-    """The token in a feed's URL, derived from its salt and the app's secret key."""
+    """The token in a feed's URL: the feed's id and an HMAC of its salt under the secret key.
+
+    The database holds only the salt, so a copy of it cannot rebuild a URL; rotating the
+    secret key retires every URL at once, and the owner's page then shows the new one.
+    """
     if feed.salt is None:
         return None
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    return hmac.new(key, f"calendar-feed:{feed.salt}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, f"calendar-feed:{feed.salt}".encode(), hashlib.sha256).hexdigest()
+    return f"{feed.id}-{digest}"
 
 
 def user_feed(user: User) -> CalendarFeed | None:
@@ -319,20 +340,18 @@ def regenerate_feed(user: User, secret_key: str | bytes) -> str:
         feed = CalendarFeed(user_id=user.id, show_circle_names=False)
         add_or_refuse(feed, "Your calendar link changed a moment ago. Please try again.")
     feed.salt = secrets.token_urlsafe(32)
+    db.session.flush()
     token = feed_token(feed, secret_key)
     assert token is not None
-    feed.token_hash = hash_token(token)
-    db.session.flush()
     return token
 
 
 def revoke_feed(user: User) -> None:
     """Switch a person's feed off; calendar apps that subscribed get nothing more."""
     feed = user_feed(user)
-    if feed is None or feed.token_hash is None:
+    if feed is None or feed.salt is None:
         raise ServiceError("You have no calendar link to turn off.")
     feed.salt = None
-    feed.token_hash = None
     db.session.flush()
 
 
@@ -346,12 +365,16 @@ def set_feed_titles(user: User, show_circle_names: bool) -> None:
     db.session.flush()
 
 
-def feed_by_token(token: str) -> CalendarFeed | None:
-    if not token or len(token) > 128:
+def feed_by_token(token: str, secret_key: str | bytes) -> CalendarFeed | None:
+    """The feed a URL token opens: it must be current and derived from today's secret key."""
+    feed_id, _, digest = token.partition("-")
+    if not feed_id.isdigit() or len(feed_id) > 10 or len(digest) != 64 or not digest.isascii():
         return None
-    return db.session.scalar(
-        select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token))
-    )
+    feed = db.session.get(CalendarFeed, int(feed_id))
+    expected = feed_token(feed, secret_key) if feed is not None else None
+    if expected is None or not hmac.compare_digest(expected, token):
+        return None
+    return feed
 
 
 def feed_meetings(user_id: int, since: datetime) -> list[Meeting]:
@@ -416,6 +439,8 @@ class IntegrationWindow:
 
     session: DosingSession
     meetings: list[Meeting]
+    #: When none falls inside: the circle's first meeting after the session (and after now).
+    next_meeting: Meeting | None = None
 
     @property
     def opens_at(self) -> datetime:
@@ -461,10 +486,31 @@ def integration_windows(
     if circle_id is not None:
         query = query.where(Meeting.circle_id == circle_id)
     meetings = list(db.session.scalars(query))
+    later: list[Meeting] = []
+    if circle_id is not None:
+        # One query for the "next meeting" of every window: the circle's coming meetings.
+        later = list(
+            db.session.scalars(
+                select(Meeting)
+                .where(
+                    Meeting.circle_id == circle_id,
+                    Meeting.cancelled_at.is_(None),
+                    Meeting.starts_at > min(utcnow(), earliest - WINDOW_OPENS),
+                )
+                .order_by(Meeting.starts_at)
+                .limit(NEXT_MEETING_LOOKAHEAD)
+            )
+        )
     windows = []
+    now = utcnow()
     for session in sessions:
         opens, closes = session.taken_at + WINDOW_OPENS, session.taken_at + WINDOW_CLOSES
+        after = max(now, session.taken_at)
         windows.append(
-            IntegrationWindow(session, [m for m in meetings if opens <= m.starts_at <= closes])
+            IntegrationWindow(
+                session,
+                [m for m in meetings if opens <= m.starts_at <= closes],
+                next((m for m in later if m.starts_at > after), None),
+            )
         )
     return windows

@@ -25,6 +25,7 @@ from circles.meetings.forms import (
 )
 from circles.meetings.models import DosingSession, Meeting, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
+from circles.meetings.rules import Scope
 from circles.security import CircleAccess, circle_access_or_404, managed_circle_or_404
 from circles.urls import external_url
 from circles.web import commit_or_explain, show_error_on_form
@@ -168,7 +169,7 @@ def edit(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
         try:
             changed = services.edit_meeting(
                 meeting,
-                services.Scope(form.scope.data),
+                Scope(form.scope.data),
                 form.date.data,
                 form.start_time.data,
                 _details(form),
@@ -200,7 +201,7 @@ def cancel(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
     form = CancelMeetingForm()
     if form.validate_on_submit():
         try:
-            cancelled = services.cancel_meeting(meeting, services.Scope(form.scope.data))
+            cancelled = services.cancel_meeting(meeting, Scope(form.scope.data))
         except ServiceError as error:
             show_error_on_form(form, error)
         else:
@@ -297,7 +298,7 @@ def calendar_settings() -> str:
 @login_required
 def regenerate_feed() -> Response:
     if ConfirmForm().validate_on_submit():
-        had_link = (feed := services.user_feed(current_user)) is not None and feed.token_hash
+        had_link = (feed := services.user_feed(current_user)) is not None and feed.salt
         commit_or_explain(
             lambda: services.regenerate_feed(current_user, current_app.secret_key or ""),
             "Your new calendar link is below. The old one no longer works."
@@ -333,10 +334,15 @@ def calendar_titles() -> Response:
     return redirect(url_for("meetings.calendar_settings"))
 
 
+def _feed_token_key() -> str:
+    # Calendar services fetch many people's feeds from a few shared addresses: count per feed.
+    return str((request.view_args or {}).get("token", ""))[:128]
+
+
 @bp.get("/calendar/<token>.ics")
-@limiter.limit("60 per minute")
+@limiter.limit("30 per minute", key_func=_feed_token_key)
 def feed(token: str) -> Response:
-    calendar_feed = services.feed_by_token(token)
+    calendar_feed = services.feed_by_token(token, current_app.secret_key or "")
     if calendar_feed is None:
         abort(404)
     now = utcnow()

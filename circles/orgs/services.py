@@ -127,6 +127,9 @@ def remove_staff(member: OrgMember, *, by_role: OrgRole) -> None:
                 + ", ".join(sorted(names))
                 + ". Add another facilitator there first."
             )
+        from circles.meetings.services import forget_answers  # meetings build on orgs
+
+        forget_answers(member.user_id, facilitated)
         db.session.execute(
             delete(CircleMember).where(
                 CircleMember.circle_id.in_(facilitated), CircleMember.user_id == member.user_id

@@ -1,4 +1,4 @@
-"""meetings rsvps calendar feeds reminders dosing sessions
+"""Meetings: series and occurrences, RSVPs, calendar feeds, reminder claims, dosing sessions
 
 Revision ID: 424f8385e79b
 Revises: 0dab2146cda3
@@ -22,12 +22,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('salt', sa.String(length=64), nullable=True),
-    sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('show_circle_names', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_calendar_feeds_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash')),
     sa.UniqueConstraint('user_id', name=op.f('uq_calendar_feeds_user_id'))
     )
     op.create_table('dosing_sessions',

@@ -169,7 +169,7 @@ def test_the_owner_can_see_their_link_again_but_the_database_does_not_hold_it(ap
         from circles.meetings.models import CalendarFeed
 
         feed = db.session.query(CalendarFeed).one()
-        assert token not in (feed.salt, feed.token_hash)
+        assert feed.salt and feed.salt not in token
 
 
 def test_each_person_has_their_own_feed(app, two_circles):
@@ -185,3 +185,21 @@ def test_turning_off_a_link_that_does_not_exist_is_explained(app, two_circles):
     mo = client_for(app, two_circles["mo"])
     response = mo.post("/calendar/revoke", follow_redirects=True)
     assert "You have no calendar link to turn off." in response.get_data(as_text=True)
+
+
+def test_rotating_the_secret_key_retires_every_feed_url(app, another_app, two_circles):
+    old_path = feed_path(client_for(app, two_circles["mo"]))
+    rotated = another_app(SECRET_KEY="a-completely-new-secret-key-of-enough-length")
+    client = rotated.test_client()
+    assert client.get(old_path).status_code == 404
+    mo = client_for(rotated, two_circles["mo"])
+    page = mo.get("/calendar").get_data(as_text=True)
+    new_path = re.search(r'value="http://circles.test(/calendar/[^"]+)"', page).group(1)
+    assert new_path != old_path
+    assert client.get(new_path).status_code == 200
+
+
+def test_neutral_feeds_leave_the_call_link_to_the_meeting_page(app, two_circles):
+    body = app.test_client().get(feed_path(client_for(app, two_circles["mo"]))).data
+    assert b"meet.example.org" not in body
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body

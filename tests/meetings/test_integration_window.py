@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from circles.extensions import db
 from circles.meetings import services
 from circles.meetings.models import DosingSession
+from circles.meetings.rules import Scope
 from tests import factories as f
 from tests.conftest import client_for
 
@@ -42,7 +43,7 @@ def test_the_window_holds_the_meetings_24_to_72_hours_after_a_session(ctx):
     }
     f.meeting(other, fran, first=naive(taken + timedelta(hours=30)))  # Mo is not in that circle
     cancelled = f.meeting(c, fran, first=naive(taken + timedelta(hours=40)))
-    services.cancel_meeting(cancelled, services.Scope.THIS)
+    services.cancel_meeting(cancelled, Scope.THIS)
     session = f.dosing_session(mo, taken)
 
     [window] = services.integration_windows([session], mo.id)
@@ -101,7 +102,7 @@ def test_when_no_meeting_falls_in_the_window_the_page_says_so_and_shows_the_next
     )
     window = page.split('id="window"')[1].split("</section>")[0]
     assert "No meeting of this circle falls in that window." in window
-    assert f"/meetings/{later.id}" in window and "The next meeting is" in window
+    assert f"/meetings/{later.id}" in window and "The next meeting after it is" in window
 
 
 def test_entries_are_private_to_their_author(app, make, circle):

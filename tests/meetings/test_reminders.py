@@ -14,6 +14,7 @@ from circles.extensions import db
 from circles.meetings import services
 from circles.meetings.models import ReminderSent, RsvpAnswer
 from circles.meetings.reminders import send_due_reminders
+from circles.meetings.rules import Scope
 
 DAY = timedelta(hours=24)
 
@@ -83,7 +84,7 @@ def test_no_reminder_before_the_lead_time_or_for_cancelled_meetings(app, make, c
     assert run(app, lead=timedelta(hours=9)).sent == 0
     with app.app_context():
         meeting = db.session.merge(circle["meeting"])
-        services.cancel_meeting(meeting, services.Scope.THIS)
+        services.cancel_meeting(meeting, Scope.THIS)
         db.session.commit()
     assert run(app).sent == 0
     assert outbox == []
@@ -127,3 +128,35 @@ def test_a_failed_delivery_is_retried_by_the_next_run(app, circle, outbox):
         assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 0
     assert run(app).sent == 3
     assert len(outbox) == 3
+
+
+class ExplodingSender:
+    def send(self, mail):
+        raise RuntimeError("unexpected")
+
+
+def test_an_unexpected_error_releases_the_claim_and_the_run_goes_on(app, circle, outbox):
+    working = app.extensions["circles_mail"]
+    app.extensions["circles_mail"] = ExplodingSender()
+    try:
+        result = run(app)
+    finally:
+        app.extensions["circles_mail"] = working
+    assert (result.sent, result.failed) == (0, 3)
+    assert run(app).sent == 3
+
+
+def test_a_moved_meeting_is_reminded_of_again(app, circle, outbox):
+    assert run(app).sent == 3
+    with app.app_context():
+        meeting = db.session.merge(circle["meeting"])
+        later = meeting.starts_at + timedelta(hours=2)
+        services.edit_meeting(
+            meeting,
+            Scope.THIS,
+            later.date(),
+            later.time(),
+            services.MeetingDetails(90, video_url=meeting.video_url),
+        )
+        db.session.commit()
+    assert run(app).sent == 3

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.meetings import services
-from circles.meetings.models import Meeting, MeetingSeries, RsvpAnswer
+from circles.meetings.models import Meeting, MeetingSeries, ReminderSent, Rsvp, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
-from circles.meetings.services import MeetingDetails, Scope
+from circles.meetings.rules import Scope, check_video_url
+from circles.meetings.services import MeetingDetails
 from tests import factories as f
 
 #: A fixed "now" well before the series below, so the tests do not depend on today's date.
@@ -162,15 +163,15 @@ def test_bad_schedules_are_refused_and_nothing_is_stored(circle, plan, details, 
 )
 def test_video_links_must_be_plain_https_addresses(url):
     with pytest.raises(ServiceError) as refused:
-        services.check_video_url(url)
+        check_video_url(url)
     assert refused.value.field == "video_url"
 
 
 def test_a_good_video_link_is_kept_and_an_empty_one_means_none():
-    assert services.check_video_url(" https://meet.example.org/abc?pwd=1 ") == (
+    assert check_video_url(" https://meet.example.org/abc?pwd=1 ") == (
         "https://meet.example.org/abc?pwd=1"
     )
-    assert services.check_video_url("") == ""
+    assert check_video_url("") == ""
 
 
 def test_an_archived_circle_gets_no_new_meetings(circle):
@@ -335,3 +336,94 @@ def test_no_rsvp_for_a_cancelled_or_finished_meeting(circle, weekly):
         services.set_rsvp(second, member, RsvpAnswer.GOING, now=NOW)
     with pytest.raises(ServiceError, match="over"):
         services.set_rsvp(first, member, RsvpAnswer.GOING, now=first.ends_at)
+
+
+def test_changing_only_the_link_for_following_meetings_keeps_their_own_agenda_and_time(weekly):
+    meetings = reloaded(weekly.id)
+    services.edit_meeting(
+        meetings[3],
+        Scope.THIS,
+        date(2026, 4, 9),
+        time(21, 0),
+        MeetingDetails(90, agenda="Letters"),
+        now=NOW,
+    )
+    db.session.commit()
+    second = reloaded(weekly.id)[1]
+    services.edit_meeting(
+        second,
+        Scope.FOLLOWING,
+        date(2026, 3, 26),
+        time(19, 0),
+        MeetingDetails(90, video_url="https://meet.example.org/new"),
+        now=NOW,
+    )
+    db.session.commit()
+    after = reloaded(weekly.id)
+    assert [m.video_url.endswith("/new") for m in after] == [False, True, True, True, True]
+    assert after[3].agenda == "Letters"
+    assert local_times(after, "Europe/London")[3] == "2026-04-09 21:00"
+
+
+def test_moving_a_meeting_resets_its_reminders_and_on_another_day_its_answers(circle, weekly):
+    member = f.create_user("Mo")
+    f.add_member(circle[1], member)
+    first, second = reloaded(weekly.id)[:2]
+    for m in (first, second):
+        services.set_rsvp(m, member, RsvpAnswer.GOING, now=NOW)
+        db.session.add(ReminderSent(meeting_id=m.id, user_id=member.id))
+    db.session.commit()
+    services.edit_meeting(first, Scope.THIS, date(2026, 3, 19), time(20, 0), DETAILS, now=NOW)
+    services.edit_meeting(second, Scope.THIS, date(2026, 3, 27), time(19, 0), DETAILS, now=NOW)
+    db.session.commit()
+    assert services.own_rsvps(member.id, [first.id, second.id]) == {first.id: RsvpAnswer.GOING}
+    assert stored_count(ReminderSent) == 0
+
+
+def test_dates_far_away_get_a_clear_error_not_a_crash(circle, weekly):
+    facilitator, c = circle
+    for plan in (
+        SeriesPlan(date(9999, 12, 31), time(23, 0), "America/New_York"),
+        SeriesPlan(date(2029, 1, 1), time(19, 0), "UTC"),
+    ):
+        with pytest.raises(ServiceError) as refused:
+            services.schedule_meeting(c, facilitator, plan, DETAILS, now=NOW)
+        assert refused.value.field == "date"
+    with pytest.raises(ServiceError, match="within the next two years"):
+        services.edit_meeting(
+            reloaded(weekly.id)[0],
+            Scope.FOLLOWING,
+            date(9999, 12, 30),
+            time(19, 0),
+            DETAILS,
+            now=NOW,
+        )
+    with pytest.raises(ServiceError):
+        services.local_datetime(date(1, 1, 1), time(0, 30), "Asia/Tokyo")
+
+
+def test_a_broken_host_in_a_video_link_is_refused_calmly():
+    with pytest.raises(ServiceError):
+        check_video_url("https://[x")
+
+
+def test_cancelling_what_is_already_cancelled_is_explained(weekly):
+    first = reloaded(weekly.id)[0]
+    services.cancel_meeting(first, Scope.THIS, now=NOW)
+    with pytest.raises(ServiceError, match="already cancelled"):
+        services.cancel_meeting(first, Scope.THIS, now=NOW)
+
+
+def test_removing_a_facilitator_from_the_organisation_removes_their_answers(circle, weekly):
+    from circles.orgs import services as orgs
+    from circles.orgs.models import OrgMember, OrgRole
+
+    _, c = circle
+    colleague = f.create_user("Cal")
+    staff = f.add_staff(c.org, colleague)
+    f.add_facilitator(c, colleague, "Cal")
+    services.set_rsvp(reloaded(weekly.id)[0], colleague, RsvpAnswer.GOING, now=NOW)
+    db.session.commit()
+    orgs.remove_staff(db.session.get(OrgMember, staff.id), by_role=OrgRole.OWNER)
+    db.session.commit()
+    assert stored_count(Rsvp) == 0
