@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from circles.config import load_config, persisted_secret
@@ -88,8 +89,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+    _init_socketio(app)
     app.after_request(_security_headers)
     return app
+
+
+def _init_socketio(app: Flask) -> SocketIO:
+    """One Socket.IO server per app (tests build several apps), with the live namespace."""
+    from circles.live.events import register_live_events
+
+    explicit = app.config["CIRCLES_ALLOWED_ORIGINS"] or (
+        [app.config["CIRCLES_BASE_URL"]] if app.config["CIRCLES_BASE_URL"] else []
+    )
+
+    def origin_allowed(origin: str, environ: dict[str, Any]) -> bool:
+        if explicit:
+            return origin.rstrip("/") in explicit
+        # No list configured (development): the page's own origin only, never any other.
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO") if app.config["CIRCLES_PROXY_HOPS"] else None
+        own = f"{scheme or environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin.rstrip("/") == own
+
+    socketio = SocketIO(
+        app,
+        async_mode=app.config["CIRCLES_ASYNC_MODE"],
+        message_queue=app.config["CIRCLES_REDIS_URL"],
+        cors_allowed_origins=origin_allowed,
+        max_http_buffer_size=64 * 1024,
+        logger=False,
+        engineio_logger=False,
+    )
+    register_live_events(socketio, app.config["CIRCLES_LIVE_EVENT_LIMIT"])
+    return socketio
 
 
 def _security_headers(response: Response) -> Response:

@@ -105,6 +105,17 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_ARGON2_TIME_COST": int(os.environ.get("CIRCLES_ARGON2_TIME_COST", "3")),
         "CIRCLES_ARGON2_MEMORY_COST": int(os.environ.get("CIRCLES_ARGON2_MEMORY_COST", "65536")),
         "CIRCLES_PASSWORD_RESET_MAX_AGE": 3600,
+        # Live sessions (Socket.IO)
+        "CIRCLES_ASYNC_MODE": os.environ.get("CIRCLES_ASYNC_MODE", "threading"),
+        # Origins allowed to open live sockets; empty: the site's own origin only.
+        "CIRCLES_ALLOWED_ORIGINS": [
+            o.strip().rstrip("/")
+            for o in os.environ.get("CIRCLES_ALLOWED_ORIGINS", "").split(",")
+            if o.strip()
+        ],
+        "CIRCLES_LIVE_EVENT_LIMIT": os.environ.get(
+            "CIRCLES_LIVE_EVENT_LIMIT", "20 per second;300 per minute"
+        ),
         # Meeting reminders: sent this many hours before a meeting by `flask send-reminders`
         "CIRCLES_REMINDER_HOURS": float(os.environ.get("CIRCLES_REMINDER_HOURS", "24")),
         "CIRCLES_INVITE_DEFAULT_DAYS": 14,

@@ -2,6 +2,15 @@
 
 from circles.accounts.models import AuthSession, User
 from circles.groups.models import Circle, CircleInvite, CircleMember
+from circles.live.models import (
+    Commitment,
+    LiveConnection,
+    LiveParticipant,
+    LivePrompt,
+    LiveResponse,
+    LiveSession,
+    LiveSubmission,
+)
 from circles.meetings.models import (
     CalendarFeed,
     DosingSession,
@@ -18,7 +27,14 @@ __all__ = [
     "Circle",
     "CircleInvite",
     "CircleMember",
+    "Commitment",
     "DosingSession",
+    "LiveConnection",
+    "LiveParticipant",
+    "LivePrompt",
+    "LiveResponse",
+    "LiveSession",
+    "LiveSubmission",
     "Meeting",
     "MeetingSeries",
     "OrgInvite",

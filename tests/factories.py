@@ -11,6 +11,8 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
+from circles.live import services as live
+from circles.live.models import LiveSession
 from circles.meetings import services as meetings
 from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
@@ -142,3 +144,10 @@ def dosing_session(user: User, taken_at: datetime) -> DosingSession:
 def answer(meeting: Meeting, user: User, rsvp: RsvpAnswer) -> None:
     meetings.set_rsvp(db.session.merge(meeting), db.session.merge(user), rsvp)
     db.session.commit()
+
+
+def live_session(circle: Circle, by: User) -> LiveSession:
+    """Open a circle's live room."""
+    session = live.start_session(db.session.merge(circle), by.id)
+    db.session.commit()
+    return session

@@ -1,0 +1,192 @@
+"""The ``/live`` Socket.IO namespace: thin handlers around :mod:`circles.live.services`.
+
+Every event is authorised against the database (the login session behind the cookie must still
+exist; the person must still be in the circle; facilitator events need a facilitator), rate
+limited per connection, and acknowledged ``{"ok": true, ...}`` or
+``{"ok": false, "error": {"code", "message"}}``. Nothing is committed when an event is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import SocketIO, emit, join_room
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from circles.extensions import db
+from circles.live import services
+from circles.live.services import Actor, LiveError, Outcome
+
+NAMESPACE = "/live"
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Actor, dict[str, Any]], Outcome]
+
+
+def room(session_id: int) -> str:
+    return f"live:{session_id}"
+
+
+def facilitators_room(session_id: int) -> str:
+    return f"live:{session_id}:facilitators"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class ConnectionLimiter:
+    """Per-connection event limits (Flask-Limiter covers HTTP routes only)."""
+
+    def __init__(self, limits_text: str) -> None:
+        self.items = parse_many(limits_text)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def allow(self, sid: str) -> bool:
+        return all(self.limiter.hit(item, "live", sid) for item in self.items)
+
+    def forget(self, sid: str) -> None:
+        for item in self.items:
+            self.limiter.clear(item, "live", sid)
+
+
+def _send(session_id: int, outcome: Outcome) -> None:
+    for broadcast in outcome.broadcasts:
+        if broadcast.to == "room":
+            target = room(session_id)
+        elif broadcast.to == "facilitators":
+            target = facilitators_room(session_id)
+        else:
+            target = broadcast.to
+        emit(broadcast.event, broadcast.data, to=target, namespace=NAMESPACE)
+
+
+def disconnect_sids(socketio: SocketIO, sids: list[str]) -> None:
+    """Close sockets wherever they are (through the message queue when there is one)."""
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def disconnect_user(user_id: int, session_id: int | None = None) -> None:
+    """Close a person's open live sockets at once (logout, password change, removal)."""
+    socketio: SocketIO | None = current_app.extensions.get("socketio")
+    if socketio is None:
+        return
+    disconnect_sids(socketio, services.connections_of(user_id, session_id))
+
+
+#: event name -> (handler, payload keys the handler reads)
+EVENTS: dict[str, Handler] = {
+    "prompt.open": lambda s, a, p: services.open_prompt(s, a, p.get("prompt")),
+    "response.submit": lambda s, a, p: services.submit_response(
+        s, a, p.get("prompt_id"), p.get("value"), p.get("client_id")
+    ),
+    "response.pass": lambda s, a, p: services.pass_prompt(
+        s, a, p.get("prompt_id"), p.get("client_id")
+    ),
+    "prompt.reveal": lambda s, a, p: services.reveal_prompt(s, a, p.get("prompt_id")),
+    "prompt.close": lambda s, a, p: services.close_prompt(s, a, p.get("prompt_id")),
+    "timer.start": lambda s, a, p: services.start_timer(s, a, p.get("seconds")),
+    "timer.stop": lambda s, a, p: services.stop_timer(s, a),
+    "round.start": lambda s, a, p: services.start_round(s, a),
+    "round.next": lambda s, a, p: services.next_in_round(s, a),
+    "round.end": lambda s, a, p: services.end_round(s, a),
+    "hand.raise": lambda s, a, p: services.set_hand(s, a, True),
+    "hand.lower": lambda s, a, p: services.set_hand(s, a, False),
+    "reaction.send": lambda s, a, p: services.react(s, a, p.get("kind")),
+    "response.hide": lambda s, a, p: services.hide_response(s, a, p.get("response_id")),
+    "participant.remove": lambda s, a, p: services.remove_participant(s, a, p.get("user")),
+    "session.end": lambda s, a, p: services.end_session(s, a),
+}
+
+
+def register_live_events(socketio: SocketIO, limits_text: str) -> None:
+    limiter = ConnectionLimiter(limits_text)
+
+    def guarded(event: str, run: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., Any]:
+        def handler(payload: Any = None, *extra: Any) -> dict[str, Any]:
+            sid = request.sid  # type: ignore[attr-defined]
+            if not limiter.allow(sid):
+                return _error("rate_limited", "Too many events; slow down a little.")
+            if not current_user.is_authenticated:
+                # The login behind this socket has ended (logout, password change).
+                socketio.server.disconnect(sid, namespace=NAMESPACE)
+                return _error("unauthenticated", "Please log in again.")
+            if not isinstance(payload, dict) or extra:
+                return _error("invalid", "Send one object as the event's payload.")
+            try:
+                ack = run(payload)
+            except LiveError as error:
+                db.session.rollback()
+                return _error(error.code, error.message)
+            except Exception as error:  # never leave a half-written change
+                db.session.rollback()
+                log.error("live event %s failed: %s", event, type(error).__name__)
+                return _error("server_error", "Something went wrong; please try again.")
+            return {"ok": True, **ack}
+
+        handler.__name__ = f"on_{event.replace('.', '_')}"
+        return handler
+
+    def run_event(event: str, handler: Handler) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def run(payload: dict[str, Any]) -> dict[str, Any]:
+            session, actor = services.actor_for(payload.get("session"), current_user.id)
+            outcome = handler(session, actor, payload)
+            db.session.commit()
+            _send(session.id, outcome)
+            for user_id in outcome.disconnect_users:
+                disconnect_user(user_id, session.id)
+            return outcome.ack
+
+        return run
+
+    def run_join(payload: dict[str, Any]) -> dict[str, Any]:
+        session, actor = services.actor_for(payload.get("session"), current_user.id)
+        sid = request.sid  # type: ignore[attr-defined]
+        outcome = services.join(session, actor, sid)
+        db.session.commit()
+        join_room(room(session.id))
+        join_room(user_room(actor.user_id))
+        if actor.is_facilitator:
+            join_room(facilitators_room(session.id))
+        _send(session.id, outcome)
+        return outcome.ack
+
+    socketio.on_event("join", guarded("join", run_join), namespace=NAMESPACE)
+    for name, handler in EVENTS.items():
+        socketio.on_event(name, guarded(name, run_event(name, handler)), namespace=NAMESPACE)
+
+    def on_connect(auth: Any = None) -> bool:
+        # Engine.IO has already refused foreign Origins; here the login itself is checked.
+        return bool(current_user.is_authenticated)
+
+    def on_disconnect(reason: Any = None) -> None:
+        sid = request.sid  # type: ignore[attr-defined]
+        limiter.forget(sid)
+        try:
+            dropped = services.drop_connection(sid)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            log.error("live disconnect failed: %s", type(error).__name__)
+            return
+        if dropped is not None:
+            session_id, broadcasts = dropped
+            _send(session_id, Outcome(broadcasts=broadcasts))
+
+    def on_unknown(event: str, *args: Any) -> dict[str, Any]:
+        return _error("unknown_event", f"There is no event called {event[:40]!r}.")
+
+    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
+    socketio.on_event("*", on_unknown, namespace=NAMESPACE)

@@ -1,0 +1,179 @@
+"""Live sessions: their state (kept in the database so a restart loses nothing) and content.
+
+Anonymous responses carry no author at all: who has answered a prompt is kept apart, in
+:class:`LiveSubmission`, which holds no content. Response keys are random, not sequential.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circles.db import Base, CreatedMixin, str_enum_type
+
+MAX_PROMPT_TEXT = 500
+MAX_RESPONSE = 1000
+MAX_OPTIONS = 8
+MAX_OPTION = 80
+
+
+class LiveStatus(enum.StrEnum):
+    """Where a live session is: waiting for people, running, or over."""
+
+    LOBBY = "lobby"
+    OPEN = "open"
+    ENDED = "ended"
+
+
+class PromptKind(enum.StrEnum):
+    TEXT = "text"
+    SCALE = "scale"
+    CHOICE = "choice"
+    REFLECTION = "reflection"
+    COMMITMENT = "commitment"
+
+    @property
+    def label(self) -> str:
+        return {
+            "text": "Open text",
+            "scale": "Scale",
+            "choice": "Single choice",
+            "reflection": "Silent reflection",
+            "commitment": "Commitment for the week",
+        }[self.value]
+
+    @property
+    def takes_answers(self) -> bool:
+        return self != PromptKind.REFLECTION
+
+
+class PromptStatus(enum.StrEnum):
+    OPEN = "open"
+    REVEALED = "revealed"
+    CLOSED = "closed"
+
+
+class LiveSession(CreatedMixin, Base):
+    """One live gathering of a circle, for a meeting or ad hoc."""
+
+    __tablename__ = "live_sessions"
+    __table_args__ = (Index("ix_live_sessions_circle_id_status", "circle_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[LiveStatus] = mapped_column(str_enum_type(LiveStatus, "live_status"))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The server's clock when the running timer ends; clients count down to it.
+    timer_ends_at: Mapped[datetime | None]
+    #: Talking round: the speakers' user ids in order, and whose turn it is (an index).
+    round_order: Mapped[list[int] | None] = mapped_column(JSON)
+    round_position: Mapped[int | None]
+    ended_at: Mapped[datetime | None]
+    #: Response content is deleted at the end, or by the retention job after this moment.
+    content_expires_at: Mapped[datetime | None]
+
+    prompts: Mapped[list[LivePrompt]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="LivePrompt.id",
+    )
+
+
+class LivePrompt(CreatedMixin, Base):
+    """A prompt put to the room."""
+
+    __tablename__ = "live_prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[PromptKind] = mapped_column(str_enum_type(PromptKind, "prompt_kind"))
+    text: Mapped[str] = mapped_column(String(MAX_PROMPT_TEXT))
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    #: Choice prompts: the options; scale prompts: {"min", "max", "min_label", "max_label"}.
+    options: Mapped[list[str] | None] = mapped_column(JSON)
+    scale: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seconds: Mapped[int | None]
+    status: Mapped[PromptStatus] = mapped_column(str_enum_type(PromptStatus, "prompt_status"))
+
+    session: Mapped[LiveSession] = relationship(back_populates="prompts")
+
+
+class LiveResponse(Base):
+    """One answer's content. No author column for anonymous prompts; no timestamp; random key."""
+
+    __tablename__ = "live_responses"
+
+    #: Random hex, so keys say nothing about who answered first.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(
+        ForeignKey("live_prompts.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(Text)
+    #: The circle display name, for named prompts only.
+    author_name: Mapped[str | None] = mapped_column(String(40))
+    #: Random number the reveal is ordered by: shuffled, and the same for everyone and on reload.
+    shuffle_key: Mapped[int]
+    hidden: Mapped[bool] = mapped_column(default=False)
+
+
+class LiveSubmission(Base):
+    """That a person answered or passed a prompt; no content. Makes submitting idempotent."""
+
+    __tablename__ = "live_submissions"
+    __table_args__ = (UniqueConstraint("prompt_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("live_prompts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The client's id for the submission: the same id again is the same submission.
+    client_id: Mapped[str] = mapped_column(String(64))
+
+
+class LiveParticipant(Base):
+    """Someone who joined a session: attendance, raised hand, removal."""
+
+    __tablename__ = "live_participants"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime]
+    hand_raised_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+
+
+class LiveConnection(Base):
+    """An open socket in a session (for presence and for disconnecting a person at once)."""
+
+    __tablename__ = "live_connections"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class Commitment(CreatedMixin, Base):
+    """A small action a member chose for the week; private to them, shown back next session."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(String(MAX_RESPONSE))

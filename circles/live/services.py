@@ -1,0 +1,815 @@
+"""The live session's state machine: every change is a database write, then events to send.
+
+Functions here take plain values, never the socket server; they return :class:`Outcome` (the
+acknowledgement and the broadcasts), and the caller commits once and sends the broadcasts.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from circles.db import add_or_refuse, utcnow
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.live.models import (
+    MAX_OPTION,
+    MAX_OPTIONS,
+    MAX_PROMPT_TEXT,
+    MAX_RESPONSE,
+    Commitment,
+    LiveConnection,
+    LiveParticipant,
+    LivePrompt,
+    LiveResponse,
+    LiveSession,
+    LiveStatus,
+    LiveSubmission,
+    PromptKind,
+    PromptStatus,
+)
+
+MAX_TIMER_SECONDS = 3600
+MAX_CLIENT_ID = 64
+SCALE_BOUNDS = (0, 10)
+MAX_SCALE_LABEL = 40
+#: Gentle reactions anyone may send; they carry no name.
+REACTIONS = ("heart", "thanks", "resonates", "breathe")
+
+
+class LiveError(Exception):
+    """A refused event: a stable ``code`` for programs, a ``message`` for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def invalid(message: str) -> LiveError:
+    return LiveError("invalid", message)
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """An event for the whole room, its facilitators only, or one person's sockets."""
+
+    event: str
+    data: dict[str, Any]
+    to: str  # "room" | "facilitators" | "user:<id>"
+
+
+@dataclass
+class Outcome:
+    ack: dict[str, Any] = field(default_factory=dict)
+    broadcasts: list[Broadcast] = field(default_factory=list)
+    #: Users whose sockets in this session must be closed (removed participants).
+    disconnect_users: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a socket, as the circle knows them."""
+
+    user_id: int
+    membership: CircleMember
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.membership.role == CircleRole.FACILITATOR
+
+    @property
+    def name(self) -> str:
+        return self.membership.display_name
+
+
+# Opening and finding sessions ---------------------------------------------------------------
+
+
+def active_session(circle_id: int) -> LiveSession | None:
+    """The circle's session that has not ended, if any."""
+    return db.session.scalar(
+        select(LiveSession)
+        .where(LiveSession.circle_id == circle_id, LiveSession.status != LiveStatus.ENDED)
+        .order_by(LiveSession.id.desc())
+        .limit(1)
+    )
+
+
+def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None) -> LiveSession:
+    """Open the circle's live room (or return the one already open)."""
+    if circle.archived:
+        raise ServiceError("This circle is archived.")
+    existing = active_session(circle.id)
+    if existing is not None:
+        return existing
+    session = LiveSession(
+        circle_id=circle.id,
+        meeting_id=meeting_id,
+        status=LiveStatus.LOBBY,
+        started_by_id=by_user_id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def actor_for(session_id: object, user_id: int) -> tuple[LiveSession, Actor]:
+    """The session and the person's membership of its circle; anyone else is told not found."""
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        raise invalid("session must be a session id (a number).")
+    row = db.session.execute(
+        select(LiveSession, CircleMember)
+        .join(CircleMember, CircleMember.circle_id == LiveSession.circle_id)
+        .where(LiveSession.id == session_id, CircleMember.user_id == user_id)
+    ).first()
+    if row is None:
+        raise LiveError("not_found", "There is no such live session.")
+    session, membership = row
+    return session, Actor(user_id, membership)
+
+
+def require_facilitator(actor: Actor) -> None:
+    if not actor.is_facilitator:
+        raise LiveError("forbidden", "Only the circle's facilitators can do that.")
+
+
+def require_member(actor: Actor) -> None:
+    if actor.is_facilitator:
+        raise LiveError("forbidden", "Facilitators hold the space; members answer prompts.")
+
+
+def require_running(session: LiveSession) -> None:
+    if session.status == LiveStatus.ENDED:
+        raise LiveError("ended", "This session has ended.")
+
+
+# State ---------------------------------------------------------------------------------------
+
+
+def current_prompt(session: LiveSession) -> LivePrompt | None:
+    return db.session.scalar(
+        select(LivePrompt)
+        .where(
+            LivePrompt.session_id == session.id,
+            LivePrompt.status.in_([PromptStatus.OPEN, PromptStatus.REVEALED]),
+        )
+        .order_by(LivePrompt.id.desc())
+        .limit(1)
+    )
+
+
+def prompt_payload(prompt: LivePrompt) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": prompt.id,
+        "kind": prompt.kind.value,
+        "text": prompt.text,
+        "anonymous": prompt.anonymous,
+        "status": prompt.status.value,
+    }
+    if prompt.kind == PromptKind.CHOICE:
+        data["options"] = list(prompt.options or [])
+    if prompt.kind == PromptKind.SCALE and prompt.scale:
+        data.update(
+            {
+                "min": prompt.scale["min"],
+                "max": prompt.scale["max"],
+                "min_label": prompt.scale.get("min_label", ""),
+                "max_label": prompt.scale.get("max_label", ""),
+            }
+        )
+    if prompt.seconds:
+        data["seconds"] = prompt.seconds
+    return data
+
+
+def _typed_value(prompt: LivePrompt, value: str) -> Any:
+    if prompt.kind in (PromptKind.SCALE, PromptKind.CHOICE):
+        return int(value)
+    return value
+
+
+def revealed_payload(prompt: LivePrompt) -> dict[str, Any]:
+    """The prompt's visible responses, shuffled the same way for everyone."""
+    rows = db.session.scalars(
+        select(LiveResponse)
+        .where(LiveResponse.prompt_id == prompt.id, LiveResponse.hidden.is_(False))
+        .order_by(LiveResponse.shuffle_key, LiveResponse.id)
+    ).all()
+    responses = []
+    for row in rows:
+        item: dict[str, Any] = {"id": row.id, "value": _typed_value(prompt, row.value)}
+        if prompt.kind == PromptKind.CHOICE and prompt.options:
+            item["label"] = prompt.options[int(row.value)]
+        if not prompt.anonymous and row.author_name:
+            item["author"] = row.author_name
+        responses.append(item)
+    return {"prompt_id": prompt.id, "responses": responses}
+
+
+def participants(session: LiveSession) -> list[dict[str, Any]]:
+    """Everyone connected now: name, role, raised hand (and a membership id to act on)."""
+    rows = db.session.execute(
+        select(CircleMember, LiveParticipant.hand_raised_at)
+        .join(
+            LiveParticipant,
+            (LiveParticipant.user_id == CircleMember.user_id)
+            & (LiveParticipant.session_id == session.id),
+        )
+        .where(
+            CircleMember.circle_id == session.circle_id,
+            CircleMember.user_id.in_(
+                select(LiveConnection.user_id).where(LiveConnection.session_id == session.id)
+            ),
+            LiveParticipant.removed_at.is_(None),
+        )
+        .order_by(CircleMember.role, CircleMember.name_key)
+    ).all()
+    return [
+        {
+            "id": member.id,
+            "name": member.display_name,
+            "role": member.role.value,
+            "hand": hand is not None,
+        }
+        for member, hand in rows
+    ]
+
+
+def _round_payload(session: LiveSession) -> dict[str, Any] | None:
+    if session.round_order is None or session.round_position is None:
+        return None
+    names = dict(
+        db.session.execute(
+            select(CircleMember.user_id, CircleMember.display_name).where(
+                CircleMember.circle_id == session.circle_id,
+                CircleMember.user_id.in_(session.round_order),
+            )
+        ).all()
+    )
+    order = [names.get(user_id, "(left)") for user_id in session.round_order]
+    return {
+        "order": order,
+        "current": session.round_position,
+        "speaker": order[session.round_position],
+    }
+
+
+def _timer_payload(session: LiveSession, now: datetime) -> dict[str, Any] | None:
+    if session.timer_ends_at is None or session.timer_ends_at <= now:
+        return None
+    return {"ends_at": session.timer_ends_at.isoformat()}
+
+
+def submission_count(prompt_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LiveSubmission)
+            .where(LiveSubmission.prompt_id == prompt_id)
+        )
+        or 0
+    )
+
+
+def state(session: LiveSession, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
+    """Everything a (re)connecting client needs, for this person."""
+    now = now or utcnow()
+    prompt = current_prompt(session) if session.status != LiveStatus.ENDED else None
+    data: dict[str, Any] = {
+        "session": session.id,
+        "status": session.status.value,
+        "prompt": prompt_payload(prompt) if prompt else None,
+        "revealed": revealed_payload(prompt)["responses"]
+        if prompt and prompt.status == PromptStatus.REVEALED
+        else None,
+        "participants": participants(session),
+        "timer": _timer_payload(session, now),
+        "round": _round_payload(session),
+        "you": {"name": actor.name, "role": actor.membership.role.value},
+    }
+    if prompt is not None:
+        data["you"]["answered"] = (
+            db.session.scalar(
+                select(LiveSubmission.id).where(
+                    LiveSubmission.prompt_id == prompt.id,
+                    LiveSubmission.user_id == actor.user_id,
+                )
+            )
+            is not None
+        )
+        if actor.is_facilitator:
+            data["count"] = submission_count(prompt.id)
+    participant = _participant(session, actor.user_id)
+    data["you"]["hand"] = participant is not None and participant.hand_raised_at is not None
+    if not actor.is_facilitator:
+        data["commitments"] = earlier_commitments(actor.user_id, session)
+    return data
+
+
+def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, str]]:
+    """What this member committed to at the circle's last session (only ever sent to them)."""
+    last_session = db.session.scalar(
+        select(Commitment.session_id)
+        .where(
+            Commitment.user_id == user_id,
+            Commitment.circle_id == session.circle_id,
+            Commitment.session_id != session.id,
+        )
+        .order_by(Commitment.created_at.desc())
+        .limit(1)
+    )
+    if last_session is None:
+        return []
+    rows = db.session.scalars(
+        select(Commitment)
+        .where(Commitment.user_id == user_id, Commitment.session_id == last_session)
+        .order_by(Commitment.created_at)
+    ).all()
+    return [{"text": c.text, "made_at": c.created_at.isoformat()} for c in rows]
+
+
+def _presence(session: LiveSession) -> Broadcast:
+    return Broadcast("presence", {"participants": participants(session)}, "room")
+
+
+def _participant(session: LiveSession, user_id: int) -> LiveParticipant | None:
+    return db.session.scalar(
+        select(LiveParticipant).where(
+            LiveParticipant.session_id == session.id, LiveParticipant.user_id == user_id
+        )
+    )
+
+
+# Joining and leaving -------------------------------------------------------------------------
+
+
+def join(session: LiveSession, actor: Actor, sid: str, now: datetime | None = None) -> Outcome:
+    """Enter the room (again): attendance is recorded, and the full state comes back."""
+    now = now or utcnow()
+    require_running(session)
+    participant = _participant(session, actor.user_id)
+    if participant is None:
+        participant = LiveParticipant(session_id=session.id, user_id=actor.user_id, joined_at=now)
+        add_or_refuse(participant, "You joined a moment ago.")
+    if participant.removed_at is not None:
+        raise LiveError("removed", "The facilitator has asked you to leave this session.")
+    existing = db.session.get(LiveConnection, sid)
+    if existing is None:
+        db.session.add(LiveConnection(sid=sid, session_id=session.id, user_id=actor.user_id))
+    elif existing.session_id != session.id:
+        raise invalid("This connection is already in another session.")
+    db.session.flush()
+    return Outcome(ack={"state": state(session, actor, now)}, broadcasts=[_presence(session)])
+
+
+def drop_connection(sid: str) -> tuple[int, list[Broadcast]] | None:
+    """A socket went away; returns its session and the presence update, if it was in one."""
+    connection = db.session.get(LiveConnection, sid)
+    if connection is None:
+        return None
+    session = db.session.get(LiveSession, connection.session_id)
+    db.session.delete(connection)
+    db.session.flush()
+    if session is None or session.status == LiveStatus.ENDED:
+        return None
+    return session.id, [_presence(session)]
+
+
+def connections_of(user_id: int, session_id: int | None = None) -> list[str]:
+    query = select(LiveConnection.sid).where(LiveConnection.user_id == user_id)
+    if session_id is not None:
+        query = query.where(LiveConnection.session_id == session_id)
+    return list(db.session.scalars(query))
+
+
+# Prompts -------------------------------------------------------------------------------------
+
+
+def _text(value: object, name: str, limit: int, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise invalid(f"{name} must be text.")
+    value = value.strip()
+    if required and not value:
+        raise invalid(f"{name} cannot be empty.")
+    if len(value) > limit:
+        raise invalid(f"{name} can be at most {limit} characters.")
+    return value
+
+
+def _int(value: object, name: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise invalid(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
+def prompt_from_spec(session: LiveSession, spec: object) -> LivePrompt:
+    """Validate a prompt as the protocol describes it; nothing is stored when it is invalid."""
+    if not isinstance(spec, dict):
+        raise invalid("prompt must be an object.")
+    try:
+        kind = PromptKind(str(spec.get("kind")))
+    except ValueError:
+        raise invalid("kind must be one of: " + ", ".join(k.value for k in PromptKind)) from None
+    anonymous = spec.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        raise invalid("anonymous must be true or false.")
+    prompt = LivePrompt(
+        session_id=session.id,
+        kind=kind,
+        text=_text(spec.get("text"), "text", MAX_PROMPT_TEXT),
+        anonymous=anonymous,
+        status=PromptStatus.OPEN,
+    )
+    if spec.get("seconds") is not None:
+        prompt.seconds = _int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
+    if kind == PromptKind.REFLECTION and not prompt.seconds:
+        raise invalid("A silent reflection needs a timer (seconds).")
+    if kind == PromptKind.CHOICE:
+        options = spec.get("options")
+        if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
+            raise invalid(f"options must be a list of 2 to {MAX_OPTIONS} choices.")
+        prompt.options = [_text(o, "Each option", MAX_OPTION) for o in options]
+    if kind == PromptKind.SCALE:
+        low = _int(spec.get("min", 0), "min", *SCALE_BOUNDS)
+        high = _int(spec.get("max", 10), "max", *SCALE_BOUNDS)
+        if low >= high:
+            raise invalid("max must be greater than min.")
+        prompt.scale = {
+            "min": low,
+            "max": high,
+            "min_label": _text(spec.get("min_label"), "min_label", MAX_SCALE_LABEL, required=False),
+            "max_label": _text(spec.get("max_label"), "max_label", MAX_SCALE_LABEL, required=False),
+        }
+    return prompt
+
+
+def _prompt_in(session: LiveSession, prompt_id: object) -> LivePrompt:
+    if not isinstance(prompt_id, int) or isinstance(prompt_id, bool):
+        raise invalid("prompt_id must be a number.")
+    prompt = db.session.scalar(
+        select(LivePrompt).where(LivePrompt.id == prompt_id, LivePrompt.session_id == session.id)
+    )
+    if prompt is None:
+        raise LiveError("not_found", "There is no such prompt in this session.")
+    return prompt
+
+
+def _timer_broadcast(session: LiveSession) -> Broadcast:
+    ends = session.timer_ends_at.isoformat() if session.timer_ends_at else None
+    return Broadcast("timer", {"ends_at": ends}, "room")
+
+
+def open_prompt(
+    session: LiveSession, actor: Actor, spec: object, now: datetime | None = None
+) -> Outcome:
+    """Put a prompt to the room; the one before it closes."""
+    now = now or utcnow()
+    require_facilitator(actor)
+    require_running(session)
+    prompt = prompt_from_spec(session, spec)
+    broadcasts = []
+    previous = current_prompt(session)
+    if previous is not None:
+        previous.status = PromptStatus.CLOSED
+        broadcasts.append(Broadcast("prompt.closed", {"prompt_id": previous.id}, "room"))
+    db.session.add(prompt)
+    session.status = LiveStatus.OPEN
+    session.timer_ends_at = now + timedelta(seconds=prompt.seconds) if prompt.seconds else None
+    db.session.flush()
+    payload = prompt_payload(prompt)
+    broadcasts += [Broadcast("prompt.opened", payload, "room"), _timer_broadcast(session)]
+    return Outcome(ack={"prompt": payload}, broadcasts=broadcasts)
+
+
+def _answerable(session: LiveSession, actor: Actor, prompt_id: object) -> LivePrompt:
+    require_member(actor)
+    require_running(session)
+    prompt = _prompt_in(session, prompt_id)
+    if prompt.status != PromptStatus.OPEN:
+        raise LiveError("closed", "This prompt is no longer taking answers.")
+    if not prompt.kind.takes_answers:
+        raise invalid("A silent reflection takes no answers.")
+    return prompt
+
+
+def _client_id(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_ID:
+        raise invalid(f"client_id must be text of 1 to {MAX_CLIENT_ID} characters.")
+    return value
+
+
+def _already(prompt: LivePrompt, user_id: int, client_id: str) -> Outcome | None:
+    """A repeat of the same submission is acknowledged again; a different one is refused."""
+    existing = db.session.scalar(
+        select(LiveSubmission).where(
+            LiveSubmission.prompt_id == prompt.id, LiveSubmission.user_id == user_id
+        )
+    )
+    if existing is None:
+        return None
+    if existing.client_id == client_id:
+        return Outcome(ack={"duplicate": True})
+    raise LiveError("already_answered", "You have already answered this prompt.")
+
+
+def _record(prompt: LivePrompt, actor: Actor, client_id: str) -> Outcome | None:
+    try:
+        add_or_refuse(
+            LiveSubmission(prompt_id=prompt.id, user_id=actor.user_id, client_id=client_id),
+            "already",
+        )
+    except ServiceError:
+        return _already(prompt, actor.user_id, client_id)  # a concurrent twin got in first
+    return None
+
+
+def _count_broadcast(prompt: LivePrompt) -> Broadcast:
+    return Broadcast(
+        "response.count",
+        {"prompt_id": prompt.id, "count": submission_count(prompt.id)},
+        "facilitators",
+    )
+
+
+def _answer_value(prompt: LivePrompt, value: object) -> str:
+    if prompt.kind in (PromptKind.TEXT, PromptKind.COMMITMENT):
+        return _text(value, "value", MAX_RESPONSE)
+    if prompt.kind == PromptKind.SCALE:
+        assert prompt.scale is not None
+        return str(_int(value, "value", prompt.scale["min"], prompt.scale["max"]))
+    options = prompt.options or []
+    return str(_int(value, "value (an option's index)", 0, len(options) - 1))
+
+
+def submit_response(
+    session: LiveSession, actor: Actor, prompt_id: object, value: object, client_id: object
+) -> Outcome:
+    """A member's answer: stored without its author on anonymous prompts; idempotent."""
+    prompt = _answerable(session, actor, prompt_id)
+    client = _client_id(client_id)
+    repeat = _already(prompt, actor.user_id, client)
+    if repeat is not None:
+        return repeat
+    stored_value = _answer_value(prompt, value)
+    twin = _record(prompt, actor, client)
+    if twin is not None:
+        return twin
+    db.session.add(
+        LiveResponse(
+            id=uuid.uuid4().hex,
+            prompt_id=prompt.id,
+            value=stored_value,
+            author_name=None if prompt.anonymous else actor.name,
+            shuffle_key=secrets.randbelow(2**31),
+        )
+    )
+    if prompt.kind == PromptKind.COMMITMENT:
+        # Kept for the member alone, to be shown back to them next time.
+        db.session.add(
+            Commitment(
+                user_id=actor.user_id,
+                circle_id=session.circle_id,
+                session_id=session.id,
+                text=stored_value,
+            )
+        )
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_count_broadcast(prompt)])
+
+
+def pass_prompt(
+    session: LiveSession, actor: Actor, prompt_id: object, client_id: object = None
+) -> Outcome:
+    """Pass: counted like an answer for the facilitator; nothing shows in the reveal."""
+    prompt = _answerable(session, actor, prompt_id)
+    client = _client_id(client_id) if client_id is not None else "pass"
+    repeat = _already(prompt, actor.user_id, client)
+    if repeat is not None:
+        return repeat
+    twin = _record(prompt, actor, client)
+    if twin is not None:
+        return twin
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_count_broadcast(prompt)])
+
+
+def reveal_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:
+    require_facilitator(actor)
+    require_running(session)
+    prompt = _prompt_in(session, prompt_id)
+    if prompt.status != PromptStatus.OPEN:
+        raise LiveError("closed", "Only an open prompt can be revealed.")
+    if not prompt.kind.takes_answers:
+        raise invalid("A silent reflection has nothing to reveal.")
+    prompt.status = PromptStatus.REVEALED
+    db.session.flush()
+    payload = revealed_payload(prompt)
+    return Outcome(ack={}, broadcasts=[Broadcast("prompt.revealed", payload, "room")])
+
+
+def close_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:
+    require_facilitator(actor)
+    require_running(session)
+    prompt = _prompt_in(session, prompt_id)
+    if prompt.status == PromptStatus.CLOSED:
+        return Outcome(ack={"duplicate": True})
+    prompt.status = PromptStatus.CLOSED
+    broadcasts = [Broadcast("prompt.closed", {"prompt_id": prompt.id}, "room")]
+    if session.timer_ends_at is not None:
+        session.timer_ends_at = None
+        broadcasts.append(_timer_broadcast(session))
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=broadcasts)
+
+
+def hide_response(session: LiveSession, actor: Actor, response_id: object) -> Outcome:
+    require_facilitator(actor)
+    require_running(session)
+    if not isinstance(response_id, str) or len(response_id) > 32:
+        raise invalid("response_id must be a response's id.")
+    response = db.session.scalar(
+        select(LiveResponse)
+        .join(LivePrompt, LivePrompt.id == LiveResponse.prompt_id)
+        .where(LiveResponse.id == response_id, LivePrompt.session_id == session.id)
+    )
+    if response is None:
+        raise LiveError("not_found", "There is no such response in this session.")
+    response.hidden = True
+    db.session.flush()
+    return Outcome(
+        ack={}, broadcasts=[Broadcast("response.hidden", {"response_id": response.id}, "room")]
+    )
+
+
+# Timer, rounds, hands, reactions -------------------------------------------------------------
+
+
+def start_timer(
+    session: LiveSession, actor: Actor, seconds: object, now: datetime | None = None
+) -> Outcome:
+    require_facilitator(actor)
+    require_running(session)
+    now = now or utcnow()
+    session.timer_ends_at = now + timedelta(seconds=_int(seconds, "seconds", 1, MAX_TIMER_SECONDS))
+    db.session.flush()
+    return Outcome(
+        ack={"ends_at": session.timer_ends_at.isoformat()}, broadcasts=[_timer_broadcast(session)]
+    )
+
+
+def stop_timer(session: LiveSession, actor: Actor) -> Outcome:
+    require_facilitator(actor)
+    require_running(session)
+    session.timer_ends_at = None
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_timer_broadcast(session)])
+
+
+def _round_broadcast(session: LiveSession) -> Broadcast:
+    return Broadcast("round", {"round": _round_payload(session)}, "room")
+
+
+def start_round(session: LiveSession, actor: Actor) -> Outcome:
+    """A talking round through the members present, in the order of their names."""
+    require_facilitator(actor)
+    require_running(session)
+    order = [p["id"] for p in participants(session) if p["role"] == CircleRole.MEMBER.value]
+    if not order:
+        raise LiveError("empty", "No member is here yet for a round.")
+    user_ids = dict(
+        db.session.execute(
+            select(CircleMember.id, CircleMember.user_id).where(CircleMember.id.in_(order))
+        ).all()
+    )
+    session.round_order = [user_ids[member_id] for member_id in order]
+    session.round_position = 0
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_round_broadcast(session)])
+
+
+def next_in_round(session: LiveSession, actor: Actor) -> Outcome:
+    """Pass the word on (the facilitator's "next" and "skip" both move to the next speaker)."""
+    require_facilitator(actor)
+    require_running(session)
+    if session.round_order is None or session.round_position is None:
+        raise LiveError("no_round", "No round is running.")
+    if session.round_position + 1 >= len(session.round_order):
+        session.round_order = None
+        session.round_position = None
+    else:
+        session.round_position += 1
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_round_broadcast(session)])
+
+
+def end_round(session: LiveSession, actor: Actor) -> Outcome:
+    require_facilitator(actor)
+    require_running(session)
+    session.round_order = None
+    session.round_position = None
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_round_broadcast(session)])
+
+
+def set_hand(
+    session: LiveSession, actor: Actor, raised: bool, now: datetime | None = None
+) -> Outcome:
+    require_member(actor)
+    require_running(session)
+    participant = _participant(session, actor.user_id)
+    if participant is None:
+        raise LiveError("not_joined", "Join the session first.")
+    participant.hand_raised_at = (now or utcnow()) if raised else None
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_presence(session)])
+
+
+def react(session: LiveSession, actor: Actor, kind: object) -> Outcome:
+    require_running(session)
+    if kind not in REACTIONS:
+        raise invalid("reaction must be one of: " + ", ".join(REACTIONS))
+    return Outcome(ack={}, broadcasts=[Broadcast("reaction", {"kind": kind}, "room")])
+
+
+def remove_participant(session: LiveSession, actor: Actor, member_id: object) -> Outcome:
+    """Ask someone to leave: their sockets close and they cannot rejoin this session."""
+    require_facilitator(actor)
+    require_running(session)
+    if not isinstance(member_id, int) or isinstance(member_id, bool):
+        raise invalid("user must be a participant's id.")
+    member = db.session.scalar(
+        select(CircleMember).where(
+            CircleMember.id == member_id, CircleMember.circle_id == session.circle_id
+        )
+    )
+    if member is None:
+        raise LiveError("not_found", "There is no such participant.")
+    if member.role == CircleRole.FACILITATOR:
+        raise LiveError("forbidden", "A facilitator cannot be removed from the session.")
+    participant = _participant(session, member.user_id)
+    if participant is None:
+        participant = LiveParticipant(
+            session_id=session.id, user_id=member.user_id, joined_at=utcnow()
+        )
+        db.session.add(participant)
+    participant.removed_at = utcnow()
+    participant.hand_raised_at = None
+    db.session.flush()
+    return Outcome(
+        ack={},
+        broadcasts=[_presence_without(session, member.user_id)],
+        disconnect_users=[member.user_id],
+    )
+
+
+def _presence_without(session: LiveSession, user_id: int) -> Broadcast:
+    db.session.execute(
+        delete(LiveConnection).where(
+            LiveConnection.session_id == session.id, LiveConnection.user_id == user_id
+        )
+    )
+    return _presence(session)
+
+
+def end_session(session: LiveSession, actor: Actor, now: datetime | None = None) -> Outcome:
+    """Close the room: attendance stays, commitments stay with their members, content goes."""
+    require_facilitator(actor)
+    require_running(session)
+    now = now or utcnow()
+    session.status = LiveStatus.ENDED
+    session.ended_at = now
+    session.timer_ends_at = None
+    session.round_order = None
+    session.round_position = None
+    for prompt in session.prompts:
+        if prompt.status != PromptStatus.CLOSED:
+            prompt.status = PromptStatus.CLOSED
+    delete_content(session.id)
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[Broadcast("session.ended", {"session": session.id}, "room")])
+
+
+def delete_content(session_id: int) -> int:
+    """Delete what people answered in a session (not attendance, not commitments)."""
+    prompt_ids = select(LivePrompt.id).where(LivePrompt.session_id == session_id)
+    result = db.session.execute(delete(LiveResponse).where(LiveResponse.prompt_id.in_(prompt_ids)))
+    db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def attendance(session_id: int) -> list[int]:
+    """Who came to a session (user ids)."""
+    return list(
+        db.session.scalars(
+            select(LiveParticipant.user_id).where(LiveParticipant.session_id == session_id)
+        )
+    )

@@ -1,0 +1,140 @@
+"""Live-session fixtures: the app served on 127.0.0.1 and real python-socketio clients.
+
+The built-in Socket.IO test client skips the handshake, the Origin check and the message queue,
+so these tests connect real clients over WebSocket to a real server thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import queue
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import socketio
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import client_for
+
+ORIGIN = "http://circles.test"  # the session app's CIRCLES_BASE_URL
+_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def server_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-socket-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def cookie_for(app: Flask, user: Any) -> str:
+    """The session cookie of a fresh login for ``user``."""
+    client = client_for(app, user)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return f"{cookie.key}={cookie.value}"
+
+
+@dataclass
+class LiveClient:
+    """A python-socketio client that records every event it receives."""
+
+    sio: socketio.Client
+    events: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+    seen: list[tuple[str, Any]] = field(default_factory=list)
+
+    def call(self, event: str, payload: Any = None, timeout: float = 5) -> Any:
+        return self.sio.call(event, payload, namespace="/live", timeout=timeout)
+
+    def wait_for(self, event: str, timeout: float = 5) -> Any:
+        """The next ``event`` received (earlier unrelated events are kept in ``seen``)."""
+        for name, data in self.seen:
+            if name == event:
+                self.seen.remove((name, data))
+                return data
+        while True:
+            name, data = self.events.get(timeout=timeout)
+            if name == event:
+                return data
+            self.seen.append((name, data))
+
+    def received(self, event: str, within: float = 0.5) -> list[Any]:
+        """Every ``event`` that arrives within a short while (for "nothing arrives" checks)."""
+        found = [data for name, data in self.seen if name == event]
+        self.seen = [(n, d) for n, d in self.seen if n != event]
+        try:
+            while True:
+                name, data = self.events.get(timeout=within)
+                if name == event:
+                    found.append(data)
+                else:
+                    self.seen.append((name, data))
+        except queue.Empty:
+            return found
+
+    def close(self) -> None:
+        """Drop the connection at once (a closing handshake with the threaded test server waits
+        out websocket-client's 3-second timeout); the server sees a disconnect either way."""
+        ws = getattr(self.sio.eio, "ws", None)
+        if self.sio.connected and ws is not None and ws.sock is not None:
+            with contextlib.suppress(OSError):
+                ws.sock.shutdown(socket.SHUT_RDWR)  # wakes the client's reader at once
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def connect(app: Flask, server_url: str) -> Iterator[Any]:
+    """``connect(user)``: a connected live client for that user (closed after the test)."""
+    made: list[LiveClient] = []
+
+    def build(
+        user: Any = None,
+        *,
+        origin: str | None = ORIGIN,
+        cookie: str | None = None,
+        url: str | None = None,
+        reconnection: bool = False,
+    ) -> LiveClient:
+        # The WebSocket client sends an Origin of its own unless told which (or none).
+        ws_options = {"origin": origin} if origin else {"suppress_origin": True}
+        sio = socketio.Client(
+            reconnection=reconnection,
+            reconnection_delay=0.2,
+            websocket_extra_options=ws_options,
+        )
+        client = LiveClient(sio)
+
+        @sio.on("*", namespace="/live")
+        def record(event: str, data: Any = None) -> None:
+            client.events.put((event, data))
+
+        headers = {}
+        if cookie or user is not None:
+            headers["Cookie"] = cookie or cookie_for(app, user)
+        made.append(client)
+        sio.connect(
+            url or server_url,
+            headers=headers,
+            namespaces=["/live"],
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+        return client
+
+    yield build
+    for client in made:
+        client.close()
+
+
+def new_client_id() -> str:
+    return f"client-{next(_ids)}"

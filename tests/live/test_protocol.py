@@ -1,0 +1,191 @@
+"""The live protocol over a real server: joining, prompts, anonymity, reveal, acknowledgements."""
+
+from __future__ import annotations
+
+import pytest
+import socketio
+from sqlalchemy import inspect, select
+
+from circles.extensions import db
+from circles.live.models import LiveResponse, LiveSubmission
+
+
+@pytest.fixture
+def room(make):
+    """Fran facilitates a circle with members Mo, Nic and Ola; its live room is open."""
+    fran = make.create_user("Fran")
+    org = make.create_org(owner=fran)
+    circle = make.create_circle(org, fran, "Evening circle")
+    people = {"fran": fran}
+    for name in ("Mo", "Nic", "Ola"):
+        user = make.create_user(name)
+        make.add_member(circle, user, name)
+        people[name.lower()] = user
+    session = make.live_session(circle, fran)
+    return {"circle": circle, "session": session, **people}
+
+
+def joined(connect, room, *names):
+    clients = {}
+    for name in names:
+        client = connect(room[name])
+        ack = client.call("join", {"session": room["session"].id})
+        assert ack["ok"] is True, ack
+        client.state = ack["state"]
+        clients[name] = client
+    return clients
+
+
+TEXT_PROMPT = {"kind": "text", "text": "What are you carrying into this week?", "anonymous": True}
+
+
+def test_joining_returns_the_full_state_and_announces_presence(connect, room):
+    clients = joined(connect, room, "fran", "mo")
+    state = clients["mo"].state
+    assert state["session"] == room["session"].id
+    assert state["status"] == "lobby"
+    assert state["prompt"] is None and state["revealed"] is None
+    assert state["timer"] is None and state["round"] is None
+    assert state["you"] == {"name": "Mo", "role": "member", "hand": False}
+    presence = clients["fran"].wait_for("presence")  # her own arrival
+    assert [p["name"] for p in presence["participants"]] == ["Fran"]
+    presence = clients["fran"].wait_for("presence")  # then Mo's
+    assert [(p["name"], p["role"], p["hand"]) for p in presence["participants"]] == [
+        ("Fran", "facilitator", False),
+        ("Mo", "member", False),
+    ]
+
+
+def test_an_anonymous_prompt_runs_from_open_to_reveal(app, connect, room):
+    c = joined(connect, room, "fran", "mo", "nic", "ola")
+    session = room["session"].id
+    opened = c["fran"].call("prompt.open", {"session": session, "prompt": TEXT_PROMPT})
+    assert opened["ok"] is True
+    prompt_id = opened["prompt"]["id"]
+    for name in ("mo", "nic", "ola"):
+        event = c[name].wait_for("prompt.opened")
+        assert event["id"] == prompt_id and event["kind"] == "text"
+
+    assert c["mo"].call(
+        "response.submit",
+        {"session": session, "prompt_id": prompt_id, "value": "Tiredness", "client_id": "a1"},
+    ) == {"ok": True}
+    assert c["nic"].call(
+        "response.submit",
+        {"session": session, "prompt_id": prompt_id, "value": "Hope", "client_id": "b1"},
+    ) == {"ok": True}
+    assert c["ola"].call("response.pass", {"session": session, "prompt_id": prompt_id})["ok"]
+
+    counts = [c["fran"].wait_for("response.count")["count"] for _ in range(3)]
+    assert counts == [1, 2, 3]  # a pass counts like an answer
+    for name in ("mo", "nic", "ola"):
+        assert c[name].received("response.count") == []  # members see no per-submission event
+
+    assert c["fran"].call("prompt.reveal", {"session": session, "prompt_id": prompt_id})["ok"]
+    revealed = [c[name].wait_for("prompt.revealed") for name in ("fran", "mo", "nic", "ola")]
+    assert all(r == revealed[0] for r in revealed)  # the same shuffled order for everyone
+    responses = revealed[0]["responses"]
+    assert sorted(r["value"] for r in responses) == ["Hope", "Tiredness"]
+    assert all(set(r) == {"id", "value"} for r in responses)  # no author on anonymous prompts
+
+    with app.app_context():
+        columns = {column["name"] for column in inspect(db.engine).get_columns("live_responses")}
+        assert not {"user_id", "author_id", "member_id", "created_at"} & columns
+        assert db.session.scalars(select(LiveResponse.author_name)).all() == [None, None]
+
+
+def test_named_prompts_show_the_circle_name_only(connect, room):
+    c = joined(connect, room, "fran", "mo")
+    session = room["session"].id
+    prompt = {
+        "kind": "scale",
+        "text": "How settled do you feel?",
+        "anonymous": False,
+        "min": 0,
+        "max": 5,
+        "min_label": "Not at all",
+        "max_label": "Very",
+    }
+    prompt_id = c["fran"].call("prompt.open", {"session": session, "prompt": prompt})["prompt"][
+        "id"
+    ]
+    submit = {"session": session, "prompt_id": prompt_id, "value": 4, "client_id": "x"}
+    assert c["mo"].call("response.submit", submit)["ok"]
+    c["fran"].call("prompt.reveal", {"session": session, "prompt_id": prompt_id})
+    [response] = c["mo"].wait_for("prompt.revealed")["responses"]
+    assert (response["value"], response["author"]) == (4, "Mo")
+    assert set(response) == {"id", "value", "author"}
+
+
+def test_submitting_is_idempotent_on_the_client_id(app, connect, room):
+    c = joined(connect, room, "fran", "mo")
+    session = room["session"].id
+    prompt_id = c["fran"].call("prompt.open", {"session": session, "prompt": TEXT_PROMPT})[
+        "prompt"
+    ]["id"]
+    submit = {"session": session, "prompt_id": prompt_id, "value": "Once", "client_id": "same"}
+    assert c["mo"].call("response.submit", submit) == {"ok": True}
+    assert c["mo"].call("response.submit", submit) == {"ok": True, "duplicate": True}
+    other = c["mo"].call("response.submit", {**submit, "client_id": "other", "value": "Twice"})
+    assert other["ok"] is False and other["error"]["code"] == "already_answered"
+    with app.app_context():
+        assert len(db.session.scalars(select(LiveResponse)).all()) == 1
+        assert len(db.session.scalars(select(LiveSubmission)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "code"),
+    [
+        ("prompt.open", {"prompt": {"kind": "poll", "text": "x"}}, "invalid"),
+        ("prompt.open", {"prompt": {"kind": "text", "text": "   "}}, "invalid"),
+        (
+            "prompt.open",
+            {"prompt": {"kind": "choice", "text": "Pick", "options": ["one"]}},
+            "invalid",
+        ),
+        ("prompt.open", {"prompt": {"kind": "scale", "text": "x", "min": 5, "max": 5}}, "invalid"),
+        ("prompt.open", {"prompt": {"kind": "reflection", "text": "Breathe"}}, "invalid"),
+        ("prompt.open", {"prompt": "not an object"}, "invalid"),
+        ("timer.start", {"seconds": 0}, "invalid"),
+        ("timer.start", {"seconds": "60"}, "invalid"),
+        ("prompt.reveal", {"prompt_id": 999999}, "not_found"),
+        ("response.hide", {"response_id": 12}, "invalid"),
+        ("participant.remove", {"user": "Mo"}, "invalid"),
+        ("round.next", {}, "no_round"),
+    ],
+)
+def test_malformed_facilitator_events_get_an_error_and_change_nothing(
+    connect, room, event, payload, code
+):
+    c = joined(connect, room, "fran")
+    ack = c["fran"].call(event, {"session": room["session"].id, **payload})
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == code and ack["error"]["message"]
+    state = c["fran"].call("join", {"session": room["session"].id})["state"]
+    assert state["prompt"] is None and state["timer"] is None and state["status"] == "lobby"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, "text", 42, ["session", 1]],
+)
+def test_payloads_that_are_not_objects_are_refused(connect, room, payload):
+    c = joined(connect, room, "mo")
+    ack = c["mo"].call("hand.raise", payload)
+    assert ack == {
+        "ok": False,
+        "error": {"code": "invalid", "message": "Send one object as the event's payload."},
+    }
+
+
+def test_an_unknown_event_is_answered_with_an_error(connect, room):
+    c = joined(connect, room, "mo")
+    ack = c["mo"].call("prompt.destroy", {"session": room["session"].id})
+    assert ack["ok"] is False and ack["error"]["code"] == "unknown_event"
+
+
+def test_anonymous_users_and_foreign_origins_are_refused_at_the_handshake(connect, room):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(None)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(room["mo"], origin="https://evil.example.com")
