@@ -20,6 +20,7 @@ from circles.accounts.models import User
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
+from circles.live.events import disconnect_user
 from circles.mail import send_mail
 from circles.security import safe_next_url
 from circles.urls import external_url
@@ -126,6 +127,7 @@ def logout() -> Response:
     if form.validate_on_submit():
         services.end_session(current_user)
         db.session.commit()
+        disconnect_user(current_user.id)  # open live rooms close with the login
         logout_user()
         session.clear()
         flash("You are logged out.", "info")
@@ -169,6 +171,7 @@ def reset_password(token: str) -> Response | str:
         login_user(user)
         session.permanent = True
         db.session.commit()
+        disconnect_user(user.id)
         flash(
             "Your password is changed and you are logged in. Other devices were logged out.",
             "success",
@@ -204,6 +207,7 @@ def change_password() -> Response | str:
             login_user(user)
             session.permanent = True
             db.session.commit()
+            disconnect_user(user.id)
             flash("Your password is changed. Every other device was logged out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)

@@ -23,6 +23,7 @@ from circles.groups.forms import (
     NewCircleForm,
 )
 from circles.groups.models import CircleInvite, CircleMember, CircleRole
+from circles.live.events import disconnect_user
 from circles.meetings import services as meetings
 from circles.meetings.forms import RsvpForm
 from circles.security import (
@@ -198,11 +199,11 @@ def add_facilitator(circle_id: int) -> Response:
 def remove_member(circle_id: int, member_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
     member = scoped_get_or_404(CircleMember, member_id, circle_id=access.circle.id)
-    if ConfirmForm().validate_on_submit():
-        commit_or_explain(
-            lambda: services.remove_member(member),
-            f"{member.display_name} is no longer in the circle.",
-        )
+    if ConfirmForm().validate_on_submit() and commit_or_explain(
+        lambda: services.remove_member(member),
+        f"{member.display_name} is no longer in the circle.",
+    ):
+        disconnect_user(member.user_id)  # out of the live room at once
     return redirect(url_for("groups.roster", circle_id=circle_id))
 
 
@@ -218,6 +219,7 @@ def leave(circle_id: int) -> Response:
         if commit_or_explain(
             lambda: services.remove_member(membership), f"You have left {access.circle.name}."
         ):
+            disconnect_user(current_user.id)
             return redirect(url_for("main.home"))
     return redirect(url_for("groups.show", circle_id=circle_id))
 

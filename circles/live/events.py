@@ -119,8 +119,9 @@ def register_live_events(socketio: SocketIO, limits_text: str) -> None:
             if not limiter.allow(sid):
                 return _error("rate_limited", "Too many events; slow down a little.")
             if not current_user.is_authenticated:
-                # The login behind this socket has ended (logout, password change).
-                socketio.server.disconnect(sid, namespace=NAMESPACE)
+                # The login behind this socket has ended (logout, password change): answer,
+                # then close the socket once the answer is on its way.
+                socketio.start_background_task(_close_soon, sid)
                 return _error("unauthenticated", "Please log in again.")
             if not isinstance(payload, dict) or extra:
                 return _error("invalid", "Send one object as the event's payload.")
@@ -138,14 +139,17 @@ def register_live_events(socketio: SocketIO, limits_text: str) -> None:
         handler.__name__ = f"on_{event.replace('.', '_')}"
         return handler
 
+    def _close_soon(sid: str) -> None:
+        socketio.sleep(0.2)
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
     def run_event(event: str, handler: Handler) -> Callable[[dict[str, Any]], dict[str, Any]]:
         def run(payload: dict[str, Any]) -> dict[str, Any]:
             session, actor = services.actor_for(payload.get("session"), current_user.id)
             outcome = handler(session, actor, payload)
             db.session.commit()
             _send(session.id, outcome)
-            for user_id in outcome.disconnect_users:
-                disconnect_user(user_id, session.id)
+            disconnect_sids(socketio, outcome.disconnect_sids)
             return outcome.ack
 
         return run

@@ -69,8 +69,8 @@ class Broadcast:
 class Outcome:
     ack: dict[str, Any] = field(default_factory=dict)
     broadcasts: list[Broadcast] = field(default_factory=list)
-    #: Users whose sockets in this session must be closed (removed participants).
-    disconnect_users: list[int] = field(default_factory=list)
+    #: Sockets to close (a removed participant's).
+    disconnect_sids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -371,12 +371,13 @@ def join(session: LiveSession, actor: Actor, sid: str, now: datetime | None = No
 
 def drop_connection(sid: str) -> tuple[int, list[Broadcast]] | None:
     """A socket went away; returns its session and the presence update, if it was in one."""
-    connection = db.session.get(LiveConnection, sid)
-    if connection is None:
+    session_id = db.session.scalar(
+        select(LiveConnection.session_id).where(LiveConnection.sid == sid)
+    )
+    if session_id is None:
         return None
-    session = db.session.get(LiveSession, connection.session_id)
-    db.session.delete(connection)
-    db.session.flush()
+    db.session.execute(delete(LiveConnection).where(LiveConnection.sid == sid))
+    session = db.session.get(LiveSession, session_id)
     if session is None or session.status == LiveStatus.ENDED:
         return None
     return session.id, [_presence(session)]
@@ -763,21 +764,14 @@ def remove_participant(session: LiveSession, actor: Actor, member_id: object) ->
         db.session.add(participant)
     participant.removed_at = utcnow()
     participant.hand_raised_at = None
-    db.session.flush()
-    return Outcome(
-        ack={},
-        broadcasts=[_presence_without(session, member.user_id)],
-        disconnect_users=[member.user_id],
-    )
-
-
-def _presence_without(session: LiveSession, user_id: int) -> Broadcast:
+    sids = connections_of(member.user_id, session.id)
     db.session.execute(
         delete(LiveConnection).where(
-            LiveConnection.session_id == session.id, LiveConnection.user_id == user_id
+            LiveConnection.session_id == session.id, LiveConnection.user_id == member.user_id
         )
     )
-    return _presence(session)
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[_presence(session)], disconnect_sids=sids)
 
 
 def end_session(session: LiveSession, actor: Actor, now: datetime | None = None) -> Outcome:

@@ -14,6 +14,7 @@ from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.live.events import disconnect_user
 from circles.orgs import bp, services
 from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
 from circles.orgs.models import OrgInvite, OrgMember, OrgRole
@@ -150,11 +151,11 @@ def change_role(org_id: int, member_id: int) -> Response:
 def remove_staff(org_id: int, member_id: int) -> Response:
     access = org_access_or_404(org_id, current_user, admin=True)
     member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
-    if ConfirmForm().validate_on_submit():
-        commit_or_explain(
-            lambda: services.remove_staff(member, by_role=access.role),
-            "They are no longer part of the team.",
-        )
+    if ConfirmForm().validate_on_submit() and commit_or_explain(
+        lambda: services.remove_staff(member, by_role=access.role),
+        "They are no longer part of the team.",
+    ):
+        disconnect_user(member.user_id)
     if member.user_id == current_user.id:
         return redirect(url_for("main.home"))
     return redirect(url_for("orgs.team", org_id=org_id))

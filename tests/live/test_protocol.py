@@ -8,35 +8,7 @@ from sqlalchemy import inspect, select
 
 from circles.extensions import db
 from circles.live.models import LiveResponse, LiveSubmission
-
-
-@pytest.fixture
-def room(make):
-    """Fran facilitates a circle with members Mo, Nic and Ola; its live room is open."""
-    fran = make.create_user("Fran")
-    org = make.create_org(owner=fran)
-    circle = make.create_circle(org, fran, "Evening circle")
-    people = {"fran": fran}
-    for name in ("Mo", "Nic", "Ola"):
-        user = make.create_user(name)
-        make.add_member(circle, user, name)
-        people[name.lower()] = user
-    session = make.live_session(circle, fran)
-    return {"circle": circle, "session": session, **people}
-
-
-def joined(connect, room, *names):
-    clients = {}
-    for name in names:
-        client = connect(room[name])
-        ack = client.call("join", {"session": room["session"].id})
-        assert ack["ok"] is True, ack
-        client.state = ack["state"]
-        clients[name] = client
-    return clients
-
-
-TEXT_PROMPT = {"kind": "text", "text": "What are you carrying into this week?", "anonymous": True}
+from tests.live.conftest import TEXT_PROMPT, joined
 
 
 def test_joining_returns_the_full_state_and_announces_presence(connect, room):
