@@ -75,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.cli import register_cli
     from circles.errors import register_error_handlers
     from circles.groups import bp as groups_bp
+    from circles.live import bp as live_bp
     from circles.main import bp as main_bp
     from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
@@ -86,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(orgs_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(live_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
@@ -98,11 +100,11 @@ def _init_socketio(app: Flask) -> SocketIO:
     """One Socket.IO server per app (tests build several apps), with the live namespace."""
     from circles.live.events import register_live_events
 
-    explicit = app.config["CIRCLES_ALLOWED_ORIGINS"] or (
-        [app.config["CIRCLES_BASE_URL"]] if app.config["CIRCLES_BASE_URL"] else []
-    )
-
     def origin_allowed(origin: str, environ: dict[str, Any]) -> bool:
+        # Read per handshake, so the setting is the app's current one.
+        explicit = app.config["CIRCLES_ALLOWED_ORIGINS"] or (
+            [app.config["CIRCLES_BASE_URL"]] if app.config["CIRCLES_BASE_URL"] else []
+        )
         if explicit:
             return origin.rstrip("/") in explicit
         # No list configured (development): the page's own origin only, never any other.

@@ -374,6 +374,30 @@ MATRIX += [
 ]
 
 
+def live_room_page() -> dict[str, int]:
+    """The live room: the circle's own people; its org's admins run the org, not the room."""
+    return expect(404, anonymous=LOGIN, member=200, facilitator=200, admin=403)
+
+
+MATRIX += [
+    # Only the circle's facilitators open the room (admins are not in it; members join it).
+    Case(
+        "live.start",
+        "POST",
+        lambda w: c1(w) + "/live",
+        expect(404, anonymous=LOGIN, member=403, facilitator=302, admin=403),
+        lambda w: f"/circles/{w.circle_b1}/live",
+    ),
+    Case(
+        "live.room",
+        "GET",
+        lambda w: c1(w) + f"/live/{w.live_a1}",
+        live_room_page(),
+        lambda w: c1(w) + f"/live/{w.live_b1}",
+    ),
+]
+
+
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
     routes = {
         (rule.endpoint, method)

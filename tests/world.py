@@ -51,6 +51,8 @@ class World:
     dosing_member: int  # the member's own integration-window entry
     dosing_member_b: int  # an entry of org B's member
     feed_token_member: str
+    live_a1: int
+    live_b1: int
 
 
 def build_world() -> World:
@@ -89,6 +91,8 @@ def build_world() -> World:
     dosing_member = f.dosing_session(member, soon)
     dosing_member_b = f.dosing_session(member_b, soon)
     feed_token = meetings.regenerate_feed(member, current_app.secret_key or "")
+    live_a1 = f.live_session(a1, facilitator)
+    live_b1 = f.live_session(b1, other_facilitator)
     db.session.commit()
 
     return World(
@@ -121,4 +125,6 @@ def build_world() -> World:
         dosing_member=dosing_member.id,
         dosing_member_b=dosing_member_b.id,
         feed_token_member=feed_token,
+        live_a1=live_a1.id,
+        live_b1=live_b1.id,
     )

@@ -23,6 +23,7 @@ from circles.groups.forms import (
     NewCircleForm,
 )
 from circles.groups.models import CircleInvite, CircleMember, CircleRole
+from circles.live import services as live
 from circles.live.events import disconnect_user
 from circles.meetings import services as meetings
 from circles.meetings.forms import RsvpForm
@@ -94,6 +95,7 @@ def show(circle_id: int) -> str:
         own_rsvps=meetings.own_rsvps(current_user.id, {*ids, *in_window}),
         counts=meetings.rsvp_counts(ids) if access.can_manage else {},
         show_window=is_member,
+        live_session=live.active_session(circle_id),
         windows=windows,
         in_window=in_window,
         now=now,

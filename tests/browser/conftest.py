@@ -56,8 +56,11 @@ def _server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Pages open live sockets from this origin; the app allows its base URL plus these.
+    app.config["CIRCLES_ALLOWED_ORIGINS"] = [app.config["CIRCLES_BASE_URL"], url]
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         server.server_close()
