@@ -104,6 +104,7 @@ def connect(app: Flask, server_url: str) -> Iterator[Any]:
         cookie: str | None = None,
         url: str | None = None,
         reconnection: bool = False,
+        rejoin: int | None = None,
     ) -> LiveClient:
         # The WebSocket client sends an Origin of its own unless told which (or none).
         ws_options = {"origin": origin} if origin else {"suppress_origin": True}
@@ -117,6 +118,16 @@ def connect(app: Flask, server_url: str) -> Iterator[Any]:
         @sio.on("*", namespace="/live")
         def record(event: str, data: Any = None) -> None:
             client.events.put((event, data))
+
+        if rejoin is not None:
+            # What every real client does: join again on each (re)connect, take the state.
+            @sio.on("connect", namespace="/live")
+            def on_connect() -> None:
+                def join() -> None:
+                    ack = sio.call("join", {"session": rejoin}, namespace="/live", timeout=10)
+                    client.events.put(("joined", ack))
+
+                sio.start_background_task(join)
 
         headers = {}
         if cookie or user is not None:
