@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run test lint demo install install-dev migrate clean
+.PHONY: run serve test lint demo install install-dev install-prod migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,24 @@ $(VENV)/.installed-dev: $(BIN)/activate pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-prod: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e '.[prod]'
+	touch $@ $(VENV)/.installed
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-prod: $(VENV)/.installed-prod
 
 migrate: install
 	$(BIN)/flask db upgrade
 
 run: migrate
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The production server: gunicorn with one gevent worker per process (WebSocket via
+# simple-websocket). Run more processes behind nginx with CIRCLES_REDIS_URL set.
+serve: install-prod migrate
+	CIRCLES_ASYNC_MODE=gevent $(BIN)/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) circles.wsgi:app
 
 demo: migrate
 	$(BIN)/flask demo
