@@ -1,4 +1,4 @@
-"""Flask commands: ``demo`` (sample data) and ``send-reminders`` (meant for cron)."""
+"""Flask commands: ``demo`` (sample data), ``send-reminders`` and ``purge`` (meant for cron)."""
 
 from __future__ import annotations
 
@@ -106,3 +106,12 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Reminders sent: {run.sent}. Failed (will retry next run): {run.failed}.")
         if run.failed:
             raise SystemExit(1)
+
+    @app.cli.command("purge")
+    def purge() -> None:
+        """Delete content past the organisations' retention; safe to run twice or at once."""
+        from circles.live.services import purge_expired_content
+
+        deleted = purge_expired_content(utcnow())
+        db.session.commit()
+        click.echo(f"Live-session answers deleted: {deleted}.")

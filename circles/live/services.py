@@ -34,6 +34,7 @@ from circles.live.models import (
     PromptKind,
     PromptStatus,
 )
+from circles.orgs.models import Organisation
 
 MAX_TIMER_SECONDS = 3600
 MAX_CLIENT_ID = 64
@@ -787,7 +788,17 @@ def end_session(session: LiveSession, actor: Actor, now: datetime | None = None)
     for prompt in session.prompts:
         if prompt.status != PromptStatus.CLOSED:
             prompt.status = PromptStatus.CLOSED
-    delete_content(session.id)
+    db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session.id))
+    keep_days = db.session.scalar(
+        select(Organisation.live_retention_days)
+        .join(Circle, Circle.org_id == Organisation.id)
+        .where(Circle.id == session.circle_id)
+    )
+    if keep_days:
+        # The organisation keeps answers for a while; `flask purge` deletes them afterwards.
+        session.content_expires_at = now + timedelta(days=keep_days)
+    else:
+        delete_content(session.id)
     db.session.flush()
     return Outcome(ack={}, broadcasts=[Broadcast("session.ended", {"session": session.id}, "room")])
 
@@ -796,7 +807,19 @@ def delete_content(session_id: int) -> int:
     """Delete what people answered in a session (not attendance, not commitments)."""
     prompt_ids = select(LivePrompt.id).where(LivePrompt.session_id == session_id)
     result = db.session.execute(delete(LiveResponse).where(LiveResponse.prompt_id.in_(prompt_ids)))
-    db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_expired_content(now: datetime | None = None) -> int:
+    """Delete the answers of ended sessions whose retention has run out; returns how many."""
+    now = now or utcnow()
+    expired = select(LiveSession.id).where(
+        LiveSession.status == LiveStatus.ENDED,
+        LiveSession.content_expires_at.is_not(None),
+        LiveSession.content_expires_at <= now,
+    )
+    prompt_ids = select(LivePrompt.id).where(LivePrompt.session_id.in_(expired))
+    result = db.session.execute(delete(LiveResponse).where(LiveResponse.prompt_id.in_(prompt_ids)))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from circles.forms import InviteLinkFormMixin, strip_filter
-from circles.orgs.models import MIN_ANONYMITY_K, OrgRole
+from circles.orgs.models import MAX_LIVE_RETENTION_DAYS, MIN_ANONYMITY_K, OrgRole
 
 
 class OrgSettingsForm(FlaskForm):
@@ -29,6 +29,21 @@ class OrgSettingsForm(FlaskForm):
         description=(
             "Check-in reports only show figures that cover at least this many people. "
             f"It cannot be lower than {MIN_ANONYMITY_K}."
+        ),
+    )
+    live_retention_days = IntegerField(
+        "Keep live-session answers for (days)",
+        default=0,
+        validators=[
+            NumberRange(
+                min=0,
+                max=MAX_LIVE_RETENTION_DAYS,
+                message=f"Choose from 0 to {MAX_LIVE_RETENTION_DAYS} days.",
+            ),
+        ],
+        description=(
+            "0, the default, deletes what people answered in a live session when it ends. "
+            "Commitments always stay with the member who made them."
         ),
     )
     crisis_resources = TextAreaField(

@@ -39,12 +39,20 @@ class OrgRole(enum.StrEnum):
 ORG_ROLE_TYPE = str_enum_type(OrgRole, "org_role")
 
 
+#: Longest an organisation may keep live-session answers.
+MAX_LIVE_RETENTION_DAYS = 90
+
+
 class Organisation(CreatedMixin, Base):
     """A clinic, practice or community that hosts circles."""
 
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint(f"anonymity_k >= {MIN_ANONYMITY_K}", name="anonymity_k_floor"),
+        CheckConstraint(
+            f"live_retention_days >= 0 AND live_retention_days <= {MAX_LIVE_RETENTION_DAYS}",
+            name="live_retention_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +63,8 @@ class Organisation(CreatedMixin, Base):
     anonymity_k: Mapped[int] = mapped_column(default=DEFAULT_ANONYMITY_K)
     #: Shown to members as "Need help now?": phone lines, links, what to do in an emergency.
     crisis_resources: Mapped[str] = mapped_column(Text, default="")
+    #: Days live-session answers are kept after the session; 0 deletes them when it ends.
+    live_retention_days: Mapped[int] = mapped_column(default=0, server_default="0")
 
     members: Mapped[list[OrgMember]] = relationship(
         back_populates="org", cascade="all, delete-orphan", passive_deletes=True

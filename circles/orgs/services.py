@@ -10,7 +10,14 @@ from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
-from circles.orgs.models import MIN_ANONYMITY_K, Organisation, OrgInvite, OrgMember, OrgRole
+from circles.orgs.models import (
+    MAX_LIVE_RETENTION_DAYS,
+    MIN_ANONYMITY_K,
+    Organisation,
+    OrgInvite,
+    OrgMember,
+    OrgRole,
+)
 
 ALREADY_STAFF = "You are already part of this organisation's team."
 
@@ -25,7 +32,12 @@ def is_staff(org_id: int, user_id: int) -> bool:
 
 
 def update_settings(
-    org: Organisation, *, name: str, anonymity_k: int, crisis_resources: str
+    org: Organisation,
+    *,
+    name: str,
+    anonymity_k: int,
+    crisis_resources: str,
+    live_retention_days: int | None = None,
 ) -> None:
     """Change an organisation's name and policies; k never goes below the floor."""
     if anonymity_k < MIN_ANONYMITY_K:
@@ -35,6 +47,12 @@ def update_settings(
     org.name = name.strip()
     org.anonymity_k = anonymity_k
     org.crisis_resources = crisis_resources.strip()
+    if live_retention_days is not None:
+        if not 0 <= live_retention_days <= MAX_LIVE_RETENTION_DAYS:
+            raise ServiceError(
+                f"Choose from 0 to {MAX_LIVE_RETENTION_DAYS} days.", "live_retention_days"
+            )
+        org.live_retention_days = live_retention_days
 
 
 def create_staff_invite(

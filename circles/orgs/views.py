@@ -53,6 +53,7 @@ def settings(org_id: int) -> Response | str:
             name=form.name.data,
             anonymity_k=form.anonymity_k.data,
             crisis_resources=form.crisis_resources.data or "",
+            live_retention_days=form.live_retention_days.data,
         )
         db.session.commit()
         flash("Settings saved.", "success")

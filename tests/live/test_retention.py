@@ -1,0 +1,82 @@
+"""Retention of live answers: deleted at the end by default, or kept N days, then purged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from circles.db import utcnow
+from circles.extensions import db
+from circles.live import services
+from circles.live.models import LiveResponse, LiveSession
+from tests import factories as f
+
+
+def answered_session(keep_days):
+    fran = f.create_user("Fran")
+    org = f.create_org(owner=fran)
+    org.live_retention_days = keep_days
+    circle = f.create_circle(org, fran)
+    mo = f.create_user("Mo")
+    f.add_member(circle, mo, "Mo")
+    live = f.live_session(circle, fran)
+    session, fac = services.actor_for(live.id, fran.id)
+    _, member = services.actor_for(live.id, mo.id)
+    prompt = services.open_prompt(session, fac, {"kind": "text", "text": "Today?"}).ack["prompt"]
+    services.submit_response(session, member, prompt["id"], "Calm", "1")
+    services.end_session(session, fac)
+    db.session.commit()
+    return session
+
+
+def responses():
+    return db.session.scalar(select(func.count()).select_from(LiveResponse))
+
+
+def test_by_default_answers_are_deleted_when_the_session_ends(ctx):
+    session = answered_session(0)
+    assert responses() == 0 and session.content_expires_at is None
+
+
+def test_kept_answers_are_purged_once_their_days_are_over_and_only_then(ctx, app):
+    session = answered_session(7)
+    assert responses() == 1
+    assert session.content_expires_at is not None
+    runner = app.test_cli_runner()
+    assert "Live-session answers deleted: 0." in runner.invoke(args=["purge"]).output
+    assert responses() == 1
+
+    db.session.get(LiveSession, session.id).content_expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert services.purge_expired_content() == 1
+    db.session.commit()
+    assert responses() == 0
+    assert services.purge_expired_content() == 0  # running it again finds nothing
+
+
+def test_admins_set_the_retention_within_bounds(app, make):
+    from tests.conftest import client_for
+
+    owner = make.create_user("Ada")
+    org = make.create_org(owner=owner)
+    admin = client_for(app, owner)
+    data = {
+        "name": "Practice",
+        "anonymity_k": "5",
+        "crisis_resources": "",
+        "live_retention_days": "400",
+    }
+    response = admin.post(f"/orgs/{org.id}/settings", data=data)
+    assert response.status_code == 200
+    assert "Choose from 0 to 90 days." in response.get_data(as_text=True)
+    assert (
+        admin.post(
+            f"/orgs/{org.id}/settings", data={**data, "live_retention_days": "14"}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        from circles.orgs.models import Organisation
+
+        assert db.session.get(Organisation, org.id).live_retention_days == 14
