@@ -15,6 +15,7 @@ from tests.browser.conftest import Visitor
 
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+LIVE_PROMPT = "What are you carrying into this week?"
 
 
 def serious_violations(visitor: Visitor) -> list[str]:
@@ -117,6 +118,36 @@ def test_main_pages_have_no_serious_accessibility_violations(
     ):
         person.page.goto(path)
         found += serious_violations(person)
+
+    # The live room, once a prompt is shared: the facilitator's console and the member's answer
+    # form; then again with the answers revealed, a timer running and a talking round.
+    live = make.live_session(circle, facilitator)
+    room_path = f"/circles/{circle.id}/live/{live.id}"
+    staff.page.goto(room_path)
+    staff.page.get_by_role("status").filter(has_text="You are in").wait_for()
+    staff.page.get_by_role("textbox", name="Prompt", exact=True).fill(LIVE_PROMPT)
+    staff.page.get_by_role("button", name="Share prompt").click()
+    staff.page.get_by_role("region", name="Prompt").get_by_text(LIVE_PROMPT).wait_for()
+    person.page.goto(f"/circles/{circle.id}")  # with "Live now"
+    found += serious_violations(person)
+    person.page.get_by_role("link", name="Join the live room").click()
+    person.page.get_by_label("Your answer", exact=True).wait_for()
+    found += serious_violations(person)
+    staff.page.get_by_role("button", name="Remove Sam from this session").wait_for()
+    found += serious_violations(staff)
+
+    person.page.get_by_label("Your answer", exact=True).fill("Some calm, some nerves.")
+    person.page.get_by_role("button", name="Share my answer").click()
+    person.page.get_by_text("Your answer is in.").wait_for()
+    staff.page.get_by_role("button", name="Reveal answers").click()
+    staff.page.get_by_role("button", name="Start timer").click()
+    staff.page.get_by_role("button", name="Start a round").click()
+    person.page.get_by_text("Sam (speaking now)", exact=True).wait_for()
+    person.page.locator("#timer").wait_for()
+    person.page.get_by_role("button", name="Raise hand").click()
+    staff.page.get_by_text("hand raised").wait_for()
+    found += serious_violations(person)
+    found += serious_violations(staff)
 
     newcomer = new_visitor("newcomer")
     make.create_user("Nia New", email="nia@example.org")
