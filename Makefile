@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve test lint demo install install-dev install-prod migrate clean
+.PHONY: run serve bench test lint demo install install-dev install-prod migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,12 +39,17 @@ run: migrate
 serve: install-prod migrate
 	CIRCLES_ASYNC_MODE=gevent $(BIN)/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) circles.wsgi:app
 
+# Not part of the test suite: the live-room benchmark (see docs/benchmarks.md).
+# BENCH_REDIS_URL=redis://... adds the two-process run.
+bench: install-dev install-prod
+	$(BIN)/python bench/live_bench.py $(BENCH_ARGS)
+
 demo: migrate
 	$(BIN)/flask demo
 
 lint: install-dev
-	$(BIN)/ruff check circles tests migrations
-	$(BIN)/ruff format --check circles tests migrations/env.py
+	$(BIN)/ruff check circles tests migrations bench
+	$(BIN)/ruff format --check circles tests bench migrations/env.py
 	$(BIN)/mypy
 
 test: install-dev lint

@@ -100,7 +100,11 @@ def _init_socketio(app: Flask) -> SocketIO:
     """One Socket.IO server per app (tests build several apps), with the live namespace."""
     from circles.live.events import register_live_events
 
-    def origin_allowed(origin: str, environ: dict[str, Any]) -> bool:
+    def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:
+            # Browsers always send an Origin with cross-site requests; clients that are not
+            # browsers (tests, a future mobile app) send none and still need the login cookie.
+            return True
         # Read per handshake, so the setting is the app's current one.
         explicit = app.config["CIRCLES_ALLOWED_ORIGINS"] or (
             [app.config["CIRCLES_BASE_URL"]] if app.config["CIRCLES_BASE_URL"] else []

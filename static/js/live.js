@@ -184,7 +184,10 @@
     show($("round"), Boolean(round));
     const list = $("round-order");
     list.replaceChildren();
-    if (!round) { return; }
+    if (!round) {
+      if ($("live-status").textContent.startsWith("Talking round")) { status("The round is over."); }
+      return;
+    }
     round.order.forEach((name, index) => {
       const item = document.createElement("li");
       item.textContent = name;
@@ -243,6 +246,7 @@
 
   socket.on("presence", (data) => renderParticipants(data.participants));
   socket.on("prompt.opened", (prompt) => {
+    status("You are in.");
     renderPrompt(prompt, false);
     renderRevealed(null);
     if (isFacilitator) { $("response-count").textContent = "0"; }

@@ -161,3 +161,9 @@ def test_anonymous_users_and_foreign_origins_are_refused_at_the_handshake(connec
         connect(None)
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect(room["mo"], origin="https://evil.example.com")
+
+
+def test_a_client_that_sends_no_origin_still_needs_a_login(connect, room):
+    assert connect(room["mo"], origin=None).call("join", {"session": room["session"].id})["ok"]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(None, origin=None)

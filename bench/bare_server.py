@@ -1,0 +1,46 @@
+"""The baseline: a bare python-socketio server doing the same room broadcast as the app.
+
+No database, no authorisation: join a room, fan a prompt out to it, count answers for the
+facilitator. Served the same way as the app (gunicorn, one gevent worker).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from typing import Any
+
+import socketio
+
+sio = socketio.Server(async_mode="gevent", cors_allowed_origins="*", max_http_buffer_size=64 * 1024)
+app = socketio.WSGIApp(sio)
+NS = "/live"
+_prompt_ids = itertools.count(1)
+_answers: dict[int, int] = defaultdict(int)
+_roles: dict[str, str] = {}
+
+
+@sio.on("join", namespace=NS)
+def join(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+    session = data["session"]
+    role = data.get("role", "member")
+    _roles[sid] = role
+    sio.enter_room(sid, f"live:{session}", namespace=NS)
+    if role == "facilitator":
+        sio.enter_room(sid, f"live:{session}:facilitators", namespace=NS)
+    return {"ok": True, "state": {"session": session}}
+
+
+@sio.on("prompt.open", namespace=NS)
+def prompt_open(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+    prompt = {**data["prompt"], "id": next(_prompt_ids), "status": "open"}
+    sio.emit("prompt.opened", prompt, to=f"live:{data['session']}", namespace=NS)
+    return {"ok": True, "prompt": prompt}
+
+
+@sio.on("response.submit", namespace=NS)
+def response_submit(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+    _answers[data["prompt_id"]] += 1
+    count = {"prompt_id": data["prompt_id"], "count": _answers[data["prompt_id"]]}
+    sio.emit("response.count", count, to=f"live:{data['session']}:facilitators", namespace=NS)
+    return {"ok": True}

@@ -1,0 +1,491 @@
+"""Live-room benchmark: the app under its production server against a bare python-socketio server.
+
+Both servers run as ``gunicorn -k gevent -w 1`` pinned to CPU 0; the load generator (this
+process, asyncio + python-socketio AsyncClients over WebSocket) runs on CPU 1. Each run connects
+``--members`` members in ``--sessions`` live sessions (plus one facilitator per session), then for
+``--rounds`` rounds every facilitator opens a prompt at the same moment and every member answers
+it as soon as it arrives. Measured, per server:
+
+- prompt fan-out latency (facilitator's send -> each member's receipt), p50/p95/p99;
+- response delivery latency (member's send -> the facilitator's count update), p50/p95/p99;
+- deliveries per second, server CPU-seconds per 10k deliveries, memory per connection;
+- delivered / expected.
+
+``--two-processes REDIS_URL`` adds a run of two app processes sharing the database and Redis,
+facilitators on one and members on the other, and reports delivered / expected for it.
+
+Usage: ``make bench`` or ``.venv/bin/python bench/live_bench.py [--members 1000 --sessions 100]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
+SERVER_CPU = {0}
+LOAD_CPU = {1}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Seeding the app's database ------------------------------------------------------------------
+
+
+@dataclass
+class Seed:
+    database_url: str
+    #: per live session: (session id, facilitator cookie, [member cookies])
+    sessions: list[tuple[int, str, list[str]]]
+
+
+def app_env(
+    database_url: str, base_url: str, instance: Path, redis_url: str | None
+) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "CIRCLES_DATABASE_URL": database_url,
+        "CIRCLES_SECRET_KEY": SECRET,
+        "CIRCLES_BASE_URL": base_url,
+        "CIRCLES_INSTANCE_PATH": str(instance),
+        "CIRCLES_MAIL_BACKEND": "memory",
+        "CIRCLES_ASYNC_MODE": "gevent",
+        "CIRCLES_LIVE_EVENT_LIMIT": "1000 per second",
+        "CIRCLES_ARGON2_MEMORY_COST": "64",
+        "CIRCLES_ARGON2_TIME_COST": "1",
+    }
+    env.pop("CIRCLES_REDIS_URL", None)
+    if redis_url:
+        env["CIRCLES_REDIS_URL"] = redis_url
+    return env
+
+
+def seed(database_url: str, instance: Path, sessions: int, members_per_session: int) -> Seed:
+    """Migrate, then create one organisation, its circles, people, logins and open live rooms."""
+    os.environ.update(app_env(database_url, "http://127.0.0.1", instance, None))
+    os.environ["CIRCLES_ASYNC_MODE"] = "threading"
+    from flask_migrate import upgrade
+
+    from circles import create_app
+    from circles.accounts.models import AuthSession, User
+    from circles.accounts.services import hash_password
+    from circles.db import utcnow
+    from circles.extensions import db
+    from circles.groups.models import Circle, CircleMember, CircleRole
+    from circles.live.models import LiveSession, LiveStatus
+    from circles.orgs.models import Organisation
+    from circles.tokens import hash_token, new_token
+
+    app = create_app()
+    out: list[tuple[int, str, list[str]]] = []
+    with app.app_context():
+        upgrade()
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        password = hash_password("benchmark password")
+        org = Organisation(name="Benchmark practice")
+        db.session.add(org)
+        db.session.flush()
+
+        def person(n: str) -> tuple[User, str]:
+            user = User(email=f"{n}@bench.example.org", password_hash=password, display_name=n)
+            db.session.add(user)
+            db.session.flush()
+            token = new_token()
+            db.session.add(AuthSession(token_hash=hash_token(token), user_id=user.id))
+            cookie = serializer.dumps({"_user_id": token, "_fresh": True})
+            return user, f"{cookie_name}={cookie}"
+
+        now = utcnow()
+        for s in range(sessions):
+            circle = Circle(org_id=org.id, name=f"Circle {s}", agreement="-", capacity=50)
+            db.session.add(circle)
+            db.session.flush()
+            facilitator, fac_cookie = person(f"f{s}")
+            db.session.add(
+                CircleMember(
+                    circle_id=circle.id,
+                    user_id=facilitator.id,
+                    role=CircleRole.FACILITATOR,
+                    display_name=f"F{s}",
+                    name_key=f"f{s}",
+                    agreed_at=now,
+                )
+            )
+            cookies = []
+            for m in range(members_per_session):
+                member, cookie = person(f"m{s}-{m}")
+                db.session.add(
+                    CircleMember(
+                        circle_id=circle.id,
+                        user_id=member.id,
+                        role=CircleRole.MEMBER,
+                        display_name=f"M{m}",
+                        name_key=f"m{m}",
+                        agreed_at=now,
+                    )
+                )
+                cookies.append(cookie)
+            live = LiveSession(circle_id=circle.id, status=LiveStatus.LOBBY)
+            db.session.add(live)
+            db.session.flush()
+            out.append((live.id, fac_cookie, cookies))
+        db.session.commit()
+        db.engine.dispose()
+    return Seed(database_url, out)
+
+
+# Servers -------------------------------------------------------------------------------------
+
+
+def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gevent",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPU),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=1
+            )
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def worker_pid(master: subprocess.Popen[bytes]) -> int:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return int(children[0]) if children else master.pid
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+# Load ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Measures:
+    fanout: list[float] = field(default_factory=list)
+    delivery: list[float] = field(default_factory=list)
+    delivered: int = 0
+    expected: int = 0
+    elapsed: float = 0.0
+
+
+async def connect(url: str, cookie: str, origin: str) -> socketio.AsyncClient:
+    client = socketio.AsyncClient(reconnection=False, request_timeout=60)
+    await client.connect(
+        url,
+        headers={"Cookie": cookie, "Origin": origin},
+        namespaces=["/live"],
+        transports=["websocket"],
+        wait_timeout=30,
+    )
+    return client
+
+
+async def run_load(
+    fac_url: str, member_url: str, seed: Seed, rounds: int
+) -> tuple[Measures, list[socketio.AsyncClient]]:
+    measures = Measures()
+    sent_at: dict[tuple[int, int], float] = {}
+    submits: dict[int, list[float]] = defaultdict(list)
+    counts_seen: dict[int, int] = defaultdict(int)
+    round_no = 0
+    done = asyncio.Event()
+    clients: list[socketio.AsyncClient] = []
+    semaphore = asyncio.Semaphore(20)
+
+    async def open_client(url: str, cookie: str) -> socketio.AsyncClient:
+        async with semaphore:
+            origin = url
+            return await connect(url, cookie, origin)
+
+    def check_done() -> None:
+        if measures.delivered >= measures.expected:
+            done.set()
+
+    for session_id, fac_cookie, member_cookies in seed.sessions:
+        facilitator = await open_client(fac_url, fac_cookie)
+        clients.append(facilitator)
+
+        def on_count(data: dict[str, Any], sid: int = session_id) -> None:
+            now = time.perf_counter()
+            index = counts_seen[sid]
+            counts_seen[sid] += 1
+            if index < len(submits[sid]):
+                measures.delivery.append(now - submits[sid][index])
+            measures.delivered += 1
+            check_done()
+
+        facilitator.on("response.count", on_count, namespace="/live")
+        join = {"session": session_id, "role": "facilitator"}
+        assert (await facilitator.call("join", join, namespace="/live"))["ok"]
+
+        async def join_member(cookie: str, sid: int = session_id) -> socketio.AsyncClient:
+            member = await open_client(member_url, cookie)
+
+            async def on_prompt(
+                prompt: dict[str, Any], client: socketio.AsyncClient = member
+            ) -> None:
+                now = time.perf_counter()
+                measures.fanout.append(now - sent_at[(sid, round_no)])
+                measures.delivered += 1
+                submits[sid].append(time.perf_counter())
+                await client.emit(
+                    "response.submit",
+                    {
+                        "session": sid,
+                        "prompt_id": prompt["id"],
+                        "value": "ok",
+                        "client_id": f"{id(client)}-{round_no}",
+                    },
+                    namespace="/live",
+                )
+                check_done()
+
+            member.on("prompt.opened", on_prompt, namespace="/live")
+            assert (await member.call("join", {"session": sid}, namespace="/live"))["ok"]
+            return member
+
+        clients += await asyncio.gather(*(join_member(c) for c in member_cookies))
+
+    members = sum(len(m) for _, _, m in seed.sessions)
+    facilitators = _facilitators(clients, seed)
+    start = time.perf_counter()
+    for round_no in range(rounds):  # the handlers above read round_no
+        done.clear()
+        for sid in submits:
+            submits[sid].clear()
+            counts_seen[sid] = 0
+        measures.expected += 2 * members  # every member gets the prompt; every answer a count
+        await asyncio.gather(
+            *(
+                _open(facilitator, session_id, round_no, sent_at)
+                for (session_id, _, _), facilitator in zip(seed.sessions, facilitators, strict=True)
+            )
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), timeout=30)
+        await asyncio.sleep(0.2)
+    measures.elapsed = time.perf_counter() - start
+    return measures, clients
+
+
+def _facilitators(clients: list[socketio.AsyncClient], seed: Seed) -> list[socketio.AsyncClient]:
+    found, index = [], 0
+    for _, _, members in seed.sessions:
+        found.append(clients[index])
+        index += 1 + len(members)
+    return found
+
+
+async def _open(
+    client: socketio.AsyncClient,
+    session_id: int,
+    round_no: int,
+    sent_at: dict[tuple[int, int], float],
+) -> None:
+    sent_at[(session_id, round_no)] = time.perf_counter()
+    prompt = {"kind": "text", "text": f"Round {round_no}: what is here for you?", "anonymous": True}
+    ack = await client.call(
+        "prompt.open", {"session": session_id, "prompt": prompt}, namespace="/live", timeout=30
+    )
+    if not ack.get("ok"):
+        raise RuntimeError(f"prompt.open refused: {ack}")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Result:
+    name: str
+    measures: Measures
+    cpu: float
+    rss_per_connection: float
+
+    @property
+    def deliveries_per_second(self) -> float:
+        return self.measures.delivered / self.measures.elapsed if self.measures.elapsed else 0.0
+
+    @property
+    def cpu_per_10k(self) -> float:
+        return self.cpu / self.measures.delivered * 10_000 if self.measures.delivered else 0.0
+
+
+async def measure_server(name: str, url: str, pid: int, seed: Seed, rounds: int) -> Result:
+    rss_before = rss_bytes(pid)
+    connections = sum(1 + len(m) for _, _, m in seed.sessions)
+    cpu_start = cpu_seconds(pid)
+    measures, clients = await run_load(url, url, seed, rounds)
+    cpu = cpu_seconds(pid) - cpu_start
+    rss_per_connection = (rss_bytes(pid) - rss_before) / connections
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    return Result(name, measures, cpu, rss_per_connection)
+
+
+def report(results: list[Result], extra: dict[str, str]) -> str:
+    app, bare = results
+    rows = [
+        ("fan-out p50 (ms)", lambda r: statistics.median(r.measures.fanout) * 1000),
+        ("fan-out p95 (ms)", lambda r: percentile(r.measures.fanout, 95) * 1000),
+        ("fan-out p99 (ms)", lambda r: percentile(r.measures.fanout, 99) * 1000),
+        ("response p50 (ms)", lambda r: statistics.median(r.measures.delivery) * 1000),
+        ("response p95 (ms)", lambda r: percentile(r.measures.delivery, 95) * 1000),
+        ("response p99 (ms)", lambda r: percentile(r.measures.delivery, 99) * 1000),
+        ("deliveries / s", lambda r: r.deliveries_per_second),
+        ("CPU-s / 10k deliveries", lambda r: r.cpu_per_10k),
+        ("memory / connection (KiB)", lambda r: r.rss_per_connection / 1024),
+        ("delivered / expected", lambda r: r.measures.delivered / r.measures.expected),
+    ]
+    lines = ["| measure | app | bare | app / bare |", "|---|---|---|---|"]
+    for label, get in rows:
+        a, b = get(app), get(bare)
+        ratio = a / b if b else float("nan")
+        lines.append(f"| {label} | {a:.2f} | {b:.2f} | {ratio:.2f} |")
+    for label, value in extra.items():
+        lines.append(f"| {label} | {value} | | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--two-processes", metavar="REDIS_URL", default=os.environ.get("BENCH_REDIS_URL")
+    )
+    args = parser.parse_args()
+    os.sched_setaffinity(0, LOAD_CPU)
+
+    tmp = Path(tempfile.mkdtemp(prefix="circles-bench-"))
+    database_url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    print(
+        f"seeding {args.sessions} sessions x {args.members // args.sessions} members ...",
+        flush=True,
+    )
+    data = seed(database_url, tmp, args.sessions, args.members // args.sessions)
+
+    results = []
+    app_port, bare_port = free_port(), free_port()
+    app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+    app_server = start_gunicorn(
+        "circles.wsgi:app", app_port, app_env(database_url, app_url, tmp, None)
+    )
+    try:
+        print("measuring the app ...", flush=True)
+        results.append(
+            asyncio.run(measure_server("app", app_url, worker_pid(app_server), data, args.rounds))
+        )
+    finally:
+        app_server.terminate()
+        app_server.wait(timeout=20)
+    bare_server = start_gunicorn("bench.bare_server:app", bare_port, dict(os.environ))
+    try:
+        print("measuring the bare server ...", flush=True)
+        results.append(
+            asyncio.run(
+                measure_server("bare", bare_url, worker_pid(bare_server), data, args.rounds)
+            )
+        )
+    finally:
+        bare_server.terminate()
+        bare_server.wait(timeout=20)
+
+    extra: dict[str, str] = {}
+    if args.two_processes:
+        print("measuring two app processes with the Redis queue ...", flush=True)
+        ports = free_port(), free_port()
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        env_a = app_env(database_url, urls[0], tmp, args.two_processes)
+        env_a["CIRCLES_ALLOWED_ORIGINS"] = ",".join(urls)
+        env_b = {**env_a, "CIRCLES_BASE_URL": urls[1]}
+        servers = [
+            start_gunicorn("circles.wsgi:app", ports[0], env_a),
+            start_gunicorn("circles.wsgi:app", ports[1], env_b),
+        ]
+        try:
+            measures, _clients = asyncio.run(_two(urls, data, args.rounds))
+            extra["two processes + Redis: delivered / expected"] = (
+                f"{measures.delivered / measures.expected:.3f}"
+            )
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=20)
+
+    print()
+    print(
+        f"{args.members} members in {args.sessions} sessions, {args.rounds} rounds; "
+        f"servers on CPU {sorted(SERVER_CPU)}, load on CPU {sorted(LOAD_CPU)}"
+    )
+    print(report(results, extra))
+
+
+async def _two(
+    urls: list[str], data: Seed, rounds: int
+) -> tuple[Measures, list[socketio.AsyncClient]]:
+    measures, clients = await run_load(urls[0], urls[1], data, rounds)
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    return measures, clients
+
+
+if __name__ == "__main__":
+    main()
