@@ -106,11 +106,14 @@ def scoped_get_or_404(model: type[M], object_id: int, **scope: object) -> M:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: enforce foreign keys, let readers and a writer work side by side, wait on locks."""
+    """SQLite: foreign keys, readers beside a writer (WAL), one fsync per checkpoint, lock waits."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL stays consistent and survives a crash of the app process; only a
+        # power cut can lose the last commits. It saves an fsync per commit (live events).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
