@@ -37,7 +37,8 @@ run: migrate
 # The production server: gunicorn with one gevent worker per process (WebSocket via
 # simple-websocket). Run more processes behind nginx with CIRCLES_REDIS_URL set.
 serve: install-prod migrate
-	CIRCLES_ASYNC_MODE=gevent $(BIN)/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) circles.wsgi:app
+	CIRCLES_ASYNC_MODE=gevent $(BIN)/gunicorn -k gevent -w 1 --worker-connections 10000 \
+		-b $(HOST):$(PORT) circles.wsgi:app
 
 # Not part of the test suite: the live-room benchmark (see docs/benchmarks.md).
 # BENCH_REDIS_URL=redis://... adds the two-process run.

@@ -168,6 +168,9 @@ def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Po
             "gevent",
             "-w",
             "1",
+            # gunicorn's gevent worker takes 1,000 connections by default; a live room needs more.
+            "--worker-connections",
+            "10000",
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
