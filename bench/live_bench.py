@@ -15,6 +15,7 @@ it as soon as it arrives. Measured, per server:
 facilitators on one and members on the other, and reports delivered / expected for it.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/live_bench.py [--members 1000 --sessions 100]``.
+``BENCH_SERVER_LOG=/path`` appends the servers' own logs to that file.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Po
         cwd=ROOT,
         env=env,
         preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPU),
+        stderr=open(os.environ["BENCH_SERVER_LOG"], "a") if os.environ.get("BENCH_SERVER_LOG") else None,  # noqa: SIM115
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
