@@ -159,6 +159,11 @@ def seed(database_url: str, instance: Path, sessions: int, members_per_session: 
 # Servers -------------------------------------------------------------------------------------
 
 
+def _server_log() -> Any:
+    path = os.environ.get("BENCH_SERVER_LOG")
+    return open(path, "a") if path else None  # noqa: SIM115 (the child process keeps it)
+
+
 def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
@@ -181,7 +186,7 @@ def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Po
         cwd=ROOT,
         env=env,
         preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPU),
-        stderr=open(os.environ["BENCH_SERVER_LOG"], "a") if os.environ.get("BENCH_SERVER_LOG") else None,  # noqa: SIM115
+        stderr=_server_log(),
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
