@@ -161,7 +161,7 @@ def seed(database_url: str, instance: Path, sessions: int, members_per_session: 
 
 def _server_log() -> Any:
     path = os.environ.get("BENCH_SERVER_LOG")
-    return open(path, "a") if path else None  # noqa: SIM115 (the child process keeps it)
+    return open(path, "a") if path else None  # the child process keeps the file open
 
 
 def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
