@@ -103,6 +103,18 @@ def active_session(circle_id: int) -> LiveSession | None:
     )
 
 
+def active_sessions_for(user_id: int) -> list[tuple[LiveSession, Circle]]:
+    """Open live rooms of every circle a person is in (one query, for the home page)."""
+    rows = db.session.execute(
+        select(LiveSession, Circle)
+        .join(Circle, Circle.id == LiveSession.circle_id)
+        .join(CircleMember, CircleMember.circle_id == Circle.id)
+        .where(CircleMember.user_id == user_id, LiveSession.status != LiveStatus.ENDED)
+        .order_by(Circle.name)
+    ).all()
+    return [(session, circle) for session, circle in rows]
+
+
 def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None) -> LiveSession:
     """Open the circle's live room (or return the one already open)."""
     if circle.archived:

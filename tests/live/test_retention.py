@@ -80,3 +80,19 @@ def test_admins_set_the_retention_within_bounds(app, make):
         from circles.orgs.models import Organisation
 
         assert db.session.get(Organisation, org.id).live_retention_days == 14
+
+
+def test_the_home_page_shows_open_live_rooms_to_the_circles_people_only(app, make):
+    from tests.conftest import client_for
+
+    fran = make.create_user("Fran")
+    org = make.create_org(owner=fran)
+    circle = make.create_circle(org, fran, "Evening circle")
+    mo, stranger = make.create_user("Mo"), make.create_user("Stranger")
+    make.add_member(circle, mo, "Mo")
+    assert "Live now" not in client_for(app, mo).get("/").get_data(as_text=True)
+    live = make.live_session(circle, fran)
+    page = client_for(app, mo).get("/").get_data(as_text=True)
+    assert "Join the live room of Evening circle" in page
+    assert f"/circles/{circle.id}/live/{live.id}" in page
+    assert "Live now" not in client_for(app, stranger).get("/").get_data(as_text=True)
