@@ -37,10 +37,6 @@ def facilitators_room(session_id: int) -> str:
     return f"live:{session_id}:facilitators"
 
 
-def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
 
@@ -62,12 +58,7 @@ class ConnectionLimiter:
 
 def _send(session_id: int, outcome: Outcome) -> None:
     for broadcast in outcome.broadcasts:
-        if broadcast.to == "room":
-            target = room(session_id)
-        elif broadcast.to == "facilitators":
-            target = facilitators_room(session_id)
-        else:
-            target = broadcast.to
+        target = room(session_id) if broadcast.to == "room" else facilitators_room(session_id)
         emit(broadcast.event, broadcast.data, to=target, namespace=NAMESPACE)
 
 
@@ -160,7 +151,6 @@ def register_live_events(socketio: SocketIO, limits_text: str) -> None:
         outcome = services.join(session, actor, sid)
         db.session.commit()
         join_room(room(session.id))
-        join_room(user_room(actor.user_id))
         if actor.is_facilitator:
             join_room(facilitators_room(session.id))
         _send(session.id, outcome)

@@ -59,11 +59,11 @@ def invalid(message: str) -> LiveError:
 
 @dataclass(frozen=True)
 class Broadcast:
-    """An event for the whole room, its facilitators only, or one person's sockets."""
+    """An event for the whole room, or for its facilitators only."""
 
     event: str
     data: dict[str, Any]
-    to: str  # "room" | "facilitators" | "user:<id>"
+    to: str  # "room" | "facilitators"
 
 
 @dataclass
@@ -226,8 +226,8 @@ def revealed_payload(prompt: LivePrompt) -> dict[str, Any]:
     return {"prompt_id": prompt.id, "responses": responses}
 
 
-def participants(session: LiveSession) -> list[dict[str, Any]]:
-    """Everyone connected now: name, role, raised hand (and a membership id to act on)."""
+def _present(session: LiveSession) -> list[dict[str, Any]]:
+    """Everyone connected now, in name order, with their user id (never sent to clients)."""
     rows = db.session.execute(
         select(CircleMember, LiveParticipant.hand_raised_at)
         .join(
@@ -247,12 +247,18 @@ def participants(session: LiveSession) -> list[dict[str, Any]]:
     return [
         {
             "id": member.id,
+            "user_id": member.user_id,
             "name": member.display_name,
             "role": member.role.value,
             "hand": hand is not None,
         }
         for member, hand in rows
     ]
+
+
+def participants(session: LiveSession) -> list[dict[str, Any]]:
+    """Everyone connected now: name, role, raised hand (and a membership id to act on)."""
+    return [{k: v for k, v in p.items() if k != "user_id"} for p in _present(session)]
 
 
 def _round_payload(session: LiveSession) -> dict[str, Any] | None:
@@ -379,7 +385,9 @@ def join(session: LiveSession, actor: Actor, sid: str, now: datetime | None = No
     elif existing.session_id != session.id:
         raise invalid("This connection is already in another session.")
     db.session.flush()
-    return Outcome(ack={"state": state(session, actor, now)}, broadcasts=[_presence(session)])
+    current = state(session, actor, now)
+    presence = Broadcast("presence", {"participants": current["participants"]}, "room")
+    return Outcome(ack={"state": current}, broadcasts=[presence])
 
 
 def drop_connection(sid: str) -> tuple[int, list[Broadcast]] | None:
@@ -536,13 +544,14 @@ def _already(prompt: LivePrompt, user_id: int, client_id: str) -> Outcome | None
 
 
 def _record(prompt: LivePrompt, actor: Actor, client_id: str) -> Outcome | None:
+    """Note that the person answered; on a second submission, say whether it is a repeat."""
     try:
         add_or_refuse(
             LiveSubmission(prompt_id=prompt.id, user_id=actor.user_id, client_id=client_id),
             "already",
         )
     except ServiceError:
-        return _already(prompt, actor.user_id, client_id)  # a concurrent twin got in first
+        return _already(prompt, actor.user_id, client_id)
     return None
 
 
@@ -570,13 +579,10 @@ def submit_response(
     """A member's answer: stored without its author on anonymous prompts; idempotent."""
     prompt = _answerable(session, actor, prompt_id)
     client = _client_id(client_id)
-    repeat = _already(prompt, actor.user_id, client)
+    stored_value = _answer_value(prompt, value)
+    repeat = _record(prompt, actor, client)
     if repeat is not None:
         return repeat
-    stored_value = _answer_value(prompt, value)
-    twin = _record(prompt, actor, client)
-    if twin is not None:
-        return twin
     db.session.add(
         LiveResponse(
             id=uuid.uuid4().hex,
@@ -606,13 +612,9 @@ def pass_prompt(
     """Pass: counted like an answer for the facilitator; nothing shows in the reveal."""
     prompt = _answerable(session, actor, prompt_id)
     client = _client_id(client_id) if client_id is not None else "pass"
-    repeat = _already(prompt, actor.user_id, client)
+    repeat = _record(prompt, actor, client)
     if repeat is not None:
         return repeat
-    twin = _record(prompt, actor, client)
-    if twin is not None:
-        return twin
-    db.session.flush()
     return Outcome(ack={}, broadcasts=[_count_broadcast(prompt)])
 
 
@@ -696,15 +698,10 @@ def start_round(session: LiveSession, actor: Actor) -> Outcome:
     """A talking round through the members present, in the order of their names."""
     require_facilitator(actor)
     require_running(session)
-    order = [p["id"] for p in participants(session) if p["role"] == CircleRole.MEMBER.value]
+    order = [p["user_id"] for p in _present(session) if p["role"] == CircleRole.MEMBER.value]
     if not order:
         raise LiveError("empty", "No member is here yet for a round.")
-    user_ids = dict(
-        db.session.execute(
-            select(CircleMember.id, CircleMember.user_id).where(CircleMember.id.in_(order))
-        ).all()
-    )
-    session.round_order = [user_ids[member_id] for member_id in order]
+    session.round_order = order
     session.round_position = 0
     db.session.flush()
     return Outcome(ack={}, broadcasts=[_round_broadcast(session)])

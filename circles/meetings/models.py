@@ -96,10 +96,6 @@ class Meeting(CreatedMixin, Base):
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
 
-    @property
-    def timezone(self) -> str:
-        return self.series.timezone
-
 
 class Rsvp(Base):
     """One person's answer for one meeting; only they see it (facilitators see counts)."""

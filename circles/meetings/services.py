@@ -22,7 +22,7 @@ from circles.accounts.models import User
 from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
-from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.groups.models import Circle, CircleMember
 from circles.meetings.models import (
     MAX_DURATION_MINUTES,
     CalendarFeed,
@@ -292,7 +292,6 @@ def upcoming_for_user(
     now: datetime,
     *,
     until: datetime | None = None,
-    facilitating_only: bool = False,
     limit: int | None = None,
 ) -> list[tuple[Meeting, CircleMember]]:
     """Meetings of every circle a person is in that are not over yet, with their membership."""
@@ -306,8 +305,6 @@ def upcoming_for_user(
     )
     if until is not None:
         query = query.where(Meeting.starts_at < until)
-    if facilitating_only:
-        query = query.where(CircleMember.role == CircleRole.FACILITATOR)
     if limit is not None:
         query = query.limit(limit)
     return [(meeting, membership) for meeting, membership in db.session.execute(query)]

@@ -189,7 +189,7 @@ def edit(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
         form=form,
         circle=access.circle,
         meeting=meeting,
-        in_series=len(meeting.series.meetings) > 1,
+        in_series=meeting.series.rule is not None,
     ), status
 
 
@@ -219,7 +219,7 @@ def cancel(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
         form=form,
         circle=access.circle,
         meeting=meeting,
-        in_series=len(meeting.series.meetings) > 1,
+        in_series=meeting.series.rule is not None,
     ), status
 
 

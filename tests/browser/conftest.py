@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -167,3 +174,14 @@ def new_visitor(
         else:
             visitor.context.tracing.stop()
         visitor.context.close()
+
+
+def log_in(page: Page, email: str) -> None:
+    """Log in through the real login page, as a person would, and wait for the home page."""
+    from tests.factories import PASSWORD
+
+    page.goto("/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))

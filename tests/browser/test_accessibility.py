@@ -10,8 +10,7 @@ import axe_playwright_python
 import pytest
 
 from circles.meetings.recurrence import Repeat
-from tests import factories
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import Visitor, log_in
 
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -31,15 +30,6 @@ def serious_violations(visitor: Visitor) -> list[str]:
         for v in results["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
-
-
-def log_in(visitor: Visitor, email: str) -> None:
-    page = visitor.page
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
 
 
 @pytest.mark.browser
@@ -71,7 +61,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
     found += serious_violations(visitor)
 
     staff = new_visitor("facilitator")
-    log_in(staff, "fran@example.org")
+    log_in(staff.page, "fran@example.org")
     for path in (
         "/",
         f"/circles/{circle.id}",
@@ -106,7 +96,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
     found += serious_violations(staff)
 
     person = new_visitor("member")
-    log_in(person, "sam@example.org")
+    log_in(person.page, "sam@example.org")
     for path in (
         "/",
         f"/circles/{circle.id}",
@@ -151,7 +141,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
 
     newcomer = new_visitor("newcomer")
     make.create_user("Nia New", email="nia@example.org")
-    log_in(newcomer, "nia@example.org")
+    log_in(newcomer.page, "nia@example.org")
     newcomer.page.goto(f"/join/{token}")
     found += serious_violations(newcomer)
 

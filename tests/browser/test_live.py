@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Visitor
-from tests.factories import PASSWORD
+from tests.browser.conftest import Visitor, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +30,6 @@ ANSWER = "A quiet sense of gratitude, and a little tiredness."
 TIMER_SECONDS = 30
 #: Socket events reach the other pages within milliseconds; allow for a slow CI machine.
 SOON_MS = 5_000
-
-
-def log_in(page: Page, email: str) -> None:
-    """Log in through the real login page, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))
 
 
 def person(people: Locator, name: str) -> Locator:

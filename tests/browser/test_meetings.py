@@ -15,10 +15,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import Visitor
-from tests.factories import PASSWORD
+from tests.browser.conftest import Visitor, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +29,6 @@ MEMBER_CIRCLE_NAME = "Wren"
 CIRCLE_NAME = "Evening integration circle"
 MEETINGS = 6
 DURATION = timedelta(minutes=90)  # the form's default length
-
-
-def log_in(page: Page, email: str) -> None:
-    """Log in through the real login page, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))
 
 
 def shown(start: datetime, zone_label: str) -> str:
