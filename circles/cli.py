@@ -14,6 +14,7 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import CircleRole
+from circles.live import planning
 from circles.meetings import services as meetings
 from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.meetings.reminders import send_due_reminders
@@ -66,7 +67,7 @@ def create_demo_data() -> Organisation:
     # Eight weekly evening meetings from next Thursday, on London's wall clock.
     today = utcnow().date()
     first = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
-    meetings.schedule_meeting(
+    series = meetings.schedule_meeting(
         circle,
         users["facilitator"],
         SeriesPlan(first, time(19, 0), "Europe/London", Repeat.WEEKLY, count=8),
@@ -76,6 +77,11 @@ def create_demo_data() -> Organisation:
             agenda="Arrival and grounding\nA shared prompt\nTalking round\nClosing",
         ),
     )
+    # The first meeting's session plan, from the built-in library, following its agenda.
+    for key in ("arrive", "still-with-you", "one-step"):
+        planning.add_to_plan(
+            series.meetings[0], planning.entry_by_ref(circle, f"builtin:{key}").spec
+        )
     return org
 
 

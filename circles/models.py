@@ -10,6 +10,8 @@ from circles.live.models import (
     LiveResponse,
     LiveSession,
     LiveSubmission,
+    PlanItem,
+    SavedPrompt,
 )
 from circles.meetings.models import (
     CalendarFeed,
@@ -40,7 +42,9 @@ __all__ = [
     "OrgInvite",
     "OrgMember",
     "Organisation",
+    "PlanItem",
     "ReminderSent",
     "Rsvp",
+    "SavedPrompt",
     "User",
 ]

@@ -11,8 +11,9 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
+from circles.live import planning
 from circles.live import services as live
-from circles.live.models import LiveSession
+from circles.live.models import LiveSession, PlanItem, SavedPrompt
 from circles.meetings import services as meetings
 from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
@@ -151,3 +152,29 @@ def live_session(circle: Circle, by: User) -> LiveSession:
     session = live.start_session(db.session.merge(circle), by.id)
     db.session.commit()
     return session
+
+
+PLAIN_PROMPT = {"kind": "text", "text": "What is asking for your attention today?"}
+
+
+def saved_prompt(
+    circle: Circle,
+    by: User,
+    *,
+    whole_org: bool = False,
+    spec: dict[str, object] | None = None,
+    themes: tuple[str, ...] = ("safety",),
+) -> SavedPrompt:
+    """A prompt kept in the circle's (or the whole organisation's) library."""
+    saved = planning.save_prompt(
+        db.session.merge(circle), by.id, spec or PLAIN_PROMPT, themes, whole_org=whole_org
+    )
+    db.session.commit()
+    return saved
+
+
+def plan_step(meeting: Meeting, spec: dict[str, object] | None = None) -> PlanItem:
+    """A step at the end of the meeting's session plan."""
+    item = planning.add_to_plan(db.session.merge(meeting), spec or PLAIN_PROMPT)
+    db.session.commit()
+    return item

@@ -395,6 +395,63 @@ MATRIX += [
         live_room_page(),
         lambda w: c1(w) + f"/live/{w.live_b1}",
     ),
+    # Preparing sessions: whoever runs the circle (its facilitators and the org's admins).
+    Case(
+        "live.library",
+        "GET",
+        lambda w: c1(w) + "/prompts",
+        managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/prompts",
+    ),
+    Case(
+        "live.library",
+        "POST",
+        lambda w: c1(w) + "/prompts",
+        managed_circle_page(400),
+        lambda w: f"/circles/{w.circle_b1}/prompts",
+    ),
+    Case(
+        "live.delete_prompt",
+        "POST",
+        lambda w: c1(w) + f"/prompts/{w.prompt_a1}/delete",
+        managed_circle_page(302),
+        lambda w: c1(w) + f"/prompts/{w.prompt_b1}/delete",
+    ),
+    Case(
+        "live.plan",
+        "GET",
+        lambda w: m1(w) + "/plan",
+        managed_circle_page(),
+        lambda w: m_foreign(w) + "/plan",
+    ),
+    Case(
+        "live.plan",
+        "POST",
+        lambda w: m1(w) + "/plan",
+        managed_circle_page(400),
+        lambda w: m_foreign(w) + "/plan",
+    ),
+    Case(
+        "live.add_step",
+        "POST",
+        lambda w: m1(w) + "/plan/add",
+        managed_circle_page(302),
+        lambda w: m_foreign(w) + "/plan/add",
+    ),
+    Case(
+        "live.move_step",
+        "POST",
+        lambda w: m1(w) + f"/plan/{w.step_a1}/move",
+        managed_circle_page(302),
+        lambda w: m1(w) + f"/plan/{w.step_b1}/move",
+    ),
+    Case(
+        "live.remove_step",
+        "POST",
+        lambda w: m1(w) + f"/plan/{w.step_a1}/delete",
+        managed_circle_page(302),
+        lambda w: m1(w) + f"/plan/{w.step_b1}/delete",
+    ),
 ]
 
 

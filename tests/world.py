@@ -53,6 +53,10 @@ class World:
     feed_token_member: str
     live_a1: int
     live_b1: int
+    prompt_a1: int  # a prompt in circle A1's own library
+    prompt_b1: int
+    step_a1: int  # a step of meeting A1's session plan
+    step_b1: int
 
 
 def build_world() -> World:
@@ -93,6 +97,10 @@ def build_world() -> World:
     feed_token = meetings.regenerate_feed(member, current_app.secret_key or "")
     live_a1 = f.live_session(a1, facilitator)
     live_b1 = f.live_session(b1, other_facilitator)
+    prompt_a1 = f.saved_prompt(a1, facilitator)
+    prompt_b1 = f.saved_prompt(b1, other_facilitator)
+    step_a1 = f.plan_step(meeting_a1)
+    step_b1 = f.plan_step(meeting_b1)
     db.session.commit()
 
     return World(
@@ -127,4 +135,8 @@ def build_world() -> World:
         feed_token_member=feed_token,
         live_a1=live_a1.id,
         live_b1=live_b1.id,
+        prompt_a1=prompt_a1.id,
+        prompt_b1=prompt_b1.id,
+        step_a1=step_a1.id,
+        step_b1=step_b1.id,
     )

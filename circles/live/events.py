@@ -78,7 +78,9 @@ def disconnect_user(user_id: int, session_id: int | None = None) -> None:
 
 #: event name -> (handler, payload keys the handler reads)
 EVENTS: dict[str, Handler] = {
-    "prompt.open": lambda s, a, p: services.open_prompt(s, a, p.get("prompt")),
+    "prompt.open": lambda s, a, p: services.open_prompt(
+        s, a, p.get("prompt"), plan_item_id=p.get("plan_item")
+    ),
     "response.submit": lambda s, a, p: services.submit_response(
         s, a, p.get("prompt_id"), p.get("value"), p.get("client_id")
     ),

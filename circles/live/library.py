@@ -25,6 +25,8 @@ class LibraryPrompt:
     seconds: int | None = None
     options: tuple[str, ...] = ()
     scale: dict[str, Any] = field(default_factory=dict)
+    #: Asks about last time's commitments; each member sees their own beside it.
+    follow_up: bool = False
 
     def spec(self) -> dict[str, Any]:
         """The prompt as the live protocol's ``prompt.open`` takes it."""
@@ -34,6 +36,8 @@ class LibraryPrompt:
         if self.options:
             data["options"] = list(self.options)
         data.update(self.scale)
+        if self.follow_up:
+            data["follow_up"] = True
         return data
 
 
@@ -118,5 +122,6 @@ BUILT_IN = [
         "Last time you chose a small action. How did it go?",
         ("action",),
         options=("I did it", "Partly", "Not this time", "I changed it"),
+        follow_up=True,
     ),
 ]

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
@@ -104,6 +104,12 @@ class LivePrompt(CreatedMixin, Base):
     scale: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seconds: Mapped[int | None]
     status: Mapped[PromptStatus] = mapped_column(str_enum_type(PromptStatus, "prompt_status"))
+    #: Asks how last time's commitments went: each member sees their own next to it.
+    follow_up: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The step of the meeting's session plan this prompt was opened from, if any.
+    plan_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_items.id", ondelete="SET NULL")
+    )
 
     session: Mapped[LiveSession] = relationship(back_populates="prompts")
 
@@ -177,3 +183,36 @@ class Commitment(CreatedMixin, Base):
         ForeignKey("live_sessions.id", ondelete="SET NULL")
     )
     text: Mapped[str] = mapped_column(String(MAX_RESPONSE))
+
+
+class SavedPrompt(CreatedMixin, Base):
+    """A prompt an organisation keeps in its library, for all its circles or for one circle."""
+
+    __tablename__ = "saved_prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    #: Set for a circle's own prompt; empty for one shared with the whole organisation.
+    circle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The prompt as ``prompt.open`` takes it, already validated.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Theme keys from :data:`circles.live.library.THEMES`.
+    themes: Mapped[list[str]] = mapped_column(JSON)
+
+
+class PlanItem(CreatedMixin, Base):
+    """One step of a meeting's session plan; the plan is the meeting's items in order."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (Index("ix_plan_items_meeting_id_position", "meeting_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    #: A copy of the prompt (editing the library later leaves prepared plans alone).
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)

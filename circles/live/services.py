@@ -31,6 +31,7 @@ from circles.live.models import (
     LiveSession,
     LiveStatus,
     LiveSubmission,
+    PlanItem,
     PromptKind,
     PromptStatus,
 )
@@ -199,6 +200,10 @@ def prompt_payload(prompt: LivePrompt) -> dict[str, Any]:
         )
     if prompt.seconds:
         data["seconds"] = prompt.seconds
+    if prompt.follow_up:
+        data["follow_up"] = True
+    if prompt.plan_item_id is not None:
+        data["plan_item"] = prompt.plan_item_id
     return data
 
 
@@ -325,11 +330,28 @@ def state(session: LiveSession, actor: Actor, now: datetime | None = None) -> di
         )
         if actor.is_facilitator:
             data["count"] = submission_count(prompt.id)
+    if actor.is_facilitator:
+        data["plan"] = plan_steps(session)
     participant = _participant(session, actor.user_id)
     data["you"]["hand"] = participant is not None and participant.hand_raised_at is not None
     if not actor.is_facilitator:
         data["commitments"] = earlier_commitments(actor.user_id, session)
     return data
+
+
+def plan_steps(session: LiveSession) -> list[dict[str, Any]]:
+    """The meeting's session plan, each step marked when it was opened in this session."""
+    if session.meeting_id is None:
+        return []
+    opened = select(LivePrompt.plan_item_id).where(
+        LivePrompt.session_id == session.id, LivePrompt.plan_item_id.is_not(None)
+    )
+    rows = db.session.execute(
+        select(PlanItem, PlanItem.id.in_(opened))
+        .where(PlanItem.meeting_id == session.meeting_id)
+        .order_by(PlanItem.position, PlanItem.id)
+    ).all()
+    return [{**item.spec, "id": item.id, "opened": bool(done)} for item, done in rows]
 
 
 def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, str]]:
@@ -433,8 +455,8 @@ def _int(value: object, name: str, low: int, high: int) -> int:
     return value
 
 
-def prompt_from_spec(session: LiveSession, spec: object) -> LivePrompt:
-    """Validate a prompt as the protocol describes it; nothing is stored when it is invalid."""
+def validate_spec(spec: object) -> dict[str, Any]:
+    """A prompt as the protocol describes it, checked and normalised; LiveError when invalid."""
     if not isinstance(spec, dict):
         raise invalid("prompt must be an object.")
     try:
@@ -444,34 +466,62 @@ def prompt_from_spec(session: LiveSession, spec: object) -> LivePrompt:
     anonymous = spec.get("anonymous", True)
     if not isinstance(anonymous, bool):
         raise invalid("anonymous must be true or false.")
-    prompt = LivePrompt(
-        session_id=session.id,
-        kind=kind,
-        text=_text(spec.get("text"), "text", MAX_PROMPT_TEXT),
-        anonymous=anonymous,
-        status=PromptStatus.OPEN,
-    )
+    clean: dict[str, Any] = {
+        "kind": kind.value,
+        "text": _text(spec.get("text"), "text", MAX_PROMPT_TEXT),
+        "anonymous": anonymous,
+    }
     if spec.get("seconds") is not None:
-        prompt.seconds = _int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
-    if kind == PromptKind.REFLECTION and not prompt.seconds:
+        clean["seconds"] = _int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
+    if kind == PromptKind.REFLECTION and "seconds" not in clean:
         raise invalid("A silent reflection needs a timer (seconds).")
     if kind == PromptKind.CHOICE:
         options = spec.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
             raise invalid(f"options must be a list of 2 to {MAX_OPTIONS} choices.")
-        prompt.options = [_text(o, "Each option", MAX_OPTION) for o in options]
+        clean["options"] = [_text(o, "Each option", MAX_OPTION) for o in options]
     if kind == PromptKind.SCALE:
         low = _int(spec.get("min", 0), "min", *SCALE_BOUNDS)
         high = _int(spec.get("max", 10), "max", *SCALE_BOUNDS)
         if low >= high:
             raise invalid("max must be greater than min.")
-        prompt.scale = {
-            "min": low,
-            "max": high,
-            "min_label": _text(spec.get("min_label"), "min_label", MAX_SCALE_LABEL, required=False),
-            "max_label": _text(spec.get("max_label"), "max_label", MAX_SCALE_LABEL, required=False),
-        }
-    return prompt
+        clean.update(
+            {
+                "min": low,
+                "max": high,
+                "min_label": _text(
+                    spec.get("min_label"), "min_label", MAX_SCALE_LABEL, required=False
+                ),
+                "max_label": _text(
+                    spec.get("max_label"), "max_label", MAX_SCALE_LABEL, required=False
+                ),
+            }
+        )
+    follow_up = spec.get("follow_up", False)
+    if not isinstance(follow_up, bool):
+        raise invalid("follow_up must be true or false.")
+    if follow_up:
+        clean["follow_up"] = True
+    return clean
+
+
+def prompt_from_spec(session: LiveSession, spec: object) -> LivePrompt:
+    """A new prompt of the session; nothing is stored when the spec is invalid."""
+    clean = validate_spec(spec)
+    kind = PromptKind(clean["kind"])
+    return LivePrompt(
+        session_id=session.id,
+        kind=kind,
+        text=clean["text"],
+        anonymous=clean["anonymous"],
+        status=PromptStatus.OPEN,
+        seconds=clean.get("seconds"),
+        options=clean.get("options"),
+        scale={k: clean[k] for k in ("min", "max", "min_label", "max_label")}
+        if kind == PromptKind.SCALE
+        else None,
+        follow_up=clean.get("follow_up", False),
+    )
 
 
 def _prompt_in(session: LiveSession, prompt_id: object) -> LivePrompt:
@@ -490,14 +540,41 @@ def _timer_broadcast(session: LiveSession) -> Broadcast:
     return Broadcast("timer", {"ends_at": ends}, "room")
 
 
+def _plan_item_of(session: LiveSession, plan_item_id: object) -> PlanItem:
+    if not isinstance(plan_item_id, int) or isinstance(plan_item_id, bool):
+        raise invalid("plan_item must be a step of the session plan (a number).")
+    item = (
+        db.session.scalar(
+            select(PlanItem).where(
+                PlanItem.id == plan_item_id, PlanItem.meeting_id == session.meeting_id
+            )
+        )
+        if session.meeting_id is not None
+        else None
+    )
+    if item is None:
+        raise LiveError("not_found", "There is no such step in this meeting's plan.")
+    return item
+
+
 def open_prompt(
-    session: LiveSession, actor: Actor, spec: object, now: datetime | None = None
+    session: LiveSession,
+    actor: Actor,
+    spec: object,
+    now: datetime | None = None,
+    *,
+    plan_item_id: object = None,
 ) -> Outcome:
-    """Put a prompt to the room; the one before it closes."""
+    """Put a prompt to the room (a new one, or the next step of the plan); the last one closes."""
     now = now or utcnow()
     require_facilitator(actor)
     require_running(session)
-    prompt = prompt_from_spec(session, spec)
+    if plan_item_id is not None:
+        item = _plan_item_of(session, plan_item_id)
+        prompt = prompt_from_spec(session, item.spec)
+        prompt.plan_item_id = item.id
+    else:
+        prompt = prompt_from_spec(session, spec)
     broadcasts = []
     previous = current_prompt(session)
     if previous is not None:

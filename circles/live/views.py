@@ -10,11 +10,19 @@ from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
-from circles.live import bp, services
-from circles.live.library import BUILT_IN, THEMES
-from circles.live.models import LiveSession, LiveStatus, PromptKind
+from circles.live import bp, planning, services
+from circles.live.forms import (
+    LibraryPromptForm,
+    MoveStepForm,
+    PickPromptForm,
+    PlanPromptForm,
+    PromptForm,
+)
+from circles.live.library import THEMES
+from circles.live.models import LiveSession, LiveStatus, PlanItem, PromptKind, SavedPrompt
 from circles.meetings.models import Meeting
-from circles.security import circle_access_or_404
+from circles.security import CircleAccess, circle_access_or_404, managed_circle_or_404
+from circles.web import show_error_on_form
 
 
 @bp.post("/circles/<id:circle_id>/live")
@@ -55,6 +63,164 @@ def room(circle_id: int, session_id: int) -> str:
         ended=session.status == LiveStatus.ENDED,
         attended=attended,
         kinds=list(PromptKind),
-        library=BUILT_IN,
+        library=planning.library_for(access.circle) if access.is_facilitator else [],
         themes=THEMES,
     )
+
+
+# Prompt library and session plans -------------------------------------------------------------
+
+
+def _keep_prompt(form: PromptForm, access: CircleAccess, keep: str) -> None:
+    if keep:
+        planning.save_prompt(
+            access.circle,
+            current_user.id,
+            form.spec(),
+            form.themes.data or [],
+            whole_org=keep == "org",
+        )
+
+
+@bp.route("/circles/<id:circle_id>/prompts", methods=["GET", "POST"])
+@login_required
+def library(circle_id: int) -> Response | tuple[str, int]:
+    access = managed_circle_or_404(circle_id, current_user)
+    form = LibraryPromptForm()
+    if form.validate_on_submit():
+        try:
+            _keep_prompt(form, access, form.keep.data)
+        except ServiceError as error:
+            show_error_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("The prompt is in the library.", "success")
+            return redirect(url_for("live.library", circle_id=circle_id))
+    theme = request.args.get("theme") if request.args.get("theme") in THEMES else None
+    return render_template(
+        "live/library.html",
+        access=access,
+        circle=access.circle,
+        form=form,
+        entries=planning.library_for(access.circle, theme),
+        theme=theme,
+        themes=THEMES,
+        may_delete=lambda saved: planning.may_delete(
+            saved,
+            current_user.id,
+            manages_circle=access.can_manage,
+            is_admin=access.is_org_admin,
+        ),
+    ), 400 if request.method == "POST" else 200
+
+
+def _saved_prompt_or_404(access: CircleAccess, prompt_id: int) -> SavedPrompt:
+    saved = scoped_get_or_404(SavedPrompt, prompt_id, org_id=access.circle.org_id)
+    if saved.circle_id not in (None, access.circle.id):
+        abort(404)
+    return saved
+
+
+@bp.post("/circles/<id:circle_id>/prompts/<id:prompt_id>/delete")
+@login_required
+def delete_prompt(circle_id: int, prompt_id: int) -> Response:
+    access = managed_circle_or_404(circle_id, current_user)
+    saved = _saved_prompt_or_404(access, prompt_id)
+    allowed = planning.may_delete(
+        saved, current_user.id, manages_circle=access.can_manage, is_admin=access.is_org_admin
+    )
+    if not allowed:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        planning.delete_saved_prompt(saved)
+        db.session.commit()
+        flash("The prompt was removed from the library.", "success")
+    return redirect(url_for("live.library", circle_id=circle_id))
+
+
+def _plan_page(
+    access: CircleAccess, meeting: Meeting, form: PlanPromptForm, status: int = 200
+) -> tuple[str, int]:
+    theme = request.args.get("theme") if request.args.get("theme") in THEMES else None
+    return render_template(
+        "live/plan.html",
+        access=access,
+        circle=access.circle,
+        meeting=meeting,
+        steps=planning.plan_for(meeting.id),
+        max_steps=planning.MAX_PLAN_STEPS,
+        entries=planning.library_for(access.circle, theme),
+        theme=theme,
+        themes=THEMES,
+        form=form,
+    ), status
+
+
+@bp.route("/circles/<id:circle_id>/meetings/<id:meeting_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
+    access = managed_circle_or_404(circle_id, current_user)
+    meeting = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+    form = PlanPromptForm()
+    if form.validate_on_submit():
+        try:
+            planning.add_to_plan(meeting, form.spec())
+            _keep_prompt(form, access, form.keep.data)
+        except ServiceError as error:
+            show_error_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("Added to the plan.", "success")
+            return redirect(_plan_url(meeting))
+    return _plan_page(access, meeting, form, 400 if request.method == "POST" else 200)
+
+
+def _plan_url(meeting: Meeting) -> str:
+    return url_for("live.plan", circle_id=meeting.circle_id, meeting_id=meeting.id)
+
+
+@bp.post("/circles/<id:circle_id>/meetings/<id:meeting_id>/plan/add")
+@login_required
+def add_step(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
+    access = managed_circle_or_404(circle_id, current_user)
+    meeting = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+    form = PickPromptForm()
+    if form.validate_on_submit():
+        try:
+            entry = planning.entry_by_ref(access.circle, form.ref.data)
+            planning.add_to_plan(meeting, entry.spec)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Added to the plan: {entry.text}", "success")
+    return redirect(_plan_url(meeting))
+
+
+def _step_or_404(circle_id: int, meeting_id: int, item_id: int) -> tuple[Meeting, PlanItem]:
+    managed_circle_or_404(circle_id, current_user)
+    meeting = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+    return meeting, scoped_get_or_404(PlanItem, item_id, meeting_id=meeting.id)
+
+
+@bp.post("/circles/<id:circle_id>/meetings/<id:meeting_id>/plan/<id:item_id>/move")
+@login_required
+def move_step(circle_id: int, meeting_id: int, item_id: int) -> Response:
+    meeting, item = _step_or_404(circle_id, meeting_id, item_id)
+    form = MoveStepForm()
+    if form.validate_on_submit() and form.direction.data in ("up", "down"):
+        planning.move_step(item, -1 if form.direction.data == "up" else 1)
+        db.session.commit()
+    return redirect(_plan_url(meeting) + f"#step-{item.id}")
+
+
+@bp.post("/circles/<id:circle_id>/meetings/<id:meeting_id>/plan/<id:item_id>/delete")
+@login_required
+def remove_step(circle_id: int, meeting_id: int, item_id: int) -> Response:
+    meeting, item = _step_or_404(circle_id, meeting_id, item_id)
+    if ConfirmForm().validate_on_submit():
+        planning.remove_step(item)
+        db.session.commit()
+        flash("Removed from the plan.", "success")
+    return redirect(_plan_url(meeting))

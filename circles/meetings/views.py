@@ -13,6 +13,7 @@ from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
+from circles.live import planning
 from circles.meetings import bp, services
 from circles.meetings.calendar import build_calendar
 from circles.meetings.forms import (
@@ -119,6 +120,9 @@ def _render_meeting(
         now=utcnow(),
         own_rsvp=own,
         counts=services.rsvp_counts([meeting.id])[meeting.id] if access.can_manage else None,
+        plan_size=planning.plan_sizes([meeting.id]).get(meeting.id, 0)
+        if access.can_manage
+        else None,
         rsvp_form=rsvp_form,
         confirm_form=ConfirmForm(),
         answers=list(RsvpAnswer),

@@ -17,6 +17,8 @@
   let timerTick = null;
   let lastAnnounced = null;
   let handUp = false;
+  let commitments = []; // this member's choices from last time (only ever sent to them)
+  let plan = []; // the facilitator's session plan
 
   const status = (text) => { $("live-status").textContent = text; };
   const show = (el, visible) => { if (el) { el.hidden = !visible; } };
@@ -101,6 +103,7 @@
     $("prompt-text").textContent = prompt ? prompt.text : "Waiting for the facilitator to share a prompt.";
     $("prompt-meta").textContent = prompt ? describe(prompt) : "";
     renderAnswerForm(prompt, answered);
+    renderFollowUp(prompt);
     if (isFacilitator) {
       const open = prompt && prompt.status === "open";
       $("reveal-button").disabled = !(open && prompt.kind !== "reflection");
@@ -201,16 +204,51 @@
     status(`Talking round: ${round.speaker} is speaking.`);
   }
 
-  function renderCommitments(commitments) {
+  const commitmentItems = () => commitments.map((c) => {
+    const item = document.createElement("li");
+    item.textContent = c.text;
+    return item;
+  });
+
+  function renderCommitments(list) {
     const box = $("commitments");
-    if (!box || !commitments) { return; }
-    const list = $("commitment-list");
-    list.replaceChildren(...commitments.map((c) => {
+    if (!box || !list) { return; }
+    commitments = list;
+    $("commitment-list").replaceChildren(...commitmentItems());
+    show(box, commitments.length > 0);
+  }
+
+  // A "how did it go" prompt: each member sees their own choices from last time beside it.
+  function renderFollowUp(prompt) {
+    const box = $("follow-up");
+    if (!box) { return; }
+    const visible = Boolean(prompt && prompt.follow_up && commitments.length);
+    if (visible) { $("follow-up-list").replaceChildren(...commitmentItems()); }
+    show(box, visible);
+  }
+
+  // Session plan (facilitators) ----------------------------------------------------------------
+  const kindLabels = { text: "Open text", scale: "Scale", choice: "Single choice", reflection: "Silent reflection", commitment: "Commitment" };
+
+  function renderPlan(steps) {
+    const box = $("plan");
+    if (!box || !steps) { return; }
+    plan = steps;
+    $("plan-steps").replaceChildren(...plan.map((step) => {
       const item = document.createElement("li");
-      item.textContent = c.text;
+      item.className = step.opened ? "plan-step done" : "plan-step";
+      const text = document.createElement("span");
+      text.textContent = `${step.text} (${kindLabels[step.kind] || step.kind}${step.opened ? ", shared" : ""})`;
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = step.opened ? "secondary" : "";
+      open.textContent = step.opened ? "Share again" : "Share";
+      open.setAttribute("aria-label", `${open.textContent}: ${step.text.slice(0, 60)}`);
+      open.addEventListener("click", async () => showError("prompt-error", await send("prompt.open", { plan_item: step.id })));
+      item.append(text, " ", open);
       return item;
     }));
-    show(box, commitments.length > 0);
+    show(box, plan.length > 0);
   }
 
   function renderState(state) {
@@ -220,6 +258,8 @@
     renderTimer(state.timer);
     renderRound(state.round);
     renderCommitments(state.commitments);
+    renderFollowUp(state.prompt);
+    renderPlan(state.plan);
     handUp = Boolean(state.you && state.you.hand);
     const hand = $("hand-button");
     if (hand) {
@@ -249,7 +289,12 @@
     status("You are in.");
     renderPrompt(prompt, false);
     renderRevealed(null);
-    if (isFacilitator) { $("response-count").textContent = "0"; }
+    if (isFacilitator) {
+      $("response-count").textContent = "0";
+      if (prompt.plan_item !== undefined) {
+        renderPlan(plan.map((step) => (step.id === prompt.plan_item ? { ...step, opened: true } : step)));
+      }
+    }
     const answer = $("answer-text");
     if (answer) { answer.focus(); }
   });
@@ -331,10 +376,12 @@
     };
     kind.addEventListener("change", syncKind);
     syncKind();
+    let picked = null; // the library prompt the form was filled from
     $("library").addEventListener("change", (event) => {
       const option = event.target.selectedOptions[0];
-      if (!option || !option.dataset.spec) { return; }
+      if (!option || !option.dataset.spec) { picked = null; return; }
       const spec = JSON.parse(option.dataset.spec);
+      picked = spec;
       kind.value = spec.kind;
       $("prompt-input").value = spec.text;
       $("prompt-anonymous").checked = spec.anonymous !== false;
@@ -357,9 +404,10 @@
         prompt.max_label = $("scale-max-label").value;
       }
       if ($("prompt-seconds").value) { prompt.seconds = Number($("prompt-seconds").value); }
+      if (picked && picked.follow_up && picked.text === prompt.text) { prompt.follow_up = true; }
       const ack = await send("prompt.open", { prompt });
       showError("prompt-error", ack);
-      if (ack.ok) { $("prompt-input").value = ""; $("library").value = ""; }
+      if (ack.ok) { $("prompt-input").value = ""; $("library").value = ""; picked = null; }
     });
     const act = (id, event, payload) => $(id).addEventListener("click", async () => showError("console-error", await send(event, payload ? payload() : {})));
     act("reveal-button", "prompt.reveal", () => ({ prompt_id: current && current.id }));

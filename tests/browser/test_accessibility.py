@@ -49,6 +49,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
     first = series.meetings[0]
     make.dosing_session(member, first.starts_at - timedelta(hours=48))
     meeting_path = f"/circles/{circle.id}/meetings/{first.id}"
+    make.plan_step(first)
+    make.saved_prompt(circle, facilitator, whole_org=True)
 
     found: list[str] = []
     visitor = new_visitor("anonymous")
@@ -77,6 +79,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
         meeting_path,
         f"{meeting_path}/edit",
         f"{meeting_path}/cancel",
+        f"{meeting_path}/plan",
+        f"/circles/{circle.id}/prompts",
         "/schedule",
         "/account",
         "/account/password",
