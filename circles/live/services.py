@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
-from circles.db import add_or_refuse, utcnow
+from circles.accounts.models import AuthSession
+from circles.db import Base, add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
@@ -134,19 +136,52 @@ def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None
     return session
 
 
+def _session_id(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid("session must be a session id (a number).")
+    return value
+
+
 def actor_for(session_id: object, user_id: int) -> tuple[LiveSession, Actor]:
     """The session and the person's membership of its circle; anyone else is told not found."""
-    if not isinstance(session_id, int) or isinstance(session_id, bool):
-        raise invalid("session must be a session id (a number).")
     row = db.session.execute(
         select(LiveSession, CircleMember)
         .join(CircleMember, CircleMember.circle_id == LiveSession.circle_id)
-        .where(LiveSession.id == session_id, CircleMember.user_id == user_id)
+        .where(LiveSession.id == _session_id(session_id), CircleMember.user_id == user_id)
     ).first()
     if row is None:
         raise LiveError("not_found", "There is no such live session.")
     session, membership = row
-    return session, Actor(user_id, membership)
+    return session, Actor(membership.user_id, membership)
+
+
+def actor_for_login(
+    session_id: object, login_hash: str, logged_in_since: datetime
+) -> tuple[LiveSession, Actor]:
+    """Like :func:`actor_for`, for the login behind a socket: one query checks that the login
+    still exists (not logged out, password unchanged, not too old) and that its person is in
+    the session's circle."""
+    row = db.session.execute(
+        select(LiveSession, CircleMember)
+        .join(CircleMember, CircleMember.circle_id == LiveSession.circle_id)
+        .join(AuthSession, AuthSession.user_id == CircleMember.user_id)
+        .where(
+            LiveSession.id == _session_id(session_id),
+            AuthSession.token_hash == login_hash,
+            AuthSession.created_at > logged_in_since,
+        )
+    ).first()
+    if row is not None:
+        session, membership = row
+        return session, Actor(membership.user_id, membership)
+    alive = db.session.scalar(
+        select(AuthSession.id).where(
+            AuthSession.token_hash == login_hash, AuthSession.created_at > logged_in_since
+        )
+    )
+    if alive is None:
+        raise LiveError("unauthenticated", "Please log in again.")
+    raise LiveError("not_found", "There is no such live session.")
 
 
 def require_facilitator(actor: Actor) -> None:
@@ -606,29 +641,33 @@ def _client_id(value: object) -> str:
     return value
 
 
-def _already(prompt: LivePrompt, user_id: int, client_id: str) -> Outcome | None:
+def _already(prompt_id: int, user_id: int, client_id: str) -> Outcome:
     """A repeat of the same submission is acknowledged again; a different one is refused."""
     existing = db.session.scalar(
-        select(LiveSubmission).where(
-            LiveSubmission.prompt_id == prompt.id, LiveSubmission.user_id == user_id
+        select(LiveSubmission.client_id).where(
+            LiveSubmission.prompt_id == prompt_id, LiveSubmission.user_id == user_id
         )
     )
-    if existing is None:
-        return None
-    if existing.client_id == client_id:
+    if existing == client_id:
         return Outcome(ack={"duplicate": True})
     raise LiveError("already_answered", "You have already answered this prompt.")
 
 
-def _record(prompt: LivePrompt, actor: Actor, client_id: str) -> Outcome | None:
-    """Note that the person answered; on a second submission, say whether it is a repeat."""
+def _record(prompt: LivePrompt, actor: Actor, client_id: str, *content: Base) -> Outcome | None:
+    """Store that the person answered, with the answer's rows, in one flush.
+
+    A second submission clashes on the (prompt, person) unique constraint; as these rows are the
+    event's only writes, the transaction is rolled back and the clash is told apart: the same
+    ``client_id`` is a repeat (acknowledged again), another is refused.
+    """
+    prompt_id, user_id = prompt.id, actor.user_id
+    db.session.add(LiveSubmission(prompt_id=prompt_id, user_id=user_id, client_id=client_id))
+    db.session.add_all(content)
     try:
-        add_or_refuse(
-            LiveSubmission(prompt_id=prompt.id, user_id=actor.user_id, client_id=client_id),
-            "already",
-        )
-    except ServiceError:
-        return _already(prompt, actor.user_id, client_id)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _already(prompt_id, user_id, client_id)
     return None
 
 
@@ -657,10 +696,7 @@ def submit_response(
     prompt = _answerable(session, actor, prompt_id)
     client = _client_id(client_id)
     stored_value = _answer_value(prompt, value)
-    repeat = _record(prompt, actor, client)
-    if repeat is not None:
-        return repeat
-    db.session.add(
+    content: list[Base] = [
         LiveResponse(
             id=uuid.uuid4().hex,
             prompt_id=prompt.id,
@@ -668,10 +704,10 @@ def submit_response(
             author_name=None if prompt.anonymous else actor.name,
             shuffle_key=secrets.randbelow(2**31),
         )
-    )
+    ]
     if prompt.kind == PromptKind.COMMITMENT:
         # Kept for the member alone, to be shown back to them next time.
-        db.session.add(
+        content.append(
             Commitment(
                 user_id=actor.user_id,
                 circle_id=session.circle_id,
@@ -679,7 +715,9 @@ def submit_response(
                 text=stored_value,
             )
         )
-    db.session.flush()
+    repeat = _record(prompt, actor, client, *content)
+    if repeat is not None:
+        return repeat
     return Outcome(ack={}, broadcasts=[_count_broadcast(prompt)])
 
 

@@ -166,6 +166,23 @@ def test_a_socket_whose_login_ended_is_refused_even_without_a_push(app, connect,
     assert eventually_disconnected(mo)
 
 
+def test_a_socket_whose_login_grew_too_old_is_refused(app, connect, room):
+    from datetime import timedelta
+
+    from circles.accounts.models import AuthSession
+
+    mo = connect(cookie=cookie_for(app, room["mo"]))
+    assert mo.call("join", {"session": room["session"].id})["ok"] is True
+    with app.app_context():
+        too_old = timedelta(days=app.config["CIRCLES_SESSION_MAX_DAYS"], minutes=1)
+        for login in db.session.scalars(select(AuthSession)):
+            login.created_at -= too_old
+        db.session.commit()
+    ack = mo.call("hand.raise", {"session": room["session"].id})
+    assert ack["ok"] is False and ack["error"]["code"] == "unauthenticated"
+    assert eventually_disconnected(mo)
+
+
 def test_ending_keeps_attendance_and_commitments_and_deletes_the_rest(app, connect, room):
     c = joined(connect, room, "fran", "mo", "nic")
     s = room["session"].id
@@ -222,3 +239,18 @@ def test_events_are_rate_limited_per_connection(connect, room):
     assert "rate_limited" in codes
     other = connect(room["nic"])  # another connection has its own allowance
     assert other.call("reaction.send", {"session": s, "kind": "heart"})["ok"]
+
+
+def test_the_connection_limit_is_a_moving_window_per_socket():
+    import time
+
+    from circles.live.events import ConnectionLimiter
+
+    limiter = ConnectionLimiter("3 per second;5 per 2 seconds")
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("b")  # each socket counts alone
+    time.sleep(1.05)
+    # A second later the per-second window has room again; refused events never counted.
+    assert [limiter.allow("a") for _ in range(3)] == [True, True, False]  # 5 in 2 seconds
+    limiter.forget("a")
+    assert limiter.allow("a")
