@@ -1,10 +1,10 @@
-"""Home page and health check."""
+"""Home page, crisis help and health check."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import contains_eager
 
 from circles.db import utcnow
@@ -62,3 +62,27 @@ def health() -> tuple[dict[str, str], int]:
         db.session.rollback()
         return {"status": "unavailable"}, 503
     return {"status": "ok"}, 200
+
+
+@bp.get("/help")
+def crisis_help() -> str:
+    """ "Need help now?": the crisis contacts of each organisation the person belongs to.
+
+    Reachable from every page's header, without JavaScript and without logging in (a person in
+    distress may have been logged out); an organisation that has not written its own contacts
+    yet shows general guidance instead.
+    """
+    orgs: list[Organisation] = []
+    if current_user.is_authenticated:
+        member_of = (
+            select(Circle.org_id).join(CircleMember).where(CircleMember.user_id == current_user.id)
+        )
+        staff_of = select(OrgMember.org_id).where(OrgMember.user_id == current_user.id)
+        orgs = list(
+            db.session.scalars(
+                select(Organisation)
+                .where(or_(Organisation.id.in_(member_of), Organisation.id.in_(staff_of)))
+                .order_by(Organisation.name)
+            )
+        )
+    return render_template("main/help.html", orgs=orgs)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from circles.forms import ConfirmForm
 
@@ -39,8 +40,29 @@ def meeting_time(start: datetime, end: datetime | None = None, zone_name: str | 
     return f"{text} ({zone_name.replace('_', ' ')})"
 
 
+#: Web addresses in text an organisation wrote (crisis resources); only http(s) becomes a link.
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def link_urls(text: str) -> Markup:
+    """Escape text and turn the web addresses in it into links that open in a new tab."""
+    parts = []
+    position = 0
+    for match in URL_IN_TEXT.finditer(text):
+        parts.append(escape(text[position : match.start()]))
+        parts.append(
+            Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{0}</a>').format(
+                match.group(0)
+            )
+        )
+        position = match.end()
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(link_urls, "link_urls")
     app.add_template_filter(meeting_time, "meeting_time")
 
     @app.template_global()
