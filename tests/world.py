@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from circles.checkins.models import OptionKind
 from circles.db import utcnow
 from circles.extensions import db
 from circles.meetings import services as meetings
@@ -53,6 +54,10 @@ class World:
     feed_token_member: str
     live_a1: int
     live_b1: int
+    option_a1: int  # an own check-in item of circle A1
+    option_b1: int
+    support_a1: int  # a support request of circle A1's member
+    support_b1: int
 
 
 def build_world() -> World:
@@ -93,6 +98,12 @@ def build_world() -> World:
     feed_token = meetings.regenerate_feed(member, current_app.secret_key or "")
     live_a1 = f.live_session(a1, facilitator)
     live_b1 = f.live_session(b1, other_facilitator)
+    f.set_up_checkins(a1)
+    f.set_up_checkins(b1)
+    option_a1 = f.checkin_option(a1, OptionKind.PRACTICE, "Drawing")
+    option_b1 = f.checkin_option(b1, OptionKind.PRACTICE, "Singing")
+    support_a1 = f.support_request(a1, member)
+    support_b1 = f.support_request(b1, member_b)
     db.session.commit()
 
     return World(
@@ -127,4 +138,8 @@ def build_world() -> World:
         feed_token_member=feed_token,
         live_a1=live_a1.id,
         live_b1=live_b1.id,
+        option_a1=option_a1.id,
+        option_b1=option_b1.id,
+        support_a1=support_a1.id,
+        support_b1=support_b1.id,
     )
