@@ -110,7 +110,7 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("send-checkin-reminders")
     def send_checkin_reminders() -> None:
-        """Mail members whose circle check-in is open and who have not checked in (once a period)."""
+        """Mail members who have not checked in yet, once per period."""
         from circles.checkins.reminders import send_checkin_reminders as send
 
         run = send(utcnow())

@@ -1,4 +1,4 @@
-"""Report pages run a fixed number of queries, whatever the number of circles, members, check-ins."""
+"""Report pages run a fixed number of queries, however many circles, members and check-ins."""
 
 from __future__ import annotations
 
