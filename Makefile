@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve bench test lint demo install install-dev install-prod migrate clean
+.PHONY: run serve bench bench-reports test lint demo install install-dev install-prod migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ serve: install-prod migrate
 # BENCH_REDIS_URL=redis://... adds the two-process run.
 bench: install-dev install-prod
 	$(BIN)/python bench/live_bench.py $(BENCH_ARGS)
+
+# The check-in reporting benchmark; BENCH_DATABASE_URL=postgresql+psycopg://... for PostgreSQL.
+bench-reports: install-dev
+	$(BIN)/python bench/report_bench.py
 
 demo: migrate
 	$(BIN)/flask demo

@@ -72,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles import models  # noqa: F401  (every table on the metadata)
     from circles.accounts import bp as accounts_bp
     from circles.accounts.services import configure_login
+    from circles.checkins import bp as checkins_bp
     from circles.cli import register_cli
     from circles.errors import register_error_handlers
     from circles.groups import bp as groups_bp
@@ -79,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.main import bp as main_bp
     from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
+    from circles.safety import bp as safety_bp
     from circles.templating import register_template_helpers
 
     configure_login(login_manager)
@@ -88,6 +90,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(checkins_bp)
+    app.register_blueprint(safety_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)

@@ -1,4 +1,5 @@
-"""Flask commands: ``demo`` (sample data), ``send-reminders`` and ``purge`` (meant for cron)."""
+"""Flask commands: ``demo`` (sample data); ``send-reminders``, ``send-checkin-reminders``,
+``checkins-reseal`` and ``purge`` (meant for cron)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,27 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Reminders sent: {run.sent}. Failed (will retry next run): {run.failed}.")
         if run.failed:
             raise SystemExit(1)
+
+    @app.cli.command("send-checkin-reminders")
+    def send_checkin_reminders() -> None:
+        """Mail members who have not checked in yet, once per period."""
+        from circles.checkins.reminders import send_checkin_reminders as send
+
+        run = send(utcnow())
+        click.echo(
+            f"Check-in reminders sent: {run.sent}. Failed (will retry next run): {run.failed}."
+        )
+        if run.failed:
+            raise SystemExit(1)
+
+    @app.cli.command("checkins-reseal")
+    def checkins_reseal() -> None:
+        """Rewrite the anonymous check-in tables in key order, erasing traces of insertion order."""
+        from circles.checkins.services import reseal_anonymous_tables
+
+        reseal_anonymous_tables()
+        db.session.commit()
+        click.echo("Anonymous check-in tables rewritten.")
 
     @app.cli.command("purge")
     def purge() -> None:

@@ -1,6 +1,16 @@
 """Imports every model so that metadata (Alembic, tests) sees all tables."""
 
 from circles.accounts.models import AuthSession, User
+from circles.checkins.models import (
+    CheckinChoice,
+    CheckinHistory,
+    CheckinInstrument,
+    CheckinOption,
+    CheckinReceipt,
+    CheckinReminder,
+    CheckinResponse,
+    CheckinScore,
+)
 from circles.groups.models import Circle, CircleInvite, CircleMember
 from circles.live.models import (
     Commitment,
@@ -22,10 +32,19 @@ from circles.meetings.models import (
     Rsvp,
 )
 from circles.orgs.models import Organisation, OrgInvite, OrgMember
+from circles.safety.models import SupportRequest
 
 __all__ = [
     "AuthSession",
     "CalendarFeed",
+    "CheckinChoice",
+    "CheckinHistory",
+    "CheckinInstrument",
+    "CheckinOption",
+    "CheckinReceipt",
+    "CheckinReminder",
+    "CheckinResponse",
+    "CheckinScore",
     "Circle",
     "CircleInvite",
     "CircleMember",
@@ -46,5 +65,6 @@ __all__ = [
     "ReminderSent",
     "Rsvp",
     "SavedPrompt",
+    "SupportRequest",
     "User",
 ]

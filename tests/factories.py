@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from circles.accounts import services as accounts
 from circles.accounts.models import User
+from circles.checkins import services as checkins
+from circles.checkins.models import CheckinInstrument, CheckinOption, OptionKind, PeriodKind
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
@@ -19,6 +21,8 @@ from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpA
 from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.orgs import services as orgs
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
+from circles.safety import services as safety
+from circles.safety.models import SupportRequest
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -178,3 +182,50 @@ def plan_step(meeting: Meeting, spec: dict[str, object] | None = None) -> PlanIt
     item = planning.add_to_plan(db.session.merge(meeting), spec or PLAIN_PROMPT)
     db.session.commit()
     return item
+
+
+def set_up_checkins(circle: Circle, kind: PeriodKind = PeriodKind.WEEKLY) -> CheckinInstrument:
+    instrument = checkins.set_up_instrument(db.session.merge(circle), kind)
+    db.session.commit()
+    return instrument
+
+
+def checkin_option(
+    circle: Circle, kind: OptionKind, label: str, added_on: date | None = None
+) -> CheckinOption:
+    """An own item, asked from the period after ``added_on`` (default: long ago)."""
+    option = checkins.add_option(
+        db.session.merge(circle), kind, label, added_on or date(2000, 1, 1)
+    )
+    db.session.commit()
+    return option
+
+
+def check_in(
+    circle: Circle,
+    user: User,
+    scores: dict[str, int] | int = 3,
+    *,
+    themes: frozenset[str] = frozenset(),
+    practices: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+    keep: bool = True,
+) -> None:
+    """A member's check-in for the period open at ``now``; ``scores`` may be one value for all."""
+    if isinstance(scores, int):
+        scores = {f"wb{i}": scores for i in range(1, 6)}
+    checkins.submit_checkin(
+        db.session.merge(circle),
+        db.session.merge(user),
+        checkins.Answers(scores, themes, practices),
+        now or utcnow(),
+        keep_private_copy=keep,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+    )
+    db.session.commit()
+
+
+def support_request(circle: Circle, user: User, message: str = "") -> SupportRequest:
+    request = safety.request_support(db.session.merge(circle), db.session.merge(user), message)
+    db.session.commit()
+    return request

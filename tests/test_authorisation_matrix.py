@@ -456,6 +456,101 @@ MATRIX += [
 ]
 
 
+def member_only_page(ok: int = 200) -> dict[str, int]:
+    """Circle A1 pages for its members only: facilitators and admins see aggregates, not these."""
+    return expect(404, anonymous=LOGIN, member=ok, facilitator=403, admin=403)
+
+
+def circle_facilitator_page(ok: int = 200) -> dict[str, int]:
+    """Circle A1's support inbox: its facilitators only (requests are personal, not org data)."""
+    return expect(404, anonymous=LOGIN, member=403, facilitator=ok, admin=403)
+
+
+MATRIX += [
+    # Members check in; a body without the form's answers is bad input (400), nothing stored.
+    Case("checkins.checkin", "GET", lambda w: c1(w) + "/checkin", member_only_page()),
+    Case("checkins.checkin", "POST", lambda w: c1(w) + "/checkin", member_only_page(400)),
+    Case("checkins.history", "GET", lambda w: c1(w) + "/checkin/history", member_only_page()),
+    Case(
+        "checkins.delete_history",
+        "POST",
+        lambda w: c1(w) + "/checkin/history/delete",
+        member_only_page(302),
+    ),
+    Case(
+        "checkins.setup",
+        "GET",
+        lambda w: c1(w) + "/checkins/setup",
+        managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/checkins/setup",
+    ),
+    Case(
+        "checkins.setup",
+        "POST",
+        lambda w: c1(w) + "/checkins/setup",
+        managed_circle_page(400),
+        lambda w: f"/circles/{w.circle_b1}/checkins/setup",
+    ),
+    Case(
+        "checkins.add_option",
+        "POST",
+        lambda w: c1(w) + "/checkins/options",
+        managed_circle_page(400),
+        lambda w: f"/circles/{w.circle_b1}/checkins/options",
+    ),
+    Case(
+        "checkins.remove_option",
+        "POST",
+        lambda w: c1(w) + f"/checkins/options/{w.option_a1}/remove",
+        managed_circle_page(302),
+        lambda w: c1(w) + f"/checkins/options/{w.option_b1}/remove",
+    ),
+    Case(
+        "checkins.circle_report",
+        "GET",
+        lambda w: c1(w) + "/checkins/report",
+        managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/checkins/report",
+    ),
+    Case(
+        "checkins.circle_report_csv",
+        "GET",
+        lambda w: c1(w) + "/checkins/report.csv",
+        managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/checkins/report.csv",
+    ),
+    Case(
+        "checkins.org_report",
+        "GET",
+        lambda w: f"/orgs/{w.org_a}/checkins/report",
+        admin_page(),
+        lambda w: f"/orgs/{w.org_b}/checkins/report",
+    ),
+    Case(
+        "checkins.org_report_csv",
+        "GET",
+        lambda w: f"/orgs/{w.org_a}/checkins/report.csv",
+        admin_page(),
+        lambda w: f"/orgs/{w.org_b}/checkins/report.csv",
+    ),
+    Case("safety.request_support", "POST", lambda w: c1(w) + "/support", member_only_page(302)),
+    Case(
+        "safety.inbox",
+        "GET",
+        lambda w: c1(w) + "/support",
+        circle_facilitator_page(),
+        lambda w: f"/circles/{w.circle_b1}/support",
+    ),
+    Case(
+        "safety.set_status",
+        "POST",
+        lambda w: c1(w) + f"/support/{w.support_a1}/status",
+        circle_facilitator_page(302),
+        lambda w: c1(w) + f"/support/{w.support_b1}/status",
+    ),
+]
+
+
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
     routes = {
         (rule.endpoint, method)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from circles.checkins.models import OptionKind
 from circles.db import utcnow
 from circles.extensions import db
 from circles.meetings import services as meetings
@@ -57,6 +58,10 @@ class World:
     prompt_b1: int
     step_a1: int  # a step of meeting A1's session plan
     step_b1: int
+    option_a1: int  # an own check-in item of circle A1
+    option_b1: int
+    support_a1: int  # a support request of circle A1's member
+    support_b1: int
 
 
 def build_world() -> World:
@@ -101,6 +106,12 @@ def build_world() -> World:
     prompt_b1 = f.saved_prompt(b1, other_facilitator)
     step_a1 = f.plan_step(meeting_a1)
     step_b1 = f.plan_step(meeting_b1)
+    f.set_up_checkins(a1)
+    f.set_up_checkins(b1)
+    option_a1 = f.checkin_option(a1, OptionKind.PRACTICE, "Drawing")
+    option_b1 = f.checkin_option(b1, OptionKind.PRACTICE, "Singing")
+    support_a1 = f.support_request(a1, member)
+    support_b1 = f.support_request(b1, member_b)
     db.session.commit()
 
     return World(
@@ -139,4 +150,8 @@ def build_world() -> World:
         prompt_b1=prompt_b1.id,
         step_a1=step_a1.id,
         step_b1=step_b1.id,
+        option_a1=option_a1.id,
+        option_b1=option_b1.id,
+        support_a1=support_a1.id,
+        support_b1=support_b1.id,
     )

@@ -51,6 +51,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
     meeting_path = f"/circles/{circle.id}/meetings/{first.id}"
     make.plan_step(first)
     make.saved_prompt(circle, facilitator, whole_org=True)
+    make.set_up_checkins(circle)
+    make.check_in(circle, member, 3)
+    make.support_request(circle, member, "Could we talk this week?")
 
     found: list[str] = []
     visitor = new_visitor("anonymous")
@@ -84,6 +87,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "/schedule",
         "/account",
         "/account/password",
+        f"/circles/{circle.id}/checkins/setup",
+        f"/circles/{circle.id}/checkins/report",
+        f"/orgs/{org.id}/checkins/report",
+        f"/circles/{circle.id}/support",
         "/no-such-page",
     ):
         staff.page.goto(path)
@@ -109,6 +116,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
         meeting_path,
         "/schedule",
         "/integration",
+        f"/circles/{circle.id}/checkin",
+        f"/circles/{circle.id}/checkin/history",
     ):
         person.page.goto(path)
         found += serious_violations(person)

@@ -1,0 +1,7 @@
+"""Anonymised progress check-ins: the instrument, the check-in, private history and reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("checkins", __name__)
+
+from circles.checkins import views  # noqa: E402,F401

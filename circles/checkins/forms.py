@@ -1,0 +1,90 @@
+"""Check-in forms: the check-in itself (built per period), the set-up and own additions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from circles.checkins.instrument import SCALE_LABELS, Questions
+from circles.checkins.models import MAX_OPTION_LABEL, OptionKind, PeriodKind
+from circles.forms import strip_filter
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CheckinForm(FlaskForm):
+    """Fields are added per period by :func:`checkin_form`."""
+
+    keep_copy = BooleanField(
+        "Keep a private copy so I can see my own trend",
+        default=True,
+        description="Only you can see it, and you can delete it at any time.",
+    )
+
+    def scale_fields(self) -> list[Any]:
+        return [field for field in self if field.name.startswith("scale_")]
+
+
+def checkin_form(questions: Questions) -> CheckinForm:
+    """A check-in form with one 0-5 question per scale item and the period's lists."""
+
+    class PeriodCheckinForm(CheckinForm):
+        pass
+
+    for key, label in questions.scales:
+        setattr(
+            PeriodCheckinForm,
+            f"scale_{key}",
+            RadioField(
+                label,
+                choices=[
+                    SelectChoice(str(v), f"{v}: {text}") for v, text in enumerate(SCALE_LABELS)
+                ],
+                validators=[InputRequired(message="Choose one answer, from 0 to 5.")],
+            ),
+        )
+    PeriodCheckinForm.themes = MultiCheckboxField(  # type: ignore[attr-defined]
+        "Themes that were present for me",
+        choices=[SelectChoice(k, label) for k, label in questions.themes],
+    )
+    PeriodCheckinForm.practices = MultiCheckboxField(  # type: ignore[attr-defined]
+        "Practices I kept", choices=[SelectChoice(k, label) for k, label in questions.practices]
+    )
+    return PeriodCheckinForm()
+
+
+class InstrumentForm(FlaskForm):
+    period_kind = RadioField(
+        "How often members check in",
+        choices=[SelectChoice(kind.value, kind.label) for kind in PeriodKind],
+        default=PeriodKind.WEEKLY.value,
+        validators=[InputRequired(message="Choose how often members check in.")],
+    )
+
+
+class OptionForm(FlaskForm):
+    kind = RadioField(
+        "What to add",
+        choices=[
+            SelectChoice(OptionKind.SCALE.value, "A question on the 0 to 5 scale"),
+            SelectChoice(OptionKind.THEME.value, "A theme"),
+            SelectChoice(OptionKind.PRACTICE.value, "A practice"),
+        ],
+        validators=[InputRequired(message="Choose what to add.")],
+    )
+    label = StringField(
+        "Wording",
+        validators=[
+            DataRequired(message="Write a few words for it."),
+            Length(max=MAX_OPTION_LABEL, message=f"Keep it under {MAX_OPTION_LABEL} characters."),
+        ],
+        filters=[strip_filter],
+        description="Members see it from the next check-in period on.",
+    )

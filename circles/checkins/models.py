@@ -1,0 +1,184 @@
+"""Check-in tables. See docs/privacy.md: which table may hold what, and why.
+
+The anonymous tables (responses, scores, choices) hold no user, membership, IP, agent or time
+column; a random key and the period are all they carry. SQLite stores them WITHOUT ROWID, so rows
+sit in the order of their random keys rather than the order they were written.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from circles.db import Base, str_enum_type
+
+SCALE_MIN = 0
+SCALE_MAX = 5
+MAX_OPTION_LABEL = 80
+#: Item and option keys: "wb1".."wb5", built-in "t_..."/"p_..." keys, or "c<option id>".
+KEY_LENGTH = 24
+
+
+class PeriodKind(enum.StrEnum):
+    """How often members check in."""
+
+    WEEKLY = "weekly"
+    MEETING = "meeting"
+
+    @property
+    def label(self) -> str:
+        return {"weekly": "Once a week", "meeting": "Once after each meeting"}[self.value]
+
+
+class OptionKind(enum.StrEnum):
+    """What a facilitator's own addition to the instrument is."""
+
+    SCALE = "scale"
+    THEME = "theme"
+    PRACTICE = "practice"
+
+
+class CheckinInstrument(Base):
+    """A circle's check-in set-up; the wellbeing items, themes and practices are built in."""
+
+    __tablename__ = "checkin_instruments"
+
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    period_kind: Mapped[PeriodKind] = mapped_column(str_enum_type(PeriodKind, "checkin_period"))
+
+
+class CheckinOption(Base):
+    """A facilitator's own scale item, theme or practice, asked from the period after it is added.
+
+    Items never change within a period, so every figure of a period covers the same people.
+    """
+
+    __tablename__ = "checkin_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[OptionKind] = mapped_column(str_enum_type(OptionKind, "checkin_option_kind"))
+    label: Mapped[str] = mapped_column(String(MAX_OPTION_LABEL))
+    #: Asked in periods that start after this day.
+    added_on: Mapped[date] = mapped_column(Date)
+    #: No longer asked in periods that start after this day.
+    removed_on: Mapped[date | None] = mapped_column(Date)
+
+    @property
+    def key(self) -> str:
+        return f"c{self.id}"
+
+    def asked_in(self, period: date) -> bool:
+        """Whether the option is part of the check-in for the period starting on ``period``."""
+        return self.added_on < period and (self.removed_on is None or period <= self.removed_on)
+
+
+class CheckinResponse(Base):
+    """One anonymous check-in: a random key, the circle and the period, nothing about the person."""
+
+    __tablename__ = "checkin_responses"
+    __table_args__ = (
+        Index("ix_checkin_responses_circle_id_period", "circle_id", "period"),
+        {"sqlite_with_rowid": False},
+    )
+
+    #: Random (secrets.token_hex), never sequential, so its value says nothing of when or who.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    #: First day of the period (the Monday of the week, or the day of the meeting); no timestamp.
+    period: Mapped[date] = mapped_column(Date)
+    #: Part of the published figures. Rows of a period are released together, k or more at a
+    #: time, so a figure never changes by fewer than k people (docs/privacy.md, rule 4).
+    released: Mapped[bool] = mapped_column(default=False)
+
+
+class CheckinScore(Base):
+    """One scale answer of an anonymous check-in."""
+
+    __tablename__ = "checkin_scores"
+    __table_args__ = (
+        CheckConstraint(f"value >= {SCALE_MIN} AND value <= {SCALE_MAX}", name="value_range"),
+        {"sqlite_with_rowid": False},
+    )
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("checkin_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+
+
+class CheckinChoice(Base):
+    """One theme or practice ticked in an anonymous check-in."""
+
+    __tablename__ = "checkin_choices"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("checkin_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: "theme" or "practice".
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    option_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+
+
+class CheckinReceipt(Base):
+    """That a person has checked in for a period: no answers, no time, no link to the answers."""
+
+    __tablename__ = "checkin_receipts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CheckinHistory(Base):
+    """A member's own copy of one check-in, sealed with a key only the app can derive.
+
+    Visible to that member alone, deletable by them, erased with their account; reports never
+    read this table.
+    """
+
+    __tablename__ = "checkin_history"
+    __table_args__ = (UniqueConstraint("user_id", "circle_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    period: Mapped[date] = mapped_column(Date)
+    #: AES-GCM nonce and ciphertext of the answers, padded so its length tells nothing.
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CheckinReminder(Base):
+    """Claims one check-in reminder per person and period, so it is sent exactly once."""
+
+    __tablename__ = "checkin_reminders"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

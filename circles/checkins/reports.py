@@ -1,0 +1,399 @@
+"""Anonymised reports: figures per period and question, published only under the privacy rules.
+
+Counting happens in SQL (a handful of GROUP BY queries, whatever the size of the circle or the
+organisation); the rules below decide which of those counts may be shown. docs/privacy.md
+explains each rule; in short:
+
+- a figure covers at least k check-ins, or is not shown ("fewer than k");
+- a period's rows are released k or more at a time (services._release_if_enough), and figures
+  are built from released rows only, so a figure never moves by fewer than k people, and the open
+  period appears only once k are in;
+- closed periods that never reached k are pooled with the following thin periods until together
+  they reach k (each pool is published once and never changes);
+- the organisation's figures are built only from rows already published for a circle in their
+  own right, so they can never be subtracted down to a hidden group;
+- where everyone gave the same answer only a band is shown; distributions need 2k check-ins;
+- a theme or practice count is shown only when at least k ticked it and at least k did not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from circles.checkins.instrument import (
+    BUILTIN_PRACTICES,
+    BUILTIN_THEMES,
+    WELLBEING_ITEMS,
+    WELLBEING_KEYS,
+    band,
+    labels_for,
+)
+from circles.checkins.models import (
+    SCALE_MAX,
+    CheckinChoice,
+    CheckinInstrument,
+    CheckinOption,
+    CheckinResponse,
+    CheckinScore,
+)
+from circles.checkins.services import current_period, week_start
+from circles.extensions import db
+from circles.groups.models import Circle
+
+ORG_SCOPE = "Whole organisation"
+_BUILTIN_CHOICE_KEYS = frozenset(k for k, _ in BUILTIN_THEMES + BUILTIN_PRACTICES)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One question over one period (or a pool of periods): shown, or "fewer than k"."""
+
+    scope: str
+    first: date
+    last: date
+    key: str
+    label: str
+    #: None when the figure is withheld (fewer than k check-ins).
+    n: int | None = None
+    mean: float | None = None
+    median: float | None = None
+    band: str | None = None
+    #: How many answered 0, 1, ... 5; only from 2k check-ins up.
+    histogram: tuple[int, ...] | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.n is not None
+
+    @property
+    def pooled(self) -> bool:
+        return self.first != self.last
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    """How many ticked one theme or practice in a published period; None when withheld."""
+
+    scope: str
+    first: date
+    last: date
+    kind: str
+    key: str
+    label: str
+    respondents: int
+    count: int | None
+
+
+@dataclass
+class Report:
+    """What a report page and its CSV show."""
+
+    scope: str
+    k: int
+    figures: list[Figure]
+    counts: list[ChoiceCount]
+    #: First day of the open period, if any, and whether its figures are out yet.
+    open_period: date | None
+    open_shown: bool
+    #: Question order (key, label) for charts and tables.
+    questions: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    periods: tuple[date, ...]
+    #: Built from the released rows of one period, or from a pool of thin closed periods.
+    released: bool
+    published: bool
+
+
+Hist = dict[str, list[int]]
+
+
+def _stats(
+    scope: str, first: date, last: date, key: str, label: str, hist: Sequence[int], k: int
+) -> Figure:
+    n = sum(hist)
+    if n < k:
+        return Figure(scope, first, last, key, label)
+    mean = sum(value * count for value, count in enumerate(hist)) / n
+    if sum(1 for count in hist if count) == 1:
+        # Everyone gave the same answer: an exact figure would reveal each answer.
+        return Figure(scope, first, last, key, label, n=n, band=band(mean))
+    return Figure(
+        scope,
+        first,
+        last,
+        key,
+        label,
+        n=n,
+        mean=round(mean, 1),
+        median=_median(hist, n),
+        band=band(mean),
+        histogram=tuple(hist) if n >= 2 * k else None,
+    )
+
+
+def _median(hist: Sequence[int], n: int) -> float:
+    def nth(i: int) -> int:
+        seen = 0
+        for value, count in enumerate(hist):
+            seen += count
+            if seen > i:
+                return value
+        return len(hist) - 1
+
+    return (nth((n - 1) // 2) + nth(n // 2)) / 2
+
+
+def _choice_shown(count: int, respondents: int, k: int) -> bool:
+    """A count shows only when at least k ticked it and at least k did not."""
+    return count >= k and respondents - count >= k
+
+
+def _units(
+    responses: dict[tuple[date, bool], int], open_period: date | None, k: int
+) -> list[_Unit]:
+    """Split a circle's periods into released single periods, pools of thin closed periods and
+    withheld periods; deterministic, and a published unit never changes once shown."""
+    units: list[_Unit] = []
+    run: list[date] = []
+    run_n = 0
+
+    def withhold_run() -> None:
+        nonlocal run, run_n
+        units.extend(_Unit((p,), False, False) for p in run)
+        run, run_n = [], 0
+
+    for period in sorted({p for p, _ in responses}):
+        closed = open_period is None or period < open_period
+        if responses.get((period, True), 0):
+            withhold_run()
+            units.append(_Unit((period,), True, True))
+        elif not closed:
+            withhold_run()  # the open period waits for k; it never joins a pool while open
+        else:
+            run.append(period)
+            run_n += responses.get((period, False), 0)
+            if run_n >= k:
+                units.append(_Unit(tuple(run), False, True))
+                run, run_n = [], 0
+    withhold_run()
+    return units
+
+
+def circle_report(circle: Circle, k: int, now: datetime) -> Report:
+    """Figures of one circle, for its facilitators and its organisation's admins."""
+    instrument = db.session.get(CheckinInstrument, circle.id)
+    options = list(
+        db.session.scalars(
+            select(CheckinOption).where(CheckinOption.circle_id == circle.id).order_by("id")
+        )
+    )
+    labels = labels_for(options)
+    open_period = current_period(instrument, now) if instrument else None
+
+    R, S, C = CheckinResponse, CheckinScore, CheckinChoice
+    responses: dict[tuple[date, bool], int] = {
+        (p, rel): n
+        for p, rel, n in db.session.execute(
+            select(R.period, R.released, func.count())
+            .where(R.circle_id == circle.id)
+            .group_by(R.period, R.released)
+        )
+    }
+    scores: dict[tuple[date, bool], Hist] = defaultdict(dict)
+    for p, rel, key, value, n in db.session.execute(
+        select(R.period, R.released, S.item_key, S.value, func.count())
+        .join(S, S.response_id == R.id)
+        .where(R.circle_id == circle.id)
+        .group_by(R.period, R.released, S.item_key, S.value)
+    ):
+        scores[(p, rel)].setdefault(key, [0] * (SCALE_MAX + 1))[value] += n
+    choices: dict[tuple[date, bool], dict[tuple[str, str], int]] = defaultdict(dict)
+    for p, rel, kind, key, n in db.session.execute(
+        select(R.period, R.released, C.kind, C.option_key, func.count())
+        .join(C, C.response_id == R.id)
+        .where(R.circle_id == circle.id)
+        .group_by(R.period, R.released, C.kind, C.option_key)
+    ):
+        choices[(p, rel)][(kind, key)] = n
+
+    scale_order = [*WELLBEING_ITEMS, *((o.key, o.label) for o in options if o.kind == "scale")]
+    choice_order = [("theme", key, label) for key, label in BUILTIN_THEMES]
+    choice_order += [("theme", o.key, o.label) for o in options if o.kind == "theme"]
+    choice_order += [("practice", key, label) for key, label in BUILTIN_PRACTICES]
+    choice_order += [("practice", o.key, o.label) for o in options if o.kind == "practice"]
+    asked = {o.key: o for o in options}
+
+    figures: list[Figure] = []
+    counts: list[ChoiceCount] = []
+    for unit in _units(responses, open_period, k):
+        first, last = unit.periods[0], unit.periods[-1]
+        if not unit.published:
+            figures.append(Figure(circle.name, first, last, "*", "All questions"))
+            continue
+        merged: Hist = {}
+        for p in unit.periods:
+            for key, hist in scores.get((p, unit.released), {}).items():
+                row = merged.setdefault(key, [0] * (SCALE_MAX + 1))
+                for value, n in enumerate(hist):
+                    row[value] += n
+        for key, _ in scale_order:
+            if key in merged:
+                figures.append(_stats(circle.name, first, last, key, labels[key], merged[key], k))
+        for kind, key, label in choice_order:
+            periods = [p for p in unit.periods if key not in asked or asked[key].asked_in(p)]
+            if not periods:
+                continue
+            respondents = sum(responses.get((p, unit.released), 0) for p in periods)
+            if respondents < k:
+                continue
+            ticked = sum(choices.get((p, unit.released), {}).get((kind, key), 0) for p in periods)
+            shown = _choice_shown(ticked, respondents, k)
+            counts.append(
+                ChoiceCount(
+                    circle.name,
+                    first,
+                    last,
+                    kind,
+                    key,
+                    label,
+                    respondents,
+                    ticked if shown else None,
+                )
+            )
+    return Report(
+        scope=circle.name,
+        k=k,
+        figures=figures,
+        counts=counts,
+        open_period=open_period,
+        open_shown=open_period is not None and responses.get((open_period, True), 0) > 0,
+        questions=[(key, labels[key]) for key, _ in scale_order],
+    )
+
+
+def org_report(org_id: int, k: int, now: datetime) -> Report:
+    """The organisation as a whole, week by week, from rows already published for its circles."""
+    R, S, C = CheckinResponse, CheckinScore, CheckinChoice
+    in_org = (Circle.org_id == org_id, R.released.is_(True))
+
+    week_hist: dict[tuple[date, str], list[int]] = {}
+    for p, key, value, n in db.session.execute(
+        select(R.period, S.item_key, S.value, func.count())
+        .join(S, S.response_id == R.id)
+        .join(Circle, Circle.id == R.circle_id)
+        .where(*in_org, S.item_key.in_(WELLBEING_KEYS))
+        .group_by(R.period, S.item_key, S.value)
+    ):
+        week_hist.setdefault((week_start(p), key), [0] * (SCALE_MAX + 1))[value] += n
+    # A circle's figure that is shown only as a band must not be recoverable by subtraction.
+    banded = {
+        (week_start(p), key)
+        for p, key in db.session.execute(
+            select(R.period, S.item_key)
+            .join(S, S.response_id == R.id)
+            .join(Circle, Circle.id == R.circle_id)
+            .where(*in_org, S.item_key.in_(WELLBEING_KEYS))
+            .group_by(R.circle_id, R.period, S.item_key)
+            .having(func.min(S.value) == func.max(S.value))
+        )
+    }
+    components: dict[date, list[tuple[int, date, int]]] = defaultdict(list)
+    for circle_id, p, n in db.session.execute(
+        select(R.circle_id, R.period, func.count())
+        .join(Circle, Circle.id == R.circle_id)
+        .where(*in_org)
+        .group_by(R.circle_id, R.period)
+    ):
+        components[week_start(p)].append((circle_id, p, n))
+    ticks: dict[tuple[int, date, str, str], int] = {}
+    for circle_id, p, kind, key, n in db.session.execute(
+        select(R.circle_id, R.period, C.kind, C.option_key, func.count())
+        .join(C, C.response_id == R.id)
+        .join(Circle, Circle.id == R.circle_id)
+        .where(*in_org, C.option_key.in_(_BUILTIN_CHOICE_KEYS))
+        .group_by(R.circle_id, R.period, C.kind, C.option_key)
+    ):
+        ticks[(circle_id, p, kind, key)] = n
+
+    figures: list[Figure] = []
+    counts: list[ChoiceCount] = []
+    choice_order = [("theme", key, label) for key, label in BUILTIN_THEMES]
+    choice_order += [("practice", key, label) for key, label in BUILTIN_PRACTICES]
+    this_week = week_start(now.date())
+    for week in sorted(components):
+        last = week + timedelta(days=6)
+        for key, label in WELLBEING_ITEMS:
+            hist = week_hist.get((week, key))
+            if hist is None:
+                continue
+            figure = _stats(ORG_SCOPE, week, last, key, label, hist, k)
+            if (week, key) in banded and figure.mean is not None:
+                figure = Figure(ORG_SCOPE, week, last, key, label, n=figure.n, band=figure.band)
+            figures.append(figure)
+        parts = components[week]
+        respondents = sum(n for _, _, n in parts)
+        for kind, key, label in choice_order:
+            part_counts = [(ticks.get((c, p, kind, key), 0), n) for c, p, n in parts]
+            shown = all(_choice_shown(c, n, k) for c, n in part_counts)
+            total = sum(c for c, _ in part_counts)
+            counts.append(
+                ChoiceCount(
+                    ORG_SCOPE, week, last, kind, key, label, respondents, total if shown else None
+                )
+            )
+    return Report(
+        scope=ORG_SCOPE,
+        k=k,
+        figures=figures,
+        counts=counts,
+        open_period=this_week,
+        open_shown=this_week in components,
+        questions=list(WELLBEING_ITEMS),
+    )
+
+
+def csv_rows(report: Report) -> Iterable[list[str]]:
+    """Exactly what the page shows, row by row (cells still to be made safe for spreadsheets)."""
+    fewer = f"fewer than {report.k}"
+    yield ["scope", "from", "to", "question", "check-ins", "mean", "median", "band", "answers 0-5"]
+    for f in report.figures:
+        yield [
+            f.scope,
+            f.first.isoformat(),
+            f.last.isoformat(),
+            f.label,
+            str(f.n) if f.n is not None else fewer,
+            "" if f.mean is None else f"{f.mean:.1f}",
+            "" if f.median is None else f"{f.median:g}",
+            f.band or "",
+            " ".join(map(str, f.histogram)) if f.histogram else "",
+        ]
+    yield []
+    yield ["scope", "from", "to", "kind", "theme or practice", "check-ins", "ticked"]
+    for c in report.counts:
+        yield [
+            c.scope,
+            c.first.isoformat(),
+            c.last.isoformat(),
+            c.kind,
+            c.label,
+            str(c.respondents),
+            str(c.count) if c.count is not None else "not shown",
+        ]
+
+
+#: A cell starting with one of these could run as a formula in a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Defuse spreadsheet formula injection by prefixing such cells with a quote."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value

@@ -1,0 +1,27 @@
+"""Support request forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from circles.forms import strip_filter
+from circles.safety.models import MAX_MESSAGE, SupportStatus
+
+
+class SupportRequestForm(FlaskForm):
+    message = TextAreaField(
+        "Anything you would like them to know (optional)",
+        validators=[Length(max=MAX_MESSAGE, message=f"Keep it under {MAX_MESSAGE} characters.")],
+        filters=[strip_filter],
+        description="Only your circle's facilitators see this, with your name.",
+    )
+
+
+class StatusForm(FlaskForm):
+    status = RadioField(
+        "Status",
+        choices=[SelectChoice(s.value, s.label) for s in SupportStatus],
+        validators=[InputRequired(message="Choose a status.")],
+    )

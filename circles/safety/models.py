@@ -1,0 +1,52 @@
+"""Support requests: a member asks, by name, for a facilitator to reach out."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circles.db import Base, CreatedMixin, str_enum_type, utcnow
+
+if TYPE_CHECKING:
+    from circles.accounts.models import User
+    from circles.groups.models import Circle
+
+MAX_MESSAGE = 2000
+
+
+class SupportStatus(enum.StrEnum):
+    """Where a request stands."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"new": "New", "acknowledged": "Seen by a facilitator", "closed": "Closed"}[
+            self.value
+        ]
+
+
+class SupportRequest(CreatedMixin, Base):
+    """A named request for contact; never linked to a check-in."""
+
+    __tablename__ = "support_requests"
+    __table_args__ = (Index("ix_support_requests_circle_id_status", "circle_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Optional words from the member; shown to the circle's facilitators only, never mailed.
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[SupportStatus] = mapped_column(
+        str_enum_type(SupportStatus, "support_status"), default=SupportStatus.NEW
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    circle: Mapped[Circle] = relationship()
+    user: Mapped[User] = relationship()

@@ -1,0 +1,104 @@
+"""Support requests: created by name, delivered to the circle's facilitators, never tied to a
+check-in. The live room (and any other entry point) creates them through :func:`request_support`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from circles.accounts.models import User
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.mail import send_mail
+from circles.safety.models import MAX_MESSAGE, SupportRequest, SupportStatus
+from circles.urls import external_url
+
+#: Requests a member may have waiting (new) in one circle at a time.
+MAX_OPEN = 3
+
+
+def request_support(circle: Circle, user: User, message: str = "") -> SupportRequest:
+    """Record a member's request for contact; call :func:`notify_facilitators` after commit."""
+    membership = db.session.scalar(
+        select(CircleMember).where(
+            CircleMember.circle_id == circle.id, CircleMember.user_id == user.id
+        )
+    )
+    if membership is None or membership.role != CircleRole.MEMBER:
+        raise ServiceError("Only members of the circle can ask its facilitators for support.")
+    message = message.strip()
+    if len(message) > MAX_MESSAGE:
+        raise ServiceError(f"Please keep the message under {MAX_MESSAGE} characters.", "message")
+    waiting = db.session.scalars(
+        select(SupportRequest.id).where(
+            SupportRequest.circle_id == circle.id,
+            SupportRequest.user_id == user.id,
+            SupportRequest.status == SupportStatus.NEW,
+        )
+    ).all()
+    if len(waiting) >= MAX_OPEN:
+        raise ServiceError(
+            "Your facilitators already have your requests and will be in touch. "
+            "If you need help now, use the crisis resources."
+        )
+    request = SupportRequest(circle_id=circle.id, user_id=user.id, message=message)
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def notify_facilitators(request: SupportRequest) -> int:
+    """Mail each facilitator of the circle a neutral note (no name, no message, no check-in)."""
+    emails = db.session.scalars(
+        select(User.email)
+        .join(CircleMember, CircleMember.user_id == User.id)
+        .where(
+            CircleMember.circle_id == request.circle_id,
+            CircleMember.role == CircleRole.FACILITATOR,
+        )
+    ).all()
+    inbox = external_url("safety.inbox", circle_id=request.circle_id)
+    body = "\n".join(
+        [
+            "Hello,",
+            "",
+            "Someone in a circle you facilitate has asked you to reach out to them.",
+            "Who it is, and anything they wrote, is on the circle's support page:",
+            "",
+            inbox,
+            "",
+            "This note went only to the circle's facilitators.",
+        ]
+    )
+    return sum(send_mail(email, "A request for contact", body) for email in emails)
+
+
+def circle_requests(circle_id: int) -> list[tuple[SupportRequest, str]]:
+    """The circle's requests, open ones first, each with the member's name in the circle."""
+    rows = db.session.execute(
+        select(SupportRequest, CircleMember.display_name)
+        .outerjoin(
+            CircleMember,
+            (CircleMember.circle_id == SupportRequest.circle_id)
+            & (CircleMember.user_id == SupportRequest.user_id),
+        )
+        .where(SupportRequest.circle_id == circle_id)
+        .order_by(SupportRequest.status == SupportStatus.CLOSED, SupportRequest.created_at.desc())
+    )
+    return [(request, name or "A former member") for request, name in rows]
+
+
+def own_requests(user_id: int, circle_id: int) -> list[SupportRequest]:
+    return list(
+        db.session.scalars(
+            select(SupportRequest)
+            .where(SupportRequest.user_id == user_id, SupportRequest.circle_id == circle_id)
+            .order_by(SupportRequest.created_at.desc())
+        )
+    )
+
+
+def set_status(request: SupportRequest, status: SupportStatus) -> None:
+    """Mark a request as seen or closed (or open it again)."""
+    request.status = status
+    db.session.flush()

@@ -1,0 +1,75 @@
+"""Support request pages: a member asks; the circle's facilitators see and answer in an inbox."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from circles.db import scoped_get_or_404
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import CircleRole
+from circles.safety import bp, services
+from circles.safety.forms import StatusForm, SupportRequestForm
+from circles.safety.models import SupportRequest, SupportStatus
+from circles.security import CircleAccess, circle_access_or_404
+
+
+def _facilitator_or_403(circle_id: int) -> CircleAccess:
+    """Support requests are personal: the circle's own facilitators see them, nobody else."""
+    access = circle_access_or_404(circle_id, current_user)
+    if not access.is_facilitator:
+        abort(403)
+    return access
+
+
+@bp.post("/circles/<id:circle_id>/support")
+@login_required
+def request_support(circle_id: int) -> Response:
+    access = circle_access_or_404(circle_id, current_user)
+    if access.membership is None or access.membership.role != CircleRole.MEMBER:
+        abort(403)
+    back = redirect(url_for("checkins.checkin", circle_id=circle_id) + "#support")
+    form = SupportRequestForm()
+    if not form.validate_on_submit():
+        flash("Please keep the message shorter and try again.", "error")
+        return back
+    try:
+        request = services.request_support(access.circle, current_user, form.message.data or "")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return back
+    db.session.commit()
+    services.notify_facilitators(request)
+    flash("Your facilitators have been asked to reach out to you.", "success")
+    return back
+
+
+@bp.get("/circles/<id:circle_id>/support")
+@login_required
+def inbox(circle_id: int) -> str:
+    access = _facilitator_or_403(circle_id)
+    return render_template(
+        "safety/inbox.html",
+        access=access,
+        circle=access.circle,
+        requests=services.circle_requests(circle_id),
+        statuses=list(SupportStatus),
+    )
+
+
+@bp.post("/circles/<id:circle_id>/support/<id:request_id>/status")
+@login_required
+def set_status(circle_id: int, request_id: int) -> Response:
+    access = _facilitator_or_403(circle_id)
+    request = scoped_get_or_404(SupportRequest, request_id, circle_id=access.circle.id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        services.set_status(request, SupportStatus(form.status.data))
+        db.session.commit()
+        flash("Status saved.", "success")
+    else:
+        flash("Choose a status.", "error")
+    return redirect(url_for("safety.inbox", circle_id=circle_id))

@@ -1,0 +1,196 @@
+"""Members check in once a period; bad answers store nothing; own trend; set-up; reminders."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from circles.checkins import services
+from circles.checkins.models import (
+    CheckinHistory,
+    CheckinReceipt,
+    CheckinResponse,
+    CheckinScore,
+    OptionKind,
+    PeriodKind,
+)
+from circles.checkins.reports import safe_cell
+from circles.extensions import db
+from tests.conftest import client_for
+
+GOOD = {f"scale_wb{i}": "3" for i in range(1, 6)}
+
+
+@pytest.fixture
+def circle_with_member(make):
+    facilitator = make.create_user("Fran Facilitator")
+    org = make.create_org(owner=facilitator)
+    circle = make.create_circle(org, facilitator, "Evening circle")
+    member = make.create_user("Sam Member")
+    make.add_member(circle, member, "Sam")
+    make.set_up_checkins(circle)
+    return circle, member, facilitator
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_member_checks_in_once_per_period(app, circle_with_member):
+    circle, member, _ = circle_with_member
+    client = client_for(app, member)
+    page = client.get(f"/circles/{circle.id}/checkin")
+    assert page.status_code == 200
+    assert "without your name" in page.get_data(as_text=True)
+    sent = client.post(f"/circles/{circle.id}/checkin", data={**GOOD, "themes": ["t_grief"]})
+    assert sent.status_code == 302
+    assert count(app, CheckinResponse) == 1 and count(app, CheckinReceipt) == 1
+    again = client.get(f"/circles/{circle.id}/checkin")
+    assert "You have checked in this week" in again.get_data(as_text=True)
+    second = client.post(f"/circles/{circle.id}/checkin", data=GOOD, follow_redirects=True)
+    assert "already checked in" in second.get_data(as_text=True)
+    assert count(app, CheckinResponse) == 1
+
+
+def test_missing_or_bad_values_store_nothing_and_keep_the_input(app, circle_with_member):
+    circle, member, _ = circle_with_member
+    client = client_for(app, member)
+    data = {**GOOD, "scale_wb2": "9", "themes": ["t_relief"]}
+    del data["scale_wb3"]
+    response = client.post(f"/circles/{circle.id}/checkin", data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Choose one answer, from 0 to 5." in html
+    relief = re.search(r"<input[^>]*t_relief[^>]*>", html)
+    assert relief and "checked" in relief.group(0)
+    assert count(app, CheckinResponse) == 0 and count(app, CheckinReceipt) == 0
+
+
+def test_service_refuses_answers_outside_the_questions(app, ctx, make, circle_with_member):
+    circle, member, _ = circle_with_member
+    with pytest.raises(services.ServiceError):
+        make.check_in(circle, member, {"wb1": 3})
+    with pytest.raises(services.ServiceError):
+        make.check_in(circle, member, 3, themes=frozenset({"not-a-theme"}))
+
+
+def test_private_history_shows_the_trend_and_can_be_deleted(app, make, circle_with_member):
+    circle, member, _ = circle_with_member
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    make.check_in(circle, member, 2, now=last_week)
+    make.check_in(circle, member, 4)
+    client = client_for(app, member)
+    html = client.get(f"/circles/{circle.id}/checkin/history").get_data(as_text=True)
+    assert '<svg class="chart"' in html and "<table>" in html
+    assert ">40<" in html and ">80<" in html  # wellbeing scores 2*5*4 and 4*5*4
+    with app.app_context():
+        sealed = db.session.scalars(select(CheckinHistory.sealed)).all()
+    assert len(sealed) == 2 and all(b'"scores"' not in blob for blob in sealed)
+    assert len({len(blob) for blob in sealed}) == 1  # padded: the length tells nothing
+    client.post(f"/circles/{circle.id}/checkin/history/delete")
+    assert count(app, CheckinHistory) == 0
+    assert count(app, CheckinResponse) == 2  # the anonymous check-ins stay
+
+
+def test_no_private_copy_when_the_member_says_no(app, circle_with_member):
+    circle, member, _ = circle_with_member
+    client = client_for(app, member)
+    data = dict(GOOD)  # keep_copy unticked: not sent
+    assert client.post(f"/circles/{circle.id}/checkin", data=data).status_code == 302
+    assert count(app, CheckinHistory) == 0 and count(app, CheckinResponse) == 1
+
+
+def test_own_items_are_asked_from_the_next_period(app, ctx, make, circle_with_member):
+    circle, member, _ = circle_with_member
+    today = datetime.now(UTC).date()
+    make.checkin_option(circle, OptionKind.SCALE, "I noticed my body", added_on=today)
+    make.check_in(circle, member, 3)  # this period: still the five items only
+    next_week = datetime.now(UTC) + timedelta(days=7)
+    with pytest.raises(services.ServiceError):
+        make.check_in(circle, member, 3, now=next_week)
+    option = services.circle_options(circle.id)[0]
+    make.check_in(
+        circle, member, {**{f"wb{i}": 3 for i in range(1, 6)}, option.key: 5}, now=next_week
+    )
+    assert db.session.scalar(select(func.count()).select_from(CheckinScore)) == 11
+
+
+def test_facilitator_sets_up_check_ins_per_meeting(app, make):
+    facilitator = make.create_user()
+    org = make.create_org(owner=facilitator)
+    circle = make.create_circle(org, facilitator)
+    client = client_for(app, facilitator)
+    assert (
+        client.post(
+            f"/circles/{circle.id}/checkins/setup", data={"period_kind": "meeting"}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        assert services.instrument_for(circle.id).period_kind == PeriodKind.MEETING
+    client.post(f"/circles/{circle.id}/checkins/options", data={"kind": "theme", "label": "Awe"})
+    assert "Awe" in client.get(f"/circles/{circle.id}/checkins/setup").get_data(as_text=True)
+
+
+def test_per_meeting_period_opens_after_a_meeting(app, ctx, make):
+    facilitator = make.create_user()
+    org = make.create_org(owner=facilitator)
+    circle = make.create_circle(org, facilitator)
+    member = make.create_user()
+    make.add_member(circle, member)
+    instrument = make.set_up_checkins(circle, PeriodKind.MEETING)
+    meeting = make.meeting(circle, facilitator)
+    instrument = services.instrument_for(circle.id)
+    assert services.current_period(instrument, meeting.starts_at - timedelta(hours=1)) is None
+    after = meeting.starts_at + timedelta(hours=2)
+    assert services.current_period(instrument, after) == meeting.starts_at.date()
+    make.check_in(circle, member, 3, now=after)
+
+
+def test_reminder_goes_once_to_members_not_yet_checked_in(app, make, outbox, circle_with_member):
+    from circles.checkins.reminders import send_checkin_reminders
+
+    circle, member, _ = circle_with_member
+    other = make.create_user("Robin Member")
+    make.add_member(circle, other, "Robin")
+    make.check_in(circle, other, 3)
+    with app.app_context():
+        run = send_checkin_reminders(datetime.now(UTC))
+        again = send_checkin_reminders(datetime.now(UTC))
+    assert (run.sent, again.sent) == (1, 0)
+    assert [m.to for m in outbox] == [member.email]
+    assert "without your name" in outbox[0].body
+
+
+def test_reminder_command(app, make, circle_with_member):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["send-checkin-reminders"])
+    assert "Check-in reminders sent: 1." in result.output
+    assert "rewritten" in runner.invoke(args=["checkins-reseal"]).output
+
+
+def test_member_pages_link_to_the_check_in(app, circle_with_member):
+    circle, member, facilitator = circle_with_member
+    assert "Check in</a>" in client_for(app, member).get(f"/circles/{circle.id}").get_data(
+        as_text=True
+    )
+    html = client_for(app, facilitator).get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert "Check-in reports</a>" in html and "Check in</a>" not in html
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_that_could_be_formulas_are_defused(cell):
+    assert safe_cell(cell) == "'" + cell
+    assert safe_cell("Grief") == "Grief"
+
+
+def test_csv_export_is_what_the_page_shows_and_safe(app, make, circle_with_member):
+    circle, _, facilitator = circle_with_member
+    make.checkin_option(circle, OptionKind.THEME, "=HYPERLINK(1)")
+    csv_text = client_for(app, facilitator).get(f"/circles/{circle.id}/checkins/report.csv")
+    assert csv_text.headers["Content-Type"].startswith("text/csv")
+    assert "scope,from,to,question" in csv_text.get_data(as_text=True)

@@ -1,0 +1,70 @@
+"""Support requests: named, apart from check-ins, mailed neutrally, handled in an inbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from circles.exceptions import ServiceError
+from circles.safety import services
+from circles.safety.models import SupportStatus
+from tests.conftest import client_for
+
+
+@pytest.fixture
+def circle(make):
+    facilitator = make.create_user("Fran Facilitator", email="fran@example.org")
+    org = make.create_org(owner=facilitator)
+    circle = make.create_circle(org, facilitator, "Evening circle")
+    member = make.create_user("Sam Member")
+    make.add_member(circle, member, "Sam")
+    make.set_up_checkins(circle)
+    return circle, member, facilitator
+
+
+def test_member_asks_and_facilitators_get_a_neutral_mail(app, outbox, circle):
+    circle, member, facilitator = circle
+    client = client_for(app, member)
+    page = client.get(f"/circles/{circle.id}/checkin").get_data(as_text=True)
+    assert "This is not anonymous." in page
+    response = client.post(
+        f"/circles/{circle.id}/support", data={"message": "A hard week, grief came up."}
+    )
+    assert response.status_code == 302
+    assert [m.to for m in outbox] == ["fran@example.org"]
+    mail = outbox[0]
+    assert "grief" not in mail.body and "Sam" not in mail.body and "Evening" not in mail.body
+    assert f"/circles/{circle.id}/support" in mail.body
+    inbox = client_for(app, facilitator).get(f"/circles/{circle.id}/support")
+    html = inbox.get_data(as_text=True)
+    assert "Sam" in html and "A hard week, grief came up." in html
+    # The member sees where it stands.
+    assert "New" in client.get(f"/circles/{circle.id}/checkin").get_data(as_text=True)
+
+
+def test_facilitator_changes_status_and_member_sees_it(app, make, circle):
+    circle, member, facilitator = circle
+    request = make.support_request(circle, member, "please call")
+    fclient = client_for(app, facilitator)
+    fclient.post(
+        f"/circles/{circle.id}/support/{request.id}/status", data={"status": "acknowledged"}
+    )
+    page = client_for(app, member).get(f"/circles/{circle.id}/checkin").get_data(as_text=True)
+    assert SupportStatus.ACKNOWLEDGED.label in page
+
+
+def test_only_members_ask_and_not_endlessly(app, ctx, make, circle):
+    circle, member, facilitator = circle
+    with pytest.raises(ServiceError):
+        make.support_request(circle, facilitator)
+    for _ in range(services.MAX_OPEN):
+        make.support_request(circle, member)
+    with pytest.raises(ServiceError):
+        make.support_request(circle, member)
+
+
+def test_support_request_is_not_linked_to_any_check_in(app):
+    from circles.extensions import db
+
+    with app.app_context():
+        columns = {c.name for c in db.metadata.tables["support_requests"].columns}
+    assert not any("checkin" in c or "response" in c for c in columns)
