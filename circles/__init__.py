@@ -72,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles import models  # noqa: F401  (every table on the metadata)
     from circles.accounts import bp as accounts_bp
     from circles.accounts.services import configure_login
+    from circles.audit.views import bp as audit_bp
     from circles.checkins import bp as checkins_bp
     from circles.cli import register_cli
     from circles.errors import register_error_handlers
@@ -86,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure_login(login_manager)
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(meetings_bp)

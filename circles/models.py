@@ -1,6 +1,7 @@
 """Imports every model so that metadata (Alembic, tests) sees all tables."""
 
 from circles.accounts.models import AuthSession, User
+from circles.audit.models import AuditEntry
 from circles.checkins.models import (
     CheckinChoice,
     CheckinHistory,
@@ -35,6 +36,7 @@ from circles.orgs.models import Organisation, OrgInvite, OrgMember
 from circles.safety.models import SupportRequest
 
 __all__ = [
+    "AuditEntry",
     "AuthSession",
     "CalendarFeed",
     "CheckinChoice",

@@ -66,6 +66,13 @@ MATRIX = [
     Case("main.home", "GET", lambda w: "/", expect(200)),
     Case("main.health", "GET", lambda w: "/health", expect(200)),
     Case("main.crisis_help", "GET", lambda w: "/help", expect(200)),
+    Case(
+        "audit.log",
+        "GET",
+        lambda w: f"/orgs/{w.org_a}/audit",
+        admin_page(),
+        lambda w: f"/orgs/{w.org_b}/audit",
+    ),
     Case("accounts.signup", "GET", lambda w: "/signup", LOGGED_IN_REDIRECT),
     Case("accounts.signup", "POST", lambda w: "/signup", expect(302, anonymous=200)),
     Case("accounts.login", "GET", lambda w: "/login", LOGGED_IN_REDIRECT),

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from circles.audit import services as audit
+from circles.audit.models import AuditAction
 from circles.checkins import bp, reports, services
 from circles.checkins.charts import ChartPoint, trend_chart
 from circles.checkins.forms import InstrumentForm, OptionForm, checkin_form
@@ -25,6 +27,7 @@ from circles.safety import services as safety
 from circles.safety.forms import SupportRequestForm
 from circles.security import (
     CircleAccess,
+    OrgAccess,
     circle_access_or_404,
     managed_circle_or_404,
     org_access_or_404,
@@ -251,15 +254,27 @@ def _csv_response(report: reports.Report, filename: str) -> Response:
     )
 
 
-def _circle_report(circle_id: int) -> tuple[CircleAccess, reports.Report]:
+def _circle_report(circle_id: int, action: AuditAction) -> tuple[CircleAccess, reports.Report]:
     access = managed_circle_or_404(circle_id, current_user)
-    return access, reports.circle_report(access.circle, access.circle.org.anonymity_k, utcnow())
+    report = reports.circle_report(access.circle, access.circle.org.anonymity_k, utcnow())
+    # Every look at an aggregate is on the record (PRODUCT.md C7).
+    audit.record(access.circle.org_id, current_user.id, action, "circle", circle_id)
+    db.session.commit()
+    return access, report
+
+
+def _org_report(org_id: int, action: AuditAction) -> tuple[OrgAccess, reports.Report]:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    report = reports.org_report(org_id, access.org.anonymity_k, utcnow())
+    audit.record(org_id, current_user.id, action, "organisation", org_id)
+    db.session.commit()
+    return access, report
 
 
 @bp.get("/circles/<id:circle_id>/checkins/report")
 @login_required
 def circle_report(circle_id: int) -> str:
-    access, report = _circle_report(circle_id)
+    access, report = _circle_report(circle_id, AuditAction.REPORT_VIEWED)
     return render_template(
         "checkins/report.html",
         access=access,
@@ -276,15 +291,14 @@ def circle_report(circle_id: int) -> str:
 @bp.get("/circles/<id:circle_id>/checkins/report.csv")
 @login_required
 def circle_report_csv(circle_id: int) -> Response:
-    _, report = _circle_report(circle_id)
+    _, report = _circle_report(circle_id, AuditAction.REPORT_EXPORTED)
     return _csv_response(report, f"circle-{circle_id}-checkins.csv")
 
 
 @bp.get("/orgs/<id:org_id>/checkins/report")
 @login_required
 def org_report(org_id: int) -> str:
-    access = org_access_or_404(org_id, current_user, admin=True)
-    report = reports.org_report(org_id, access.org.anonymity_k, utcnow())
+    access, report = _org_report(org_id, AuditAction.REPORT_VIEWED)
     circles = db.session.scalars(
         select(Circle).where(Circle.org_id == org_id).order_by(Circle.name)
     ).all()
@@ -304,6 +318,5 @@ def org_report(org_id: int) -> str:
 @bp.get("/orgs/<id:org_id>/checkins/report.csv")
 @login_required
 def org_report_csv(org_id: int) -> Response:
-    access = org_access_or_404(org_id, current_user, admin=True)
-    report = reports.org_report(org_id, access.org.anonymity_k, utcnow())
+    _, report = _org_report(org_id, AuditAction.REPORT_EXPORTED)
     return _csv_response(report, f"organisation-{org_id}-checkins.csv")

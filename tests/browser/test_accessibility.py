@@ -76,6 +76,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
         f"/orgs/{org.id}",
         f"/orgs/{org.id}/settings",
         f"/orgs/{org.id}/team",
+        f"/orgs/{org.id}/audit",
         f"/orgs/{org.id}/circles/new",
         f"/circles/{circle.id}/meetings",
         f"/circles/{circle.id}/meetings/new",

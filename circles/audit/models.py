@@ -1,0 +1,88 @@
+"""Audit entries: append-only through the app; they never hold check-in or answer content."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from circles.db import Base, CreatedMixin
+
+
+class AuditAction(enum.StrEnum):
+    """What was done; the label is what admins read."""
+
+    SETTINGS_CHANGED = "settings_changed"
+    ROLE_CHANGED = "role_changed"
+    STAFF_INVITED = "staff_invited"
+    STAFF_INVITE_REVOKED = "staff_invite_revoked"
+    STAFF_REMOVED = "staff_removed"
+    MEMBERS_INVITED = "members_invited"
+    MEMBER_INVITE_REVOKED = "member_invite_revoked"
+    CO_FACILITATOR_ADDED = "co_facilitator_added"
+    MEMBER_REMOVED = "member_removed"
+    REPORT_VIEWED = "report_viewed"
+    REPORT_EXPORTED = "report_exported"
+
+    @property
+    def label(self) -> str:
+        return {
+            "settings_changed": "Changed the organisation's settings",
+            "role_changed": "Changed a team member's role",
+            "staff_invited": "Made a team invitation link",
+            "staff_invite_revoked": "Withdrew a team invitation link",
+            "staff_removed": "Removed someone from the team",
+            "members_invited": "Made a circle invitation link",
+            "member_invite_revoked": "Withdrew a circle invitation link",
+            "co_facilitator_added": "Added a co-facilitator",
+            "member_removed": "Removed a member from a circle",
+            "report_viewed": "Viewed a check-in report",
+            "report_exported": "Exported a check-in report (CSV)",
+        }[self.value]
+
+
+class AuditEntry(CreatedMixin, Base):
+    """One recorded action. Rows are only ever added; the app refuses to change or delete them."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_org_id_created_at", "org_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    #: Who did it; emptied when that account is erased.
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    #: Which object: "circle", "user", "invite", "organisation", ... and its id.
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    #: Small facts about the action (a role, the names of changed settings); never content.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AppendOnlyError(RuntimeError):
+    """Something tried to change or delete an audit entry."""
+
+
+#: Execution option that lets erasure empty a person's ids from the log (nothing else may).
+SCRUB_OPTION = "audit_scrub"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    if any(isinstance(obj, AuditEntry) for obj in (*session.dirty, *session.deleted)):
+        raise AppendOnlyError("The audit log is append-only.")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(SCRUB_OPTION):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None) == AuditEntry.__tablename__:
+        raise AppendOnlyError("The audit log is append-only.")

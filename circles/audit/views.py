@@ -1,0 +1,51 @@
+"""The audit log page: organisation admins only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from circles.audit import services
+from circles.audit.forms import AuditFilterForm
+from circles.audit.models import AuditAction
+from circles.security import org_access_or_404
+
+bp = Blueprint("audit", __name__)
+
+
+def _day_start(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(0), tzinfo=UTC) if day is not None else None
+
+
+@bp.get("/orgs/<id:org_id>/audit")
+@login_required
+def log(org_id: int) -> tuple[str, int]:
+    access = org_access_or_404(org_id, current_user, admin=True)
+    form = AuditFilterForm(request.args)
+    actors = services.actors_of(org_id)
+    form.actor.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(user_id), name) for user_id, name in actors
+    ]
+    valid = form.validate()
+    wanted = services.AuditFilter()
+    if valid:
+        until = _day_start(form.until.data)
+        wanted = services.AuditFilter(
+            action=AuditAction(form.action.data) if form.action.data else None,
+            actor_id=int(form.actor.data) if form.actor.data else None,
+            since=_day_start(form.since.data),
+            until=until + timedelta(days=1) if until else None,
+        )
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    result = services.entries_for(org_id, wanted, page)
+    return render_template(
+        "audit/log.html",
+        org=access.org,
+        form=form,
+        result=result,
+        actions={a.value: a.label for a in AuditAction},
+        query={k: v for k, v in request.args.items() if k != "page"},
+    ), 200 if valid else 400
