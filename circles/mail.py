@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from circles.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +94,28 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         log.error("mail delivery failed: %s", type(error).__name__)
         return False
     return True
+
+
+def send_once(claim: Any, to: str, message: Callable[[], tuple[str, str]]) -> bool | None:
+    """Send a mail at most once, for jobs that may run twice or at the same time.
+
+    The claim (a row under a unique constraint: one per person and thing reminded of) is
+    committed first; only the run whose insert succeeds sends. A failed delivery deletes the
+    claim so the next run tries again. None when another run holds the claim already.
+    """
+    db.session.add(claim)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # another run claimed it first
+        return None
+    try:
+        subject, body = message()
+        delivered = send_mail(to, subject, body)
+    except Exception as error:  # one bad mail must not stop the others
+        log.error("claimed mail failed: %s", type(error).__name__)
+        delivered = False
+    if not delivered:
+        db.session.delete(claim)
+        db.session.commit()
+    return delivered

@@ -32,7 +32,7 @@ class CheckinForm(FlaskForm):
         return [field for field in self if field.name.startswith("scale_")]
 
 
-def checkin_form(questions: Questions) -> CheckinForm:
+def checkin_form(questions: Questions, **form_options: Any) -> CheckinForm:
     """A check-in form with one 0-5 question per scale item and the period's lists."""
 
     class PeriodCheckinForm(CheckinForm):
@@ -57,7 +57,7 @@ def checkin_form(questions: Questions) -> CheckinForm:
     PeriodCheckinForm.practices = MultiCheckboxField(  # type: ignore[attr-defined]
         "Practices I kept", choices=[SelectChoice(k, label) for k, label in questions.practices]
     )
-    return PeriodCheckinForm()
+    return PeriodCheckinForm(**form_options)
 
 
 class InstrumentForm(FlaskForm):

@@ -6,22 +6,19 @@ repeated or parallel run never mails twice; a failed delivery releases its claim
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 
 from circles.accounts.models import User
 from circles.checkins.models import CheckinInstrument, CheckinReceipt, CheckinReminder
 from circles.checkins.services import current_period
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
-from circles.mail import send_mail
+from circles.mail import send_once
 from circles.meetings.reminders import ReminderRun
 from circles.urls import external_url
-
-log = logging.getLogger(__name__)
 
 
 def due_checkin_reminders(now: datetime) -> list[tuple[int, datetime | None, User]]:
@@ -67,39 +64,31 @@ def due_checkin_reminders(now: datetime) -> list[tuple[int, datetime | None, Use
     return due  # type: ignore[return-value]
 
 
+def checkin_reminder_text(circle_id: int, user: User) -> tuple[str, str]:
+    """Subject and body: neutral, nothing about anyone's answers."""
+    page = external_url("checkins.checkin", circle_id=circle_id)
+    body = "\n".join(
+        [
+            f"Hello {user.display_name},",
+            "",
+            "Your circle's check-in is open. It takes a couple of minutes, and your answers",
+            "are stored without your name.",
+            "",
+            f"Check in: {page}",
+            "",
+            "You get this because you are in the circle. There is no need to reply.",
+        ]
+    )
+    return "Your circle check-in is open", body
+
+
 def send_checkin_reminders(now: datetime) -> ReminderRun:
     """Claim and send each due reminder; commits per reminder (a job, not a request)."""
-    sent = failed = 0
-    for circle_id, period, user in due_checkin_reminders(now):
-        claim = CheckinReminder(circle_id=circle_id, period=period, user_id=user.id)
-        db.session.add(claim)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        page = external_url("checkins.checkin", circle_id=circle_id)
-        body = "\n".join(
-            [
-                f"Hello {user.display_name},",
-                "",
-                "Your circle's check-in is open. It takes a couple of minutes, and your answers",
-                "are stored without your name.",
-                "",
-                f"Check in: {page}",
-                "",
-                "You get this because you are in the circle. There is no need to reply.",
-            ]
+    return ReminderRun.of(
+        send_once(
+            CheckinReminder(circle_id=circle_id, period=period, user_id=user.id),
+            user.email,
+            partial(checkin_reminder_text, circle_id, user),
         )
-        try:
-            delivered = send_mail(user.email, "Your circle check-in is open", body)
-        except Exception as error:  # one bad reminder must not stop the others
-            log.error("check-in reminder failed: %s", type(error).__name__)
-            delivered = False
-        if delivered:
-            sent += 1
-            continue
-        failed += 1
-        db.session.delete(claim)
-        db.session.commit()
-    return ReminderRun(sent=sent, failed=failed)
+        for circle_id, period, user in due_checkin_reminders(now)
+    )

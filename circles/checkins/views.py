@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,7 +19,7 @@ from circles.checkins import bp, reports, services
 from circles.checkins.charts import ChartPoint, trend_chart
 from circles.checkins.forms import InstrumentForm, OptionForm, checkin_form
 from circles.checkins.instrument import SCALE_LABELS, WELLBEING_KEYS, questions_for
-from circles.checkins.models import CheckinOption, OptionKind, PeriodKind
+from circles.checkins.models import CheckinInstrument, CheckinOption, OptionKind, PeriodKind
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -85,19 +87,43 @@ def checkin(circle_id: int) -> Response | tuple[str, int]:
         if done and instrument is not None:
             flash(services.already_done_message(instrument), "error")
         return redirect(url_for("checkins.checkin", circle_id=circle_id))
+    return _render_checkin(access, instrument, period, done, form, status=status)
+
+
+def _render_checkin(
+    access: CircleAccess,
+    instrument: CheckinInstrument | None,
+    period: date | None,
+    done: bool,
+    form: FlaskForm | None,
+    support_form: SupportRequestForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     return render_template(
         "checkins/checkin.html",
         access=access,
-        circle=circle,
+        circle=access.circle,
         instrument=instrument,
         period=period,
         done=done,
         form=form,
         scale_labels=SCALE_LABELS,
-        support_form=SupportRequestForm(formdata=None),
-        support_requests=safety.own_requests(current_user.id, circle_id),
-        crisis_resources=circle.org.crisis_resources,
+        support_form=support_form or SupportRequestForm(formdata=None),
+        support_requests=safety.own_requests(current_user.id, access.circle.id),
+        crisis_resources=access.circle.org.crisis_resources,
     ), status
+
+
+def checkin_page_with(access: CircleAccess, support_form: SupportRequestForm) -> tuple[str, int]:
+    """The check-in page again, with a refused support request and its message kept."""
+    instrument = services.instrument_for(access.circle.id)
+    period = services.current_period(instrument, utcnow()) if instrument else None
+    done = period is not None and services.has_checked_in(access.circle.id, period, current_user.id)
+    form = None
+    if instrument is not None and period is not None and not done:
+        questions = questions_for(services.circle_options(access.circle.id), period)
+        form = checkin_form(questions, formdata=None)
+    return _render_checkin(access, instrument, period, done, form, support_form, 400)
 
 
 @bp.get("/circles/<id:circle_id>/checkin/history")

@@ -156,11 +156,15 @@ def _plan_page(
     ), status
 
 
+def _planned_meeting_or_404(circle_id: int, meeting_id: int) -> tuple[CircleAccess, Meeting]:
+    access = managed_circle_or_404(circle_id, current_user)
+    return access, scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+
+
 @bp.route("/circles/<id:circle_id>/meetings/<id:meeting_id>/plan", methods=["GET", "POST"])
 @login_required
 def plan(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
-    access = managed_circle_or_404(circle_id, current_user)
-    meeting = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+    access, meeting = _planned_meeting_or_404(circle_id, meeting_id)
     form = PlanPromptForm()
     if form.validate_on_submit():
         try:
@@ -181,9 +185,8 @@ def _plan_url(meeting: Meeting) -> str:
 
 @bp.post("/circles/<id:circle_id>/meetings/<id:meeting_id>/plan/add")
 @login_required
-def add_step(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
-    access = managed_circle_or_404(circle_id, current_user)
-    meeting = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+def add_step(circle_id: int, meeting_id: int) -> Response:
+    access, meeting = _planned_meeting_or_404(circle_id, meeting_id)
     form = PickPromptForm()
     if form.validate_on_submit():
         try:
@@ -199,8 +202,7 @@ def add_step(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
 
 
 def _step_or_404(circle_id: int, meeting_id: int, item_id: int) -> tuple[Meeting, PlanItem]:
-    managed_circle_or_404(circle_id, current_user)
-    meeting = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id)
+    _, meeting = _planned_meeting_or_404(circle_id, meeting_id)
     return meeting, scoped_get_or_404(PlanItem, item_id, meeting_id=meeting.id)
 
 

@@ -9,28 +9,32 @@ doubled). Moving a meeting deletes its claims, so people are reminded of the new
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from circles.accounts.models import User
 from circles.extensions import db
 from circles.groups.models import CircleMember
-from circles.mail import send_mail
+from circles.mail import send_once
 from circles.meetings.models import Meeting, ReminderSent, Rsvp, RsvpAnswer
 from circles.urls import external_url
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ReminderRun:
     sent: int
     failed: int
+
+    @classmethod
+    def of(cls, results: Iterable[bool | None]) -> ReminderRun:
+        """Tally :func:`circles.mail.send_once` results (None: another run had it)."""
+        outcomes = [r for r in results if r is not None]
+        return cls(sent=sum(outcomes), failed=len(outcomes) - sum(outcomes))
 
 
 def due_reminders(now: datetime, lead: timedelta) -> list[tuple[Meeting, User]]:
@@ -60,17 +64,6 @@ def due_reminders(now: datetime, lead: timedelta) -> list[tuple[Meeting, User]]:
     return [(meeting, user) for meeting, user in db.session.execute(query)]
 
 
-def _claim(meeting_id: int, user_id: int) -> ReminderSent | None:
-    claim = ReminderSent(meeting_id=meeting_id, user_id=user_id)
-    db.session.add(claim)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # another run claimed it first
-        return None
-    return claim
-
-
 def reminder_text(meeting: Meeting, user: User) -> tuple[str, str]:
     """Subject and body; neutral, so a glance at an inbox says nothing about the circle."""
     local = meeting.starts_at.astimezone(ZoneInfo(user.timezone))
@@ -95,21 +88,11 @@ def reminder_text(meeting: Meeting, user: User) -> tuple[str, str]:
 
 def send_due_reminders(now: datetime, lead: timedelta) -> ReminderRun:
     """Claim and send every due reminder; commits per reminder (this is a job, not a request)."""
-    sent = failed = 0
-    for meeting, user in due_reminders(now, lead):
-        claim = _claim(meeting.id, user.id)
-        if claim is None:
-            continue
-        try:
-            subject, body = reminder_text(meeting, user)
-            delivered = send_mail(user.email, subject, body)
-        except Exception as error:  # one bad reminder must not stop the others
-            log.error("reminder failed: %s", type(error).__name__)
-            delivered = False
-        if delivered:
-            sent += 1
-            continue
-        failed += 1
-        db.session.delete(claim)  # release it: the next run tries again
-        db.session.commit()
-    return ReminderRun(sent=sent, failed=failed)
+    return ReminderRun.of(
+        send_once(
+            ReminderSent(meeting_id=meeting.id, user_id=user.id),
+            user.email,
+            partial(reminder_text, meeting, user),
+        )
+        for meeting, user in due_reminders(now, lead)
+    )

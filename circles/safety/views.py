@@ -26,15 +26,17 @@ def _facilitator_or_403(circle_id: int) -> CircleAccess:
 
 @bp.post("/circles/<id:circle_id>/support")
 @login_required
-def request_support(circle_id: int) -> Response:
+def request_support(circle_id: int) -> Response | tuple[str, int]:
     access = circle_access_or_404(circle_id, current_user)
     if access.membership is None or access.membership.role != CircleRole.MEMBER:
         abort(403)
     back = redirect(url_for("checkins.checkin", circle_id=circle_id) + "#support")
     form = SupportRequestForm()
     if not form.validate_on_submit():
-        flash("Please keep the message shorter and try again.", "error")
-        return back
+        # Shown again on the check-in page, with the message as written.
+        from circles.checkins.views import checkin_page_with
+
+        return checkin_page_with(access, form)
     try:
         request = services.request_support(access.circle, current_user, form.message.data or "")
     except ServiceError as error:

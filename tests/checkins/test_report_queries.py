@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import login_as
-
-
-def queries_for(app, count_queries, user, path):
-    client = app.test_client()
-    with app.app_context():
-        login_as(client, user.id)
-    with count_queries() as counter:
-        assert client.get(path).status_code == 200
-    return counter.count
+from tests.test_queries import queries_for
 
 
 def test_report_pages_do_not_grow(app, make, count_queries):

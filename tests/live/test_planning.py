@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.live import planning
-from circles.live.library import BUILT_IN
-from circles.live.models import PlanItem, SavedPrompt
+from circles.live.library import BUILT_IN, THEMES
+from circles.live.models import LiveSession, PlanItem, SavedPrompt
 from circles.live.planning import Source
+from circles.live.services import validate_spec
 from circles.orgs.models import OrgRole
 from tests.conftest import client_for
 from tests.factories import PLAIN_PROMPT
+from tests.live.conftest import joined
 
 CHOICE = {
     "kind": "choice",
@@ -72,9 +74,6 @@ def test_a_circle_library_holds_built_in_org_and_its_own_prompts_only(app, make,
 
 
 def test_every_built_in_prompt_is_valid_and_tagged_with_a_known_theme():
-    from circles.live.library import THEMES
-    from circles.live.services import validate_spec
-
     assert len({p.key for p in BUILT_IN}) == len(BUILT_IN)
     for prompt in BUILT_IN:
         assert validate_spec(prompt.spec()) == prompt.spec()
@@ -325,15 +324,12 @@ def _attach_meeting(app, make, room):
     """Tie the room's session to a meeting of its circle, as opening it from the meeting does."""
     meeting = make.meeting(room["circle"], room["fran"])
     with app.app_context():
-        from circles.live.models import LiveSession
-
         db.session.get(LiveSession, room["session"].id).meeting_id = meeting.id
         db.session.commit()
     return meeting
 
 
 def test_facilitator_runs_through_the_plan_in_the_live_room(app, make, connect, room):
-    from tests.live.conftest import joined
 
     meeting = _attach_meeting(app, make, room)
     first = make.plan_step(meeting, CHOICE)
@@ -359,7 +355,6 @@ def test_facilitator_runs_through_the_plan_in_the_live_room(app, make, connect, 
 
 
 def test_a_plan_step_of_another_meeting_cannot_be_opened(app, make, connect, room):
-    from tests.live.conftest import joined
 
     other_meeting = make.meeting(room["circle"], room["fran"])
     step = make.plan_step(other_meeting)
@@ -382,8 +377,6 @@ def test_a_plan_step_of_another_meeting_cannot_be_opened(app, make, connect, roo
 
 
 def test_a_follow_up_prompt_shows_each_member_only_their_own_commitment(app, make, connect, room):
-    from circles.live.library import BUILT_IN
-    from tests.live.conftest import joined
 
     session = room["session"].id
     c = joined(connect, room, "fran", "mo", "nic")

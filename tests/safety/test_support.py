@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from circles.exceptions import ServiceError
+from circles.extensions import db
 from circles.safety import services
-from circles.safety.models import SupportStatus
+from circles.safety.models import MAX_MESSAGE, SupportRequest, SupportStatus
 from tests.conftest import client_for
 
 
@@ -39,6 +41,22 @@ def test_member_asks_and_facilitators_get_a_neutral_mail(app, outbox, circle):
     assert "Sam" in html and "A hard week, grief came up." in html
     # The member sees where it stands.
     assert "New" in client.get(f"/circles/{circle.id}/checkin").get_data(as_text=True)
+
+
+def test_an_over_long_request_is_explained_and_the_message_kept(app, outbox, circle):
+    circle, member, _ = circle
+    message = "It has been a lot. " * (MAX_MESSAGE // 19 + 1)
+    response = client_for(app, member).post(
+        f"/circles/{circle.id}/support", data={"message": message}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"Keep it under {MAX_MESSAGE} characters." in page
+    assert message.strip() + "</textarea>" in page
+    assert "Send my check-in" in page  # the check-in form is there as before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SupportRequest)) == 0
+    assert outbox == []
 
 
 def test_facilitator_changes_status_and_member_sees_it(app, make, circle):
