@@ -81,7 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.main import bp as main_bp
     from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
-    from circles.safety import bp as safety_bp
+    from circles.safety.views import bp as safety_bp
     from circles.templating import register_template_helpers
 
     configure_login(login_manager)
@@ -105,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_socketio(app: Flask) -> SocketIO:
     """One Socket.IO server per app (tests build several apps), with the live namespace."""
     from circles.live.events import register_live_events
+    from circles.live.queue import client_manager
 
     def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
         if not origin:
@@ -125,7 +126,8 @@ def _init_socketio(app: Flask) -> SocketIO:
     socketio = SocketIO(
         app,
         async_mode=app.config["CIRCLES_ASYNC_MODE"],
-        message_queue=app.config["CIRCLES_REDIS_URL"],
+        # The Redis queue between processes, publishing apart from listening (see the module).
+        client_manager=client_manager(app.config["CIRCLES_REDIS_URL"]),
         cors_allowed_origins=origin_allowed,
         max_http_buffer_size=64 * 1024,
         logger=False,

@@ -137,9 +137,10 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("purge")
     def purge() -> None:
-        """Delete content past the organisations' retention; safe to run twice or at once."""
-        from circles.live.services import purge_expired_content
+        """Delete what is past the organisations' retention; safe to run twice or at once."""
+        from circles.retention import purge as run_purge
 
-        deleted = purge_expired_content(utcnow())
+        purged = run_purge(utcnow())
         db.session.commit()
-        click.echo(f"Live-session answers deleted: {deleted}.")
+        for line in purged.lines():
+            click.echo(line)

@@ -226,6 +226,6 @@ def check_in(
 
 
 def support_request(circle: Circle, user: User, message: str = "") -> SupportRequest:
-    request = safety.request_support(db.session.merge(circle), db.session.merge(user), message)
+    request = safety.request_support(circle.id, user.id, message)
     db.session.commit()
     return request

@@ -79,4 +79,6 @@ def test_home_schedule_and_meeting_pages_do_not_grow_with_meetings_or_circles(
     small = measure(*grow_meetings(1))
     big = measure(*grow_meetings(6))
     assert small == big
-    assert max(max(counts) for counts in big.values()) <= 8
+    # The circle page is the fullest: meetings, RSVPs, the integration window, the live room,
+    # and the member's own support requests.
+    assert max(max(counts) for counts in big.values()) <= 9

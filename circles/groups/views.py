@@ -29,6 +29,8 @@ from circles.live import services as live
 from circles.live.events import disconnect_user
 from circles.meetings import services as meetings
 from circles.meetings.forms import RsvpForm
+from circles.safety import services as safety
+from circles.safety.forms import SupportRequestForm
 from circles.security import (
     CircleAccess,
     circle_access_or_404,
@@ -75,12 +77,19 @@ UPCOMING_SHOWN = 5
 
 @bp.get("/circles/<id:circle_id>")
 @login_required
-def show(circle_id: int) -> str:
-    access = circle_access_or_404(circle_id, current_user)
+def show(circle_id: int) -> tuple[str, int]:
+    return circle_page(circle_access_or_404(circle_id, current_user))
+
+
+def circle_page(
+    access: CircleAccess, support_form: SupportRequestForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The circle's page; a refused support request shows it again with the message kept."""
+    circle_id = access.circle.id
     now = utcnow()
     upcoming = meetings.circle_meetings(circle_id, now, limit=UPCOMING_SHOWN)
     windows: list[meetings.IntegrationWindow] = []
-    # The integration window is for members (facilitators hold the space).
+    # The integration window and support requests are for members (facilitators hold the space).
     is_member = access.membership is not None and access.membership.role == CircleRole.MEMBER
     if is_member:
         sessions = meetings.dosing_sessions(current_user.id, current_only=True, now=now)
@@ -101,7 +110,10 @@ def show(circle_id: int) -> str:
         windows=windows,
         in_window=in_window,
         now=now,
-    )
+        support_form=support_form or SupportRequestForm(formdata=None),
+        support_requests=safety.own_requests(current_user.id, circle_id) if is_member else [],
+        new_support=safety.new_count(circle_id) if access.is_facilitator else 0,
+    ), status
 
 
 @bp.route("/circles/<id:circle_id>/edit", methods=["GET", "POST"])

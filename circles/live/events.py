@@ -25,6 +25,8 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.live import services
 from circles.live.services import Actor, LiveError, Outcome
+from circles.safety import services as safety
+from circles.safety.models import SupportRequest
 
 NAMESPACE = "/live"
 log = logging.getLogger(__name__)
@@ -86,10 +88,39 @@ def disconnect_sids(socketio: SocketIO, sids: list[str]) -> None:
 
 def disconnect_user(user_id: int, session_id: int | None = None) -> None:
     """Close a person's open live sockets at once (logout, password change, removal)."""
-    socketio: SocketIO | None = current_app.extensions.get("socketio")
+    socketio = _socketio()
     if socketio is None:
         return
     disconnect_sids(socketio, services.connections_of(user_id, session_id))
+
+
+def _socketio() -> SocketIO | None:
+    return current_app.extensions.get("socketio")
+
+
+def push_support_requested(circle_id: int) -> None:
+    """Tell the facilitators in the circle's open room that a request is waiting (no name)."""
+    socketio = _socketio()
+    session = services.active_session(circle_id)
+    if socketio is None or session is None:
+        return
+    socketio.emit(
+        "support.requested",
+        services.support_notice(circle_id),
+        to=facilitators_room(session.id),
+        namespace=NAMESPACE,
+    )
+
+
+def push_support_status(support: SupportRequest) -> None:
+    """Show the member, on their own open live page only, where their request now stands."""
+    socketio = _socketio()
+    session = services.active_session(support.circle_id)
+    if socketio is None or session is None:
+        return
+    payload = {"support": safety.status_payload(support)}
+    for sid in services.connections_of(support.user_id, session.id):
+        socketio.emit("support.status", payload, to=sid, namespace=NAMESPACE)
 
 
 #: event name -> (handler, payload keys the handler reads)
@@ -116,6 +147,7 @@ EVENTS: dict[str, Handler] = {
     "response.hide": lambda s, a, p: services.hide_response(s, a, p.get("response_id")),
     "participant.remove": lambda s, a, p: services.remove_participant(s, a, p.get("user")),
     "session.end": lambda s, a, p: services.end_session(s, a),
+    "support.request": lambda s, a, p: services.ask_for_support(s, a, p.get("message")),
 }
 
 
@@ -181,6 +213,11 @@ def register_live_events(socketio: SocketIO, limits_text: str) -> None:
             db.session.commit()
             _send(session.id, outcome)
             disconnect_sids(socketio, outcome.disconnect_sids)
+            for task in outcome.after_commit:
+                try:
+                    task()
+                except Exception as error:  # the change is saved; only the side effect failed
+                    log.error("after live event %s: %s", event, type(error).__name__)
             return outcome.ack
 
         return run

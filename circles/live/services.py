@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -38,6 +40,8 @@ from circles.live.models import (
     PromptStatus,
 )
 from circles.orgs.models import Organisation
+from circles.safety import services as safety
+from circles.safety.models import MAX_MESSAGE
 
 MAX_TIMER_SECONDS = 3600
 MAX_CLIENT_ID = 64
@@ -75,6 +79,8 @@ class Outcome:
     broadcasts: list[Broadcast] = field(default_factory=list)
     #: Sockets to close (a removed participant's).
     disconnect_sids: list[str] = field(default_factory=list)
+    #: Side effects that must wait for the commit (mail).
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -369,8 +375,13 @@ def state(session: LiveSession, actor: Actor, now: datetime | None = None) -> di
         data["plan"] = plan_steps(session)
     participant = _participant(session, actor.user_id)
     data["you"]["hand"] = participant is not None and participant.hand_raised_at is not None
-    if not actor.is_facilitator:
+    if actor.is_facilitator:
+        data["support"] = support_notice(session.circle_id)
+    else:
         data["commitments"] = earlier_commitments(actor.user_id, session)
+        data["support"] = [
+            safety.status_payload(r) for r in safety.own_requests(actor.user_id, session.circle_id)
+        ]
     return data
 
 
@@ -864,6 +875,29 @@ def react(session: LiveSession, actor: Actor, kind: object) -> Outcome:
     if kind not in REACTIONS:
         raise invalid("reaction must be one of: " + ", ".join(REACTIONS))
     return Outcome(ack={}, broadcasts=[Broadcast("reaction", {"kind": kind}, "room")])
+
+
+def support_notice(circle_id: int) -> dict[str, Any]:
+    """What facilitators see of support requests in the room: how many wait, never who."""
+    return {"new": safety.new_count(circle_id)}
+
+
+def ask_for_support(session: LiveSession, actor: Actor, message: object) -> Outcome:
+    """A member asks, by name, for a facilitator to reach out (the room sees nothing of it)."""
+    require_member(actor)
+    require_running(session)
+    text = _text(message, "message", MAX_MESSAGE, required=False)
+    try:
+        support = safety.request_support(session.circle_id, actor.user_id, text)
+    except ServiceError as error:
+        raise LiveError("invalid" if error.field else "limit", error.message) from None
+    return Outcome(
+        ack={"support": safety.status_payload(support)},
+        broadcasts=[
+            Broadcast("support.requested", support_notice(session.circle_id), "facilitators")
+        ],
+        after_commit=[partial(safety.notify_facilitators, support)],
+    )
 
 
 def remove_participant(session: LiveSession, actor: Actor, member_id: object) -> Outcome:

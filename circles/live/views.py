@@ -21,6 +21,7 @@ from circles.live.forms import (
 from circles.live.library import THEMES
 from circles.live.models import LiveSession, LiveStatus, PlanItem, PromptKind, SavedPrompt
 from circles.meetings.models import Meeting
+from circles.safety.models import MAX_MESSAGE
 from circles.security import CircleAccess, circle_access_or_404, managed_circle_or_404
 from circles.web import show_error_on_form
 
@@ -65,6 +66,7 @@ def room(circle_id: int, session_id: int) -> str:
         kinds=list(PromptKind),
         library=planning.library_for(access.circle) if access.is_facilitator else [],
         themes=THEMES,
+        support_max=MAX_MESSAGE,
     )
 
 

@@ -7,7 +7,28 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from circles.forms import InviteLinkFormMixin, strip_filter
-from circles.orgs.models import MAX_LIVE_RETENTION_DAYS, MIN_ANONYMITY_K, OrgRole
+from circles.orgs.models import (
+    DEFAULT_INVITE_RETENTION_DAYS,
+    DEFAULT_SUPPORT_RETENTION_DAYS,
+    INVITE_RETENTION_RANGE,
+    MAX_LIVE_RETENTION_DAYS,
+    MIN_ANONYMITY_K,
+    SUPPORT_RETENTION_RANGE,
+    OrgRole,
+)
+
+
+def _days_field(
+    label: str, default: int, bounds: tuple[int, int], description: str
+) -> IntegerField:
+    """How many days something is kept, within the organisation's allowed range."""
+    low, high = bounds
+    return IntegerField(
+        label,
+        default=default,
+        validators=[NumberRange(low, high, message=f"Choose from {low} to {high} days.")],
+        description=description,
+    )
 
 
 class OrgSettingsForm(FlaskForm):
@@ -31,20 +52,24 @@ class OrgSettingsForm(FlaskForm):
             f"It cannot be lower than {MIN_ANONYMITY_K}."
         ),
     )
-    live_retention_days = IntegerField(
+    live_retention_days = _days_field(
         "Keep live-session answers for (days)",
-        default=0,
-        validators=[
-            NumberRange(
-                min=0,
-                max=MAX_LIVE_RETENTION_DAYS,
-                message=f"Choose from 0 to {MAX_LIVE_RETENTION_DAYS} days.",
-            ),
-        ],
-        description=(
-            "0, the default, deletes what people answered in a live session when it ends. "
-            "Commitments always stay with the member who made them."
-        ),
+        0,
+        (0, MAX_LIVE_RETENTION_DAYS),
+        "0, the default, deletes what people answered in a live session when it ends. "
+        "Commitments always stay with the member who made them.",
+    )
+    support_retention_days = _days_field(
+        "Keep closed support requests for (days)",
+        DEFAULT_SUPPORT_RETENTION_DAYS,
+        SUPPORT_RETENTION_RANGE,
+        "Counted from when a facilitator closes a request; open requests are never deleted.",
+    )
+    invite_retention_days = _days_field(
+        "Keep expired invitation links for (days)",
+        DEFAULT_INVITE_RETENTION_DAYS,
+        INVITE_RETENTION_RANGE,
+        "Counted from when a link expired or was withdrawn.",
     )
     crisis_resources = TextAreaField(
         "Crisis resources",

@@ -41,6 +41,12 @@ ORG_ROLE_TYPE = str_enum_type(OrgRole, "org_role")
 
 #: Longest an organisation may keep live-session answers.
 MAX_LIVE_RETENTION_DAYS = 90
+#: Closed support requests are kept for this long (days) after they are closed, by default.
+DEFAULT_SUPPORT_RETENTION_DAYS = 180
+SUPPORT_RETENTION_RANGE = (7, 730)
+#: Invitation links that can no longer be used are kept this long (days) for the team's record.
+DEFAULT_INVITE_RETENTION_DAYS = 30
+INVITE_RETENTION_RANGE = (0, 365)
 
 
 class Organisation(CreatedMixin, Base):
@@ -52,6 +58,18 @@ class Organisation(CreatedMixin, Base):
         CheckConstraint(
             f"live_retention_days >= 0 AND live_retention_days <= {MAX_LIVE_RETENTION_DAYS}",
             name="live_retention_range",
+        ),
+        CheckConstraint(
+            "support_retention_days >= {} AND support_retention_days <= {}".format(
+                *SUPPORT_RETENTION_RANGE
+            ),
+            name="support_retention_range",
+        ),
+        CheckConstraint(
+            "invite_retention_days >= {} AND invite_retention_days <= {}".format(
+                *INVITE_RETENTION_RANGE
+            ),
+            name="invite_retention_range",
         ),
     )
 
@@ -65,6 +83,14 @@ class Organisation(CreatedMixin, Base):
     crisis_resources: Mapped[str] = mapped_column(Text, default="")
     #: Days live-session answers are kept after the session; 0 deletes them when it ends.
     live_retention_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Days a closed support request is kept after it was closed (then `flask purge` deletes it).
+    support_retention_days: Mapped[int] = mapped_column(
+        default=DEFAULT_SUPPORT_RETENTION_DAYS, server_default=str(DEFAULT_SUPPORT_RETENTION_DAYS)
+    )
+    #: Days an expired or withdrawn invitation link is kept before `flask purge` deletes it.
+    invite_retention_days: Mapped[int] = mapped_column(
+        default=DEFAULT_INVITE_RETENTION_DAYS, server_default=str(DEFAULT_INVITE_RETENTION_DAYS)
+    )
 
     members: Mapped[list[OrgMember]] = relationship(
         back_populates="org", cascade="all, delete-orphan", passive_deletes=True

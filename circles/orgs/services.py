@@ -11,8 +11,10 @@ from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
 from circles.orgs.models import (
+    INVITE_RETENTION_RANGE,
     MAX_LIVE_RETENTION_DAYS,
     MIN_ANONYMITY_K,
+    SUPPORT_RETENTION_RANGE,
     Organisation,
     OrgInvite,
     OrgMember,
@@ -38,6 +40,8 @@ def update_settings(
     anonymity_k: int,
     crisis_resources: str,
     live_retention_days: int | None = None,
+    support_retention_days: int | None = None,
+    invite_retention_days: int | None = None,
 ) -> None:
     """Change an organisation's name and policies; k never goes below the floor."""
     if anonymity_k < MIN_ANONYMITY_K:
@@ -53,6 +57,15 @@ def update_settings(
                 f"Choose from 0 to {MAX_LIVE_RETENTION_DAYS} days.", "live_retention_days"
             )
         org.live_retention_days = live_retention_days
+    for name, days, (low, high) in (
+        ("support_retention_days", support_retention_days, SUPPORT_RETENTION_RANGE),
+        ("invite_retention_days", invite_retention_days, INVITE_RETENTION_RANGE),
+    ):
+        if days is None:
+            continue
+        if not low <= days <= high:
+            raise ServiceError(f"Choose from {low} to {high} days.", name)
+        setattr(org, name, days)
 
 
 def create_staff_invite(

@@ -57,6 +57,8 @@ def settings(org_id: int) -> Response | str:
             anonymity_k=form.anonymity_k.data,
             crisis_resources=form.crisis_resources.data or "",
             live_retention_days=form.live_retention_days.data,
+            support_retention_days=form.support_retention_days.data,
+            invite_retention_days=form.invite_retention_days.data,
         )
         changed = sorted(k for k, v in _settings_of(access.org).items() if before[k] != v)
         if changed:
@@ -80,6 +82,8 @@ def _settings_of(org: Organisation) -> dict[str, object]:
         "anonymity_k": org.anonymity_k,
         "crisis_resources": org.crisis_resources,
         "live_retention_days": org.live_retention_days,
+        "support_retention_days": org.support_retention_days,
+        "invite_retention_days": org.invite_retention_days,
     }
 
 

@@ -36,7 +36,10 @@ class SupportRequest(CreatedMixin, Base):
     """A named request for contact; never linked to a check-in."""
 
     __tablename__ = "support_requests"
-    __table_args__ = (Index("ix_support_requests_circle_id_status", "circle_id", "status"),)
+    __table_args__ = (
+        Index("ix_support_requests_circle_id_status", "circle_id", "status"),
+        Index("ix_support_requests_closed_at", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
@@ -47,6 +50,8 @@ class SupportRequest(CreatedMixin, Base):
         str_enum_type(SupportStatus, "support_status"), default=SupportStatus.NEW
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: When a facilitator closed it; the organisation's retention runs from here.
+    closed_at: Mapped[datetime | None]
 
     circle: Mapped[Circle] = relationship()
     user: Mapped[User] = relationship()

@@ -3,12 +3,15 @@ check-in. The live room (and any other entry point) creates them through :func:`
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 
 from circles.accounts.models import User
+from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
-from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.groups.models import CircleMember, CircleRole
 from circles.mail import send_mail
 from circles.safety.models import MAX_MESSAGE, SupportRequest, SupportStatus
 from circles.urls import external_url
@@ -17,11 +20,11 @@ from circles.urls import external_url
 MAX_OPEN = 3
 
 
-def request_support(circle: Circle, user: User, message: str = "") -> SupportRequest:
+def request_support(circle_id: int, user_id: int, message: str = "") -> SupportRequest:
     """Record a member's request for contact; call :func:`notify_facilitators` after commit."""
     membership = db.session.scalar(
         select(CircleMember).where(
-            CircleMember.circle_id == circle.id, CircleMember.user_id == user.id
+            CircleMember.circle_id == circle_id, CircleMember.user_id == user_id
         )
     )
     if membership is None or membership.role != CircleRole.MEMBER:
@@ -31,8 +34,8 @@ def request_support(circle: Circle, user: User, message: str = "") -> SupportReq
         raise ServiceError(f"Please keep the message under {MAX_MESSAGE} characters.", "message")
     waiting = db.session.scalars(
         select(SupportRequest.id).where(
-            SupportRequest.circle_id == circle.id,
-            SupportRequest.user_id == user.id,
+            SupportRequest.circle_id == circle_id,
+            SupportRequest.user_id == user_id,
             SupportRequest.status == SupportStatus.NEW,
         )
     ).all()
@@ -41,7 +44,7 @@ def request_support(circle: Circle, user: User, message: str = "") -> SupportReq
             "Your facilitators already have your requests and will be in touch. "
             "If you need help now, use the crisis resources."
         )
-    request = SupportRequest(circle_id=circle.id, user_id=user.id, message=message)
+    request = SupportRequest(circle_id=circle_id, user_id=user_id, message=message)
     db.session.add(request)
     db.session.flush()
     return request
@@ -100,5 +103,31 @@ def own_requests(user_id: int, circle_id: int) -> list[SupportRequest]:
 
 def set_status(request: SupportRequest, status: SupportStatus) -> None:
     """Mark a request as seen or closed (or open it again)."""
+    if status != request.status:
+        request.closed_at = utcnow() if status == SupportStatus.CLOSED else None
     request.status = status
     db.session.flush()
+
+
+def new_count(circle_id: int) -> int:
+    """Requests of the circle that no facilitator has looked at yet."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SupportRequest)
+            .where(
+                SupportRequest.circle_id == circle_id, SupportRequest.status == SupportStatus.NEW
+            )
+        )
+        or 0
+    )
+
+
+def status_payload(request: SupportRequest) -> dict[str, Any]:
+    """A request as its member's own live page shows it (never sent to anyone else)."""
+    return {
+        "id": request.id,
+        "status": request.status.value,
+        "label": request.status.label,
+        "created_at": request.created_at.isoformat(),
+    }

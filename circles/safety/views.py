@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -10,10 +10,13 @@ from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import CircleRole
-from circles.safety import bp, services
+from circles.live import events as live_events
+from circles.safety import services
 from circles.safety.forms import StatusForm, SupportRequestForm
 from circles.safety.models import SupportRequest, SupportStatus
 from circles.security import CircleAccess, circle_access_or_404
+
+bp = Blueprint("safety", __name__)
 
 
 def _facilitator_or_403(circle_id: int) -> CircleAccess:
@@ -24,27 +27,43 @@ def _facilitator_or_403(circle_id: int) -> CircleAccess:
     return access
 
 
+#: Pages a member can ask from, and the page that shows the form again when something is wrong.
+ORIGINS = ("circle", "checkin")
+
+
+def _page_with(origin: str, access: CircleAccess, form: SupportRequestForm) -> tuple[str, int]:
+    """The page the request came from, again, with the form's errors and the message kept."""
+    if origin == "checkin":
+        from circles.checkins.views import checkin_page_with
+
+        return checkin_page_with(access, form)
+    from circles.groups.views import circle_page
+
+    return circle_page(access, form, 400)
+
+
 @bp.post("/circles/<id:circle_id>/support")
 @login_required
 def request_support(circle_id: int) -> Response | tuple[str, int]:
     access = circle_access_or_404(circle_id, current_user)
     if access.membership is None or access.membership.role != CircleRole.MEMBER:
         abort(403)
-    back = redirect(url_for("checkins.checkin", circle_id=circle_id) + "#support")
+    origin = request.form.get("back")
+    origin = origin if origin in ORIGINS else "circle"
+    endpoint = "checkins.checkin" if origin == "checkin" else "groups.show"
+    back = redirect(url_for(endpoint, circle_id=circle_id) + "#support")
     form = SupportRequestForm()
     if not form.validate_on_submit():
-        # Shown again on the check-in page, with the message as written.
-        from circles.checkins.views import checkin_page_with
-
-        return checkin_page_with(access, form)
+        return _page_with(origin, access, form)
     try:
-        request = services.request_support(access.circle, current_user, form.message.data or "")
+        support = services.request_support(circle_id, current_user.id, form.message.data or "")
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
         return back
     db.session.commit()
-    services.notify_facilitators(request)
+    services.notify_facilitators(support)
+    live_events.push_support_requested(circle_id)
     flash("Your facilitators have been asked to reach out to you.", "success")
     return back
 
@@ -66,11 +85,12 @@ def inbox(circle_id: int) -> str:
 @login_required
 def set_status(circle_id: int, request_id: int) -> Response:
     access = _facilitator_or_403(circle_id)
-    request = scoped_get_or_404(SupportRequest, request_id, circle_id=access.circle.id)
+    support = scoped_get_or_404(SupportRequest, request_id, circle_id=access.circle.id)
     form = StatusForm()
     if form.validate_on_submit():
-        services.set_status(request, SupportStatus(form.status.data))
+        services.set_status(support, SupportStatus(form.status.data))
         db.session.commit()
+        live_events.push_support_status(support)
         flash("Status saved.", "success")
     else:
         flash("Choose a status.", "error")

@@ -251,6 +251,36 @@
     show(box, plan.length > 0);
   }
 
+  // Support requests: members see their own; facilitators only how many wait (never who) ------
+  const supportItems = new Map(); // request id -> its item in this member's list
+
+  function renderSupportItem(request) {
+    const list = $("support-list");
+    if (!list) { return; }
+    let item = supportItems.get(request.id);
+    if (!item) {
+      item = document.createElement("li");
+      supportItems.set(request.id, item);
+      list.prepend(item);
+    }
+    const when = new Date(request.created_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    item.textContent = `${when}: ${request.label}`;
+    show($("support-requests"), true);
+  }
+
+  function renderSupport(support) {
+    if (support === undefined) { return; }
+    if (isFacilitator) {
+      const waiting = support.new;
+      $("support-link").textContent = waiting === 1
+        ? "1 support request is waiting for a facilitator (opens the list)"
+        : `${waiting} support requests are waiting for a facilitator (opens the list)`;
+      show($("support-notice"), waiting > 0);
+      return;
+    }
+    [...support].reverse().forEach(renderSupportItem);
+  }
+
   function renderState(state) {
     renderPrompt(state.prompt, state.you && state.you.answered);
     renderRevealed(state.revealed);
@@ -260,6 +290,7 @@
     renderCommitments(state.commitments);
     renderFollowUp(state.prompt);
     renderPlan(state.plan);
+    renderSupport(state.support);
     handUp = Boolean(state.you && state.you.hand);
     const hand = $("hand-button");
     if (hand) {
@@ -326,6 +357,11 @@
     $("reaction-announcer").textContent = words[data.kind] || "";
   });
   socket.on("session.ended", () => window.location.reload());
+  socket.on("support.requested", (data) => renderSupport(data));
+  socket.on("support.status", (data) => {
+    renderSupportItem(data.support);
+    $("support-announcer").textContent = `Your request is now: ${data.support.label}.`;
+  });
 
   // Member controls --------------------------------------------------------------------------
   const form = $("answer-form");
@@ -365,6 +401,16 @@
     });
     document.querySelectorAll("[data-reaction]").forEach((button) => {
       button.addEventListener("click", () => send("reaction.send", { kind: button.dataset.reaction }));
+    });
+    $("support-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const ack = await send("support.request", { message: $("support-message").value });
+      showError("support-error", ack);
+      if (ack.ok) {
+        $("support-message").value = "";
+        renderSupportItem(ack.support);
+        $("support-announcer").textContent = "Your facilitators have been asked to reach out to you.";
+      }
     });
   }
 

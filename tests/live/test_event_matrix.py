@@ -99,6 +99,7 @@ MATRIX = [
     EventCase("reaction.send", lambda s: {"kind": "heart"}, expected(member=OK, facilitator=OK)),
     EventCase("response.hide", lambda s: {"response_id": s.response}, facilitator_only()),
     EventCase("participant.remove", lambda s: {"user": s.member_a1}, facilitator_only()),
+    EventCase("support.request", lambda s: {"message": "Please call"}, member_only()),
     EventCase("session.end", lambda s: {}, facilitator_only()),
 ]
 

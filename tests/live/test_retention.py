@@ -55,33 +55,6 @@ def test_kept_answers_are_purged_once_their_days_are_over_and_only_then(ctx, app
     assert services.purge_expired_content() == 0  # running it again finds nothing
 
 
-def test_admins_set_the_retention_within_bounds(app, make):
-    from tests.conftest import client_for
-
-    owner = make.create_user("Ada")
-    org = make.create_org(owner=owner)
-    admin = client_for(app, owner)
-    data = {
-        "name": "Practice",
-        "anonymity_k": "5",
-        "crisis_resources": "",
-        "live_retention_days": "400",
-    }
-    response = admin.post(f"/orgs/{org.id}/settings", data=data)
-    assert response.status_code == 200
-    assert "Choose from 0 to 90 days." in response.get_data(as_text=True)
-    assert (
-        admin.post(
-            f"/orgs/{org.id}/settings", data={**data, "live_retention_days": "14"}
-        ).status_code
-        == 302
-    )
-    with app.app_context():
-        from circles.orgs.models import Organisation
-
-        assert db.session.get(Organisation, org.id).live_retention_days == 14
-
-
 def test_the_home_page_shows_open_live_rooms_to_the_circles_people_only(app, make):
     from tests.conftest import client_for
 

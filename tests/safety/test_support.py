@@ -29,9 +29,11 @@ def test_member_asks_and_facilitators_get_a_neutral_mail(app, outbox, circle):
     page = client.get(f"/circles/{circle.id}/checkin").get_data(as_text=True)
     assert "This is not anonymous." in page
     response = client.post(
-        f"/circles/{circle.id}/support", data={"message": "A hard week, grief came up."}
+        f"/circles/{circle.id}/support",
+        data={"message": "A hard week, grief came up.", "back": "checkin"},
     )
     assert response.status_code == 302
+    assert response.location == f"/circles/{circle.id}/checkin#support"
     assert [m.to for m in outbox] == ["fran@example.org"]
     mail = outbox[0]
     assert "grief" not in mail.body and "Sam" not in mail.body and "Evening" not in mail.body
@@ -43,17 +45,23 @@ def test_member_asks_and_facilitators_get_a_neutral_mail(app, outbox, circle):
     assert "New" in client.get(f"/circles/{circle.id}/checkin").get_data(as_text=True)
 
 
-def test_an_over_long_request_is_explained_and_the_message_kept(app, outbox, circle):
+@pytest.mark.parametrize(
+    ("back", "page_text"),
+    [("checkin", "Send my check-in"), ("circle", "Our agreement"), ("elsewhere", "Our agreement")],
+)
+def test_an_over_long_request_is_explained_and_the_message_kept(
+    app, outbox, circle, back, page_text
+):
     circle, member, _ = circle
     message = "It has been a lot. " * (MAX_MESSAGE // 19 + 1)
     response = client_for(app, member).post(
-        f"/circles/{circle.id}/support", data={"message": message}
+        f"/circles/{circle.id}/support", data={"message": message, "back": back}
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert f"Keep it under {MAX_MESSAGE} characters." in page
     assert message.strip() + "</textarea>" in page
-    assert "Send my check-in" in page  # the check-in form is there as before
+    assert page_text in page  # the page it came from, as before
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SupportRequest)) == 0
     assert outbox == []
@@ -86,3 +94,18 @@ def test_support_request_is_not_linked_to_any_check_in(app):
     with app.app_context():
         columns = {c.name for c in db.metadata.tables["support_requests"].columns}
     assert not any("checkin" in c or "response" in c for c in columns)
+
+
+def test_member_asks_from_the_circle_page_and_facilitators_see_it_waiting(app, outbox, circle):
+    circle, member, facilitator = circle
+    client = client_for(app, member)
+    page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert "like a facilitator to reach out" in page and "This is not anonymous." in page
+    response = client.post(f"/circles/{circle.id}/support", data={"message": "", "back": "circle"})
+    assert response.location == f"/circles/{circle.id}#support"
+    assert len(outbox) == 1
+    page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert SupportStatus.NEW.label in page
+    fpage = client_for(app, facilitator).get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert "1 support request is waiting for a facilitator" in fpage
+    assert "This is not anonymous." not in fpage  # facilitators have no form to ask themselves

@@ -1,0 +1,49 @@
+"""The Redis queue: a publish that fails is retried on the publishing client alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+
+import pytest
+import redis
+
+from circles.live.queue import SteadyRedisManager, client_manager
+
+REDIS = os.environ.get("TEST_REDIS_URL")
+
+
+def test_no_url_means_no_queue_and_other_schemes_are_refused():
+    assert client_manager(None) is None
+    assert isinstance(client_manager("redis://127.0.0.1:6379/0"), SteadyRedisManager)
+    with pytest.raises(ValueError, match="CIRCLES_REDIS_URL"):
+        client_manager("amqp://127.0.0.1")
+
+
+@pytest.mark.skipif(not REDIS, reason="needs TEST_REDIS_URL")
+def test_a_dropped_publishing_connection_loses_nothing_and_leaves_the_subscriber_alone(caplog):
+    channel = f"circles-test-{uuid.uuid4().hex}"
+    manager = SteadyRedisManager(REDIS, channel=channel)
+    manager.json = json
+    manager._redis_connect()  # the subscriber's client, as the listening thread makes it
+    subscriber = manager.pubsub
+    subscriber.subscribe(channel)
+    assert subscriber.get_message(timeout=1) is None  # the confirmation, ignored as in use
+
+    admin = redis.Redis.from_url(REDIS)
+    manager._publish({"n": 1})
+    admin.client_kill_filter(_id=manager._publisher().client_id())
+    manager._publish({"n": 2})
+
+    received = []
+    deadline = time.monotonic() + 5
+    while len(received) < 2 and time.monotonic() < deadline:
+        message = subscriber.get_message(ignore_subscribe_messages=True, timeout=0.5)
+        if message:
+            received.append(json.loads(message["data"]))
+    assert received == [{"n": 1}, {"n": 2}]
+    assert manager.pubsub is subscriber  # never replaced by a publish
+    subscriber.close()
+    admin.close()
