@@ -1,5 +1,5 @@
 """Flask commands: ``demo`` (sample data); ``send-reminders``, ``send-checkin-reminders``,
-``checkins-reseal`` and ``purge`` (meant for cron)."""
+``checkins-reseal`` and ``purge`` (meant for cron); ``reset-second-factor`` (a lost phone)."""
 
 from __future__ import annotations
 
@@ -134,6 +134,32 @@ def register_cli(app: Flask) -> None:
         reseal_anonymous_tables()
         db.session.commit()
         click.echo("Anonymous check-in tables rewritten.")
+
+    @app.cli.command("reset-second-factor")
+    @click.argument("email")
+    def reset_second_factor(email: str) -> None:
+        """Remove someone's two-step sign-in (a lost phone) and log them out everywhere."""
+        from circles.accounts import second_factor
+
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account uses {email!r}.")
+        if not second_factor.reset(user):
+            raise click.ClickException(f"{user.email} has no two-step sign-in to remove.")
+        db.session.commit()
+        from circles.live.events import disconnect_user
+
+        disconnect_user(user.id)
+        click.echo(
+            f"Two-step sign-in removed for {user.email}; every login of theirs has ended. "
+            "They can now log in with their password alone"
+            + (
+                " and will be asked to set it up again, since an organisation they work for "
+                "requires it."
+                if second_factor.orgs_requiring(user.id)
+                else "."
+            )
+        )
 
     @app.cli.command("purge")
     def purge() -> None:

@@ -93,6 +93,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
             "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT", "30 per hour"
         ),
+        # Wrong codes at the second step of logging in, per account (from any address).
+        "CIRCLES_SECOND_FACTOR_LIMIT_PER_ACCOUNT": os.environ.get(
+            "CIRCLES_SECOND_FACTOR_LIMIT_PER_ACCOUNT", "5 per 5 minutes;30 per day"
+        ),
         # Mail
         "CIRCLES_MAIL_BACKEND": os.environ.get("CIRCLES_MAIL_BACKEND", "console"),
         "CIRCLES_MAIL_FROM": os.environ.get("CIRCLES_MAIL_FROM", "Circles <no-reply@localhost>"),

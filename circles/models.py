@@ -1,6 +1,6 @@
 """Imports every model so that metadata (Alembic, tests) sees all tables."""
 
-from circles.accounts.models import AuthSession, User
+from circles.accounts.models import AuthSession, RecoveryCode, TotpCredential, User
 from circles.audit.models import AuditEntry
 from circles.checkins.models import (
     CheckinChoice,
@@ -64,9 +64,11 @@ __all__ = [
     "OrgMember",
     "Organisation",
     "PlanItem",
+    "RecoveryCode",
     "ReminderSent",
     "Rsvp",
     "SavedPrompt",
     "SupportRequest",
+    "TotpCredential",
     "User",
 ]

@@ -43,7 +43,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "SECRET_KEY": factories.SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "CIRCLES_MAIL_BACKEND": "memory",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
+import pyotp
+
+from circles.accounts import second_factor
 from circles.accounts import services as accounts
 from circles.accounts.models import User
 from circles.checkins import services as checkins
@@ -25,6 +28,8 @@ from circles.safety import services as safety
 from circles.safety.models import SupportRequest
 
 PASSWORD = "correct horse battery"
+#: The test app's SECRET_KEY (tests/conftest.py), for services that derive keys from it.
+SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 _seq = itertools.count(1)
 
 
@@ -35,6 +40,29 @@ def create_user(name: str | None = None, email: str | None = None, timezone: str
     )
     db.session.commit()
     return user
+
+
+def enrol_second_factor(user: User) -> tuple[str, list[str]]:
+    """Turn on two-step sign-in for the user; returns the app's secret and the recovery codes.
+
+    Confirmed with the code of a minute ago, so that the current code is still unused.
+    """
+    user = db.session.merge(user)
+    secret = second_factor.begin_enrolment(user, SECRET_KEY)
+    earlier = utcnow() - timedelta(minutes=1)
+    codes = second_factor.confirm_enrolment(
+        user, pyotp.TOTP(secret).at(earlier), SECRET_KEY, earlier
+    )
+    db.session.commit()
+    return secret, codes
+
+
+def require_second_factor(org_id: int) -> None:
+    """The organisation's policy: everyone on its team uses two-step sign-in."""
+    org = db.session.get(Organisation, org_id)
+    assert org is not None
+    org.require_second_factor = True
+    db.session.commit()
 
 
 def create_org(name: str = "Test Practice", owner: User | None = None) -> Organisation:
@@ -220,7 +248,7 @@ def check_in(
         checkins.Answers(scores, themes, practices),
         now or utcnow(),
         keep_private_copy=keep,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        secret_key=SECRET_KEY,
     )
     db.session.commit()
 

@@ -78,6 +78,10 @@ MATRIX = [
     Case("accounts.login", "GET", lambda w: "/login", LOGGED_IN_REDIRECT),
     Case("accounts.login", "POST", lambda w: "/login", expect(302, anonymous=200)),
     Case("accounts.logout", "POST", lambda w: "/logout", expect(302)),
+    # The code step belongs to a login whose password was right; without one it sends people
+    # back to the login page, and people already logged in on to where they were going.
+    Case("accounts.login_code", "GET", lambda w: "/login/code", expect(302)),
+    Case("accounts.login_code", "POST", lambda w: "/login/code", expect(302)),
     Case("accounts.forgot_password", "GET", lambda w: "/password/forgot", expect(200)),
     Case("accounts.forgot_password", "POST", lambda w: "/password/forgot", expect(200)),
     Case("accounts.reset_password", "GET", lambda w: "/password/reset/not-a-token", expect(404)),
@@ -87,6 +91,31 @@ MATRIX = [
     Case("accounts.profile", "POST", lambda w: "/account", expect(302)),
     Case("accounts.change_password", "GET", lambda w: "/account/password", ANY_LOGGED_IN),
     Case("accounts.change_password", "POST", lambda w: "/account/password", ANY_LOGGED_IN),
+    # Two-step sign-in acts on the caller's own account only. Org A's admin has it on; for them
+    # the forms that need a password and a code refuse a body without them (400). Everyone else
+    # has nothing to confirm, renew or turn off and is sent back to the two-step page.
+    Case("accounts.two_step", "GET", lambda w: "/account/two-step", ANY_LOGGED_IN),
+    Case("accounts.start_two_step", "POST", lambda w: "/account/two-step/set-up", expect(302)),
+    Case("accounts.confirm_two_step", "GET", lambda w: "/account/two-step/confirm", expect(302)),
+    Case("accounts.confirm_two_step", "POST", lambda w: "/account/two-step/confirm", expect(302)),
+    Case(
+        "accounts.regenerate_recovery_codes",
+        "POST",
+        lambda w: "/account/two-step/recovery-codes",
+        expect(302, admin=400),
+    ),
+    Case(
+        "accounts.turn_off_two_step",
+        "POST",
+        lambda w: "/account/two-step/turn-off",
+        expect(302, admin=400),
+    ),
+    Case(
+        "accounts.replace_two_step",
+        "POST",
+        lambda w: "/account/two-step/new-phone",
+        expect(302, admin=400),
+    ),
     Case(
         "orgs.overview",
         "GET",

@@ -72,3 +72,30 @@ def test_upgrade_matches_models_and_downgrades_to_base(scratch_app):
             tables = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
         assert tables == set()
         upgrade()
+
+
+def test_second_factor_revision_keeps_existing_organisations_optional(scratch_app):
+    """Organisations made before two-step sign-in existed do not start requiring it."""
+    with scratch_app.app_context():
+        upgrade(revision="47676d5a9ad0")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisations (name, personal, anonymity_k, crisis_resources,"
+                    " live_retention_days, created_at) VALUES ('Old', false, 5, '', 0, :now)"
+                ),
+                {"now": "2026-01-01 00:00:00+00:00"},
+            )
+        upgrade(revision="d20275d5403f")
+        with db.engine.connect() as conn:
+            required = conn.execute(sa.text("SELECT require_second_factor FROM organisations"))
+            assert [bool(value) for (value,) in required] == [False]
+            tables = set(sa.inspect(conn).get_table_names())
+        assert {"totp_credentials", "recovery_codes"} <= tables
+        downgrade(revision="47676d5a9ad0")
+        with db.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert "totp_credentials" not in inspector.get_table_names()
+            columns = {c["name"] for c in inspector.get_columns("organisations")}
+        assert "require_second_factor" not in columns
+        downgrade(revision="base")

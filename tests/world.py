@@ -76,6 +76,7 @@ def build_world() -> World:
     other_facilitator = f.create_user("Bo Facilitator")
     member_b = f.create_user("Bert Member")
 
+    f.enrol_second_factor(admin)  # org A's admin uses two-step sign-in; nobody else does
     org_a = f.create_org("Org A", owner=admin)
     staff_fac_a = f.add_staff(org_a, facilitator)
     f.add_staff(org_a, facilitator2)

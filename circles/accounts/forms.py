@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from circles.forms import display_name_field, strip_filter, timezone_field
 
@@ -99,3 +99,85 @@ class ChangePasswordForm(FlaskForm):
     )
     password = _new_password_field("New password")
     confirm = _confirm_field("password")
+
+
+# --- Two-step sign-in -------------------------------------------------------------------------
+
+#: Long enough for a recovery code typed with spaces; anything longer is not a code.
+CODE_MAX = 32
+
+
+def _app_code_field(label: str, description: str = "") -> StringField:
+    return StringField(
+        label,
+        validators=[
+            DataRequired(message="Enter the 6-digit code from your app."),
+            Length(max=CODE_MAX, message="A code has 6 digits."),
+        ],
+        filters=[strip_filter],
+        description=description,
+    )
+
+
+def _current_password_field() -> PasswordField:
+    return PasswordField(
+        "Your password",
+        validators=[
+            DataRequired(message="Enter your password."),
+            Length(max=PASSWORD_MAX),
+        ],
+    )
+
+
+class SecondStepForm(FlaskForm):
+    """The second step of logging in: a code from the app, or else a recovery code."""
+
+    code = StringField(
+        "6-digit code",
+        validators=[Optional(), Length(max=CODE_MAX, message="A code has 6 digits.")],
+        filters=[strip_filter],
+        description="Open your authenticator app and enter the code it shows for Circles.",
+    )
+    recovery_code = StringField(
+        "Recovery code",
+        validators=[
+            Optional(),
+            Length(max=CODE_MAX, message="A recovery code has 10 characters."),
+        ],
+        filters=[strip_filter],
+        description="One of the codes you saved when you set up two-step sign-in.",
+    )
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid: bool = super().validate(extra_validators)  # type: ignore[arg-type]
+        if valid and not (self.code.data or self.recovery_code.data):
+            self.code.errors = [*self.code.errors, "Enter the 6-digit code from your app."]
+            return False
+        return valid
+
+    @property
+    def entered(self) -> str:
+        return str(self.code.data or self.recovery_code.data or "")
+
+
+class ConfirmAppForm(FlaskForm):
+    code = _app_code_field(
+        "Code from your app",
+        "The 6 digits your app shows for Circles now. They change every 30 seconds.",
+    )
+
+
+class RecoveryCodesForm(FlaskForm):
+    password = _current_password_field()
+
+
+class PasswordAndCodeForm(FlaskForm):
+    password = _current_password_field()
+    code = StringField(
+        "Code from your app, or a recovery code",
+        validators=[
+            DataRequired(message="Enter the code from your app, or a recovery code."),
+            Length(max=CODE_MAX, message="That is longer than any code."),
+        ],
+        filters=[strip_filter],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, utcnow
@@ -43,6 +43,9 @@ class User(CreatedMixin, Base):
 
     #: Set by the user loader to the login session this request runs under.
     current_session: AuthSession | None = None
+    #: Set by the user loader: an organisation this person is staff of asks for two-step
+    #: sign-in, and they have not set it up yet (pages send them to set it up).
+    second_factor_due: bool = False
 
     # Flask-Login protocol -------------------------------------------------------------------
     is_active = True
@@ -77,3 +80,32 @@ class AuthSession(CreatedMixin, Base):
 
     #: The raw token, only known in the request that created the session.
     raw_token: str | None = None
+
+
+class TotpCredential(CreatedMixin, Base):
+    """A person's authenticator app (RFC 6238 time-based codes); at most one per person."""
+
+    __tablename__ = "totp_credentials"
+    __table_args__ = (CheckConstraint("last_step >= 0", name="last_step_not_negative"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The shared secret, sealed with AES-GCM under a key derived from SECRET_KEY and the user id.
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Set once the person entered a code from their app; until then the credential does nothing.
+    confirmed_at: Mapped[datetime | None]
+    #: The 30-second time step of the last code accepted; that code and older ones are refused.
+    last_step: Mapped[int | None]
+
+
+class RecoveryCode(CreatedMixin, Base):
+    """A one-time code for signing in without the authenticator app; only its HMAC is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: HMAC-SHA256 of the code under a key derived from SECRET_KEY (hex).
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

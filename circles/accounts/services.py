@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
+from circles.accounts import second_factor
 from circles.accounts.models import AuthSession, User
 from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
@@ -122,13 +123,13 @@ def start_session(user: User) -> AuthSession:
 def load_session_user(token: str) -> User | None:
     """The user of a live login session, or None when the session was ended or never existed."""
     row = db.session.execute(
-        select(AuthSession, User)
+        select(AuthSession, User, second_factor.second_factor_due(User.id))
         .join(User, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == hash_token(token))
     ).first()
     if row is None:
         return None
-    session, user = row
+    session, user, second_factor_due = row
     now = utcnow()
     if now - session.created_at > timedelta(days=current_app.config["CIRCLES_SESSION_MAX_DAYS"]):
         # Even an active login ends after a while, so a stolen cookie does not live forever.
@@ -137,6 +138,7 @@ def load_session_user(token: str) -> User | None:
         return None
     session.raw_token = token
     user.current_session = session
+    user.second_factor_due = bool(second_factor_due)
     if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
         session.last_seen_at = now
         db.session.commit()
@@ -156,11 +158,16 @@ def end_all_sessions(user: User) -> None:
     user.current_session = None
 
 
-def change_password(user: User, new_password: str) -> AuthSession:
-    """Set a new password, end every login session, and start a fresh one for this browser."""
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password and end every login session of the person."""
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_all_sessions(user)
+
+
+def change_password(user: User, new_password: str) -> AuthSession:
+    """Set a new password, end every login session, and start a fresh one for this browser."""
+    set_password(user, new_password)
     return start_session(user)
 
 
@@ -173,14 +180,14 @@ def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
 
 
-def _password_fingerprint(user: User) -> str:
-    # Changes whenever the password does, so a reset link works once only.
+def password_fingerprint(user: User) -> str:
+    """Changes with the password, so a reset link or a half-done login then stops working."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
 
 
 def make_reset_token(user: User) -> str:
     """A signed, expiring token for the password reset link."""
-    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+    return _reset_serializer().dumps({"u": user.id, "p": password_fingerprint(user)})
 
 
 def user_for_reset_token(token: str) -> User | None:
@@ -194,7 +201,7 @@ def user_for_reset_token(token: str) -> User | None:
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
     user = db.session.get(User, data["u"])
-    if user is None or data.get("p") != _password_fingerprint(user):
+    if user is None or data.get("p") != password_fingerprint(user):
         return None
     return user
 

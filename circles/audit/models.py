@@ -25,6 +25,10 @@ class AuditAction(enum.StrEnum):
     MEMBER_REMOVED = "member_removed"
     REPORT_VIEWED = "report_viewed"
     REPORT_EXPORTED = "report_exported"
+    SECOND_FACTOR_ON = "second_factor_on"
+    SECOND_FACTOR_OFF = "second_factor_off"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
     @property
     def label(self) -> str:
@@ -40,6 +44,10 @@ class AuditAction(enum.StrEnum):
             "member_removed": "Removed a member from a circle",
             "report_viewed": "Viewed a check-in report",
             "report_exported": "Exported a check-in report (CSV)",
+            "second_factor_on": "Turned on two-step sign-in",
+            "second_factor_off": "Turned off two-step sign-in",
+            "second_factor_reset": "Had two-step sign-in removed by the server's operator",
+            "recovery_code_used": "Logged in with a recovery code",
         }[self.value]
 
 

@@ -6,17 +6,15 @@ person with what they answered (docs/privacy.md, rule 7).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select, text, update
 
+from circles import crypto
 from circles.accounts.models import User
 from circles.checkins.instrument import Questions, questions_for
 from circles.checkins.models import (
@@ -261,8 +259,7 @@ _PAD = 512
 
 def history_key(secret_key: str | bytes, user_id: int) -> bytes:
     """The member's own key, derived from the app's secret: a database copy alone cannot open it."""
-    secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    return hmac.new(secret, f"checkin-history:{user_id}".encode(), hashlib.sha256).digest()
+    return crypto.derive_key(secret_key, f"checkin-history:{user_id}")
 
 
 def seal(answers: Answers, key: bytes) -> bytes:
@@ -274,15 +271,13 @@ def seal(answers: Answers, key: bytes) -> bytes:
         }
     ).encode()
     plain += b" " * (-len(plain) % _PAD)
-    nonce = secrets.token_bytes(12)
-    return nonce + AESGCM(key).encrypt(nonce, plain, None)
+    return crypto.seal(key, plain)
 
 
 def unseal(sealed: bytes, key: bytes) -> Answers | None:
     """The answers, or None when they cannot be opened (for example after a key change)."""
-    try:
-        plain = AESGCM(key).decrypt(sealed[:12], sealed[12:], None)
-    except Exception:
+    plain = crypto.unseal(key, sealed)
+    if plain is None:
         return None
     data = json.loads(plain)
     return Answers(

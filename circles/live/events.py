@@ -243,6 +243,10 @@ def register_live_events(socketio: SocketIO, limits_text: str) -> None:
         # Engine.IO has already refused foreign Origins; here the login itself is checked.
         if not current_user.is_authenticated or current_user.current_session is None:
             return False
+        if current_user.second_factor_due:
+            # Their organisation requires two-step sign-in and they have not set it up: like
+            # every page but the set-up, the live room stays closed until they do.
+            return False
         logins[request.sid] = Login(current_user.current_session.token_hash)  # type: ignore[attr-defined]
         return True
 

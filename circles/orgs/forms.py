@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from circles.forms import InviteLinkFormMixin, strip_filter
@@ -78,6 +85,15 @@ class OrgSettingsForm(FlaskForm):
         description=(
             "Shown to members under \u201cNeed help now?\u201d: local emergency numbers, "
             "crisis lines, and how to reach your team out of hours."
+        ),
+    )
+
+    require_second_factor = BooleanField(
+        "Everyone on the team uses two-step sign-in",
+        description=(
+            "Owners, admins and facilitators then log in with their password and a code from "
+            "an app on their phone. Anyone who has not set it up is asked to before they can "
+            "carry on. Circle members are never asked."
         ),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
@@ -91,6 +91,8 @@ class Organisation(CreatedMixin, Base):
     invite_retention_days: Mapped[int] = mapped_column(
         default=DEFAULT_INVITE_RETENTION_DAYS, server_default=str(DEFAULT_INVITE_RETENTION_DAYS)
     )
+    #: Everyone on the team (owners, admins, facilitators) must use two-step sign-in.
+    require_second_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     members: Mapped[list[OrgMember]] = relationship(
         back_populates="org", cascade="all, delete-orphan", passive_deletes=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from circles import invites
+from circles.accounts import second_factor
 from circles.accounts.models import User
 from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
@@ -42,11 +43,28 @@ def update_settings(
     live_retention_days: int | None = None,
     support_retention_days: int | None = None,
     invite_retention_days: int | None = None,
+    require_second_factor: bool | None = None,
+    by: User | None = None,
 ) -> None:
-    """Change an organisation's name and policies; k never goes below the floor."""
+    """Change an organisation's name and policies; k never goes below the floor.
+
+    Whoever turns on required two-step sign-in (``by``) must use it already, so that saving the
+    setting never locks them out of the page they are on.
+    """
     if anonymity_k < MIN_ANONYMITY_K:
         raise ServiceError(
             f"The anonymity threshold cannot be lower than {MIN_ANONYMITY_K}.", "anonymity_k"
+        )
+    if (
+        require_second_factor
+        and not org.require_second_factor
+        and by is not None
+        and not second_factor.is_enrolled(by.id)
+    ):
+        raise ServiceError(
+            "Set up two-step sign-in for your own account first (Your account, then "
+            "Two-step sign-in); then you can ask the same of your team.",
+            "require_second_factor",
         )
     org.name = name.strip()
     org.anonymity_k = anonymity_k
@@ -66,6 +84,8 @@ def update_settings(
         if not low <= days <= high:
             raise ServiceError(f"Choose from {low} to {high} days.", name)
         setattr(org, name, days)
+    if require_second_factor is not None:
+        org.require_second_factor = require_second_factor
 
 
 def create_staff_invite(

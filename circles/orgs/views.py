@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from circles import invites
+from circles.accounts import second_factor
 from circles.audit import services as audit
 from circles.audit.models import AuditAction
 from circles.db import scoped_get_or_404
@@ -51,29 +52,51 @@ def settings(org_id: int) -> Response | str:
     form = OrgSettingsForm(obj=access.org)
     if form.validate_on_submit():
         before = _settings_of(access.org)
-        services.update_settings(
-            access.org,
-            name=form.name.data,
-            anonymity_k=form.anonymity_k.data,
-            crisis_resources=form.crisis_resources.data or "",
-            live_retention_days=form.live_retention_days.data,
-            support_retention_days=form.support_retention_days.data,
-            invite_retention_days=form.invite_retention_days.data,
-        )
-        changed = sorted(k for k, v in _settings_of(access.org).items() if before[k] != v)
-        if changed:
-            audit.record(
-                org_id,
-                current_user.id,
-                AuditAction.SETTINGS_CHANGED,
-                "organisation",
-                org_id,
-                changed=changed,
+        try:
+            services.update_settings(
+                access.org,
+                name=form.name.data,
+                anonymity_k=form.anonymity_k.data,
+                crisis_resources=form.crisis_resources.data or "",
+                live_retention_days=form.live_retention_days.data,
+                support_retention_days=form.support_retention_days.data,
+                invite_retention_days=form.invite_retention_days.data,
+                require_second_factor=form.require_second_factor.data,
+                by=current_user,
             )
-        db.session.commit()
-        flash("Settings saved.", "success")
-        return redirect(url_for("orgs.settings", org_id=org_id))
+        except ServiceError as error:
+            show_error_on_form(form, error)
+        else:
+            changed = sorted(k for k, v in _settings_of(access.org).items() if before[k] != v)
+            if changed:
+                audit.record(
+                    org_id,
+                    current_user.id,
+                    AuditAction.SETTINGS_CHANGED,
+                    "organisation",
+                    org_id,
+                    changed=changed,
+                )
+            db.session.commit()
+            flash("Settings saved.", "success")
+            if access.org.require_second_factor and not before["require_second_factor"]:
+                _ask_team_for_second_factor(org_id)
+            return redirect(url_for("orgs.settings", org_id=org_id))
     return render_template("orgs/settings.html", org=access.org, form=form)
+
+
+def _ask_team_for_second_factor(org_id: int) -> None:
+    """Close the live rooms of staff without two-step sign-in, and tell the admin who is left."""
+    waiting = second_factor.unenrolled_staff(org_id)
+    for user_id in waiting:
+        disconnect_user(user_id)  # their next handshake is refused until they set it up
+    if waiting:
+        people = "1 person" if len(waiting) == 1 else f"{len(waiting)} people"
+        flash(
+            f"{people} on the team have not set up two-step sign-in yet. They will be asked "
+            "to the next time they open a page.",
+            "info",
+        )
 
 
 def _settings_of(org: Organisation) -> dict[str, object]:
@@ -84,6 +107,7 @@ def _settings_of(org: Organisation) -> dict[str, object]:
         "live_retention_days": org.live_retention_days,
         "support_retention_days": org.support_retention_days,
         "invite_retention_days": org.invite_retention_days,
+        "require_second_factor": org.require_second_factor,
     }
 
 

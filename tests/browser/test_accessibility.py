@@ -7,10 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import axe_playwright_python
+import pyotp
 import pytest
 
 from circles.meetings.recurrence import Repeat
 from tests.browser.conftest import Visitor, log_in
+from tests.factories import PASSWORD
 
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -158,5 +160,52 @@ def test_main_pages_have_no_serious_accessibility_violations(
     log_in(newcomer.page, "nia@example.org")
     newcomer.page.goto(f"/join/{token}")
     found += serious_violations(newcomer)
+
+    assert found == []
+
+
+@pytest.mark.browser
+def test_two_step_sign_in_pages_have_no_serious_accessibility_violations(
+    make, new_visitor: Callable[..., Visitor]
+) -> None:
+    owner = make.create_user("Tess Owner", email="tess@example.org")
+    make.create_org("Harbour Practice", owner=owner)
+    found: list[str] = []
+    person = new_visitor("owner")
+    page = person.page
+    log_in(page, "tess@example.org")
+
+    page.goto("/account/two-step")
+    found += serious_violations(person)
+    page.get_by_role("button", name="Set up two-step sign-in").click()
+    page.get_by_role("img", name="QR code for your authenticator app").wait_for()
+    found += serious_violations(person)
+    secret = page.locator(".secret code").inner_text().replace(" ", "")
+    code = page.get_by_label("Code from your app")
+    code.fill("000000")
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    page.get_by_role("alert").wait_for()
+    found += serious_violations(person)  # the set-up with its error shown
+    page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    page.get_by_role("heading", name="Two-step sign-in is on").wait_for()
+    found += serious_violations(person)  # the recovery codes
+    page.get_by_role("link", name="I have saved them").click()
+    page.get_by_role("button", name="Move to a new phone").click()
+    page.get_by_role("alert").first.wait_for()
+    found += serious_violations(person)  # the overview with it on, a form in error
+
+    page.get_by_role("button", name="Log out").click()
+    page.goto("/login")
+    page.get_by_label("Email", exact=True).fill("tess@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Enter your code").wait_for()
+    found += serious_violations(person)
+    page.get_by_label("6-digit code").fill("000000")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.get_by_role("alert").wait_for()
+    page.get_by_text("No phone to hand? Use a recovery code").click()
+    found += serious_violations(person)  # the code step in error, recovery codes open
 
     assert found == []

@@ -167,3 +167,13 @@ def test_a_client_that_sends_no_origin_still_needs_a_login(connect, room):
     assert connect(room["mo"], origin=None).call("join", {"session": room["session"].id})["ok"]
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect(None, origin=None)
+
+
+def test_staff_who_must_set_up_two_step_sign_in_cannot_open_a_socket(make, connect, room):
+    make.require_second_factor(room["circle"].org_id)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(room["fran"])
+    # Members are never asked; once the facilitator has set it up, the room opens again.
+    assert connect(room["mo"]).call("join", {"session": room["session"].id})["ok"]
+    make.enrol_second_factor(room["fran"])
+    assert connect(room["fran"]).call("join", {"session": room["session"].id})["ok"]
