@@ -25,6 +25,8 @@ class AuditAction(enum.StrEnum):
     MEMBER_REMOVED = "member_removed"
     REPORT_VIEWED = "report_viewed"
     REPORT_EXPORTED = "report_exported"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_ERASED = "account_erased"
 
     @property
     def label(self) -> str:
@@ -40,6 +42,8 @@ class AuditAction(enum.StrEnum):
             "member_removed": "Removed a member from a circle",
             "report_viewed": "Viewed a check-in report",
             "report_exported": "Exported a check-in report (CSV)",
+            "data_exported": "Downloaded their own data",
+            "account_erased": "An account was deleted at its owner's request",
         }[self.value]
 
 
