@@ -87,6 +87,26 @@ MATRIX = [
     Case("accounts.profile", "POST", lambda w: "/account", expect(302)),
     Case("accounts.change_password", "GET", lambda w: "/account/password", ANY_LOGGED_IN),
     Case("accounts.change_password", "POST", lambda w: "/account/password", ANY_LOGGED_IN),
+    # Your data and your account: each person acts on their own only, so there are no ids.
+    Case("rights.your_data", "GET", lambda w: "/account/data", ANY_LOGGED_IN),
+    Case("rights.download_data", "POST", lambda w: "/account/data", ANY_LOGGED_IN),
+    Case("rights.delete_account", "GET", lambda w: "/account/delete", ANY_LOGGED_IN),
+    # Without a password nothing is deleted (400); whoever is the last facilitator of a circle
+    # with members, or the last owner among other staff, is told to hand over first (409).
+    Case(
+        "rights.delete_account",
+        "POST",
+        lambda w: "/account/delete",
+        expect(
+            400,
+            anonymous=LOGIN,
+            facilitator=409,
+            other_facilitator=409,
+            colleague=409,
+            admin=409,
+            other_admin=409,
+        ),
+    ),
     Case(
         "orgs.overview",
         "GET",
