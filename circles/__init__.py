@@ -81,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.main import bp as main_bp
     from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
+    from circles.rights.views import bp as rights_bp
     from circles.safety.views import bp as safety_bp
     from circles.templating import register_template_helpers
 
@@ -94,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(live_bp)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(rights_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)

@@ -116,6 +116,26 @@ MATRIX = [
         lambda w: "/account/two-step/new-phone",
         expect(302, admin=400),
     ),
+    # Your data and your account: each person acts on their own only, so there are no ids.
+    Case("rights.your_data", "GET", lambda w: "/account/data", ANY_LOGGED_IN),
+    Case("rights.download_data", "POST", lambda w: "/account/data", ANY_LOGGED_IN),
+    Case("rights.delete_account", "GET", lambda w: "/account/delete", ANY_LOGGED_IN),
+    # Without a password nothing is deleted (400); whoever is the last facilitator of a circle
+    # with members, or the last owner among other staff, is told to hand over first (409).
+    Case(
+        "rights.delete_account",
+        "POST",
+        lambda w: "/account/delete",
+        expect(
+            400,
+            anonymous=LOGIN,
+            facilitator=409,
+            other_facilitator=409,
+            colleague=409,
+            admin=409,
+            other_admin=409,
+        ),
+    ),
     Case(
         "orgs.overview",
         "GET",

@@ -29,6 +29,8 @@ class AuditAction(enum.StrEnum):
     SECOND_FACTOR_OFF = "second_factor_off"
     SECOND_FACTOR_RESET = "second_factor_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_ERASED = "account_erased"
 
     @property
     def label(self) -> str:
@@ -48,6 +50,8 @@ class AuditAction(enum.StrEnum):
             "second_factor_off": "Turned off two-step sign-in",
             "second_factor_reset": "Had two-step sign-in removed by the server's operator",
             "recovery_code_used": "Logged in with a recovery code",
+            "data_exported": "Downloaded their own data",
+            "account_erased": "An account was deleted at its owner's request",
         }[self.value]
 
 

@@ -24,7 +24,7 @@ from limits import parse_many
 from circles.db import utcnow
 from circles.extensions import db
 from circles.live import services
-from circles.live.services import Actor, LiveError, Outcome
+from circles.live.services import Actor, Broadcast, LiveError, Outcome
 from circles.safety import services as safety
 from circles.safety.models import SupportRequest
 
@@ -88,10 +88,24 @@ def disconnect_sids(socketio: SocketIO, sids: list[str]) -> None:
 
 def disconnect_user(user_id: int, session_id: int | None = None) -> None:
     """Close a person's open live sockets at once (logout, password change, removal)."""
+    close_sockets(services.connections_of(user_id, session_id))
+
+
+def close_sockets(sids: list[str]) -> None:
+    """Close sockets found earlier (erasure: their rows are gone by the time it commits)."""
+    socketio = _socketio()
+    if socketio is not None:
+        disconnect_sids(socketio, sids)
+
+
+def announce(session_id: int, broadcasts: list[Broadcast]) -> None:
+    """Send a room its broadcasts from outside a socket event (from a page request)."""
     socketio = _socketio()
     if socketio is None:
         return
-    disconnect_sids(socketio, services.connections_of(user_id, session_id))
+    for broadcast in broadcasts:
+        target = room(session_id) if broadcast.to == "room" else facilitators_room(session_id)
+        socketio.emit(broadcast.event, broadcast.data, to=target, namespace=NAMESPACE)
 
 
 def _socketio() -> SocketIO | None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from circles.accounts.models import AuthSession
@@ -988,3 +988,76 @@ def attendance(session_id: int) -> list[int]:
             select(LiveParticipant.user_id).where(LiveParticipant.session_id == session_id)
         )
     )
+
+
+# When an account is erased --------------------------------------------------------------------
+
+
+def named_answers_of(user_id: int) -> Select[LiveResponse, LivePrompt, LiveSession]:
+    """A person's answers to named prompts that are still kept, with their prompt and session.
+
+    A response row has no author id; it is theirs when they submitted to that named prompt and
+    it carries the name they use in that circle (names are unique within a circle).
+    """
+    return (
+        select(LiveResponse, LivePrompt, LiveSession)
+        .join(LivePrompt, LivePrompt.id == LiveResponse.prompt_id)
+        .join(LiveSession, LiveSession.id == LivePrompt.session_id)
+        .join(
+            CircleMember,
+            (CircleMember.circle_id == LiveSession.circle_id)
+            & (CircleMember.user_id == user_id)
+            & (CircleMember.display_name == LiveResponse.author_name),
+        )
+        .join(
+            LiveSubmission,
+            (LiveSubmission.prompt_id == LivePrompt.id) & (LiveSubmission.user_id == user_id),
+        )
+        .where(LivePrompt.anonymous.is_(False))
+    )
+
+
+def delete_named_answers(user_id: int) -> int:
+    """Delete a person's named answers still kept; anonymous ones cannot be told apart."""
+    ids = named_answers_of(user_id).with_only_columns(LiveResponse.id)
+    result = db.session.execute(delete(LiveResponse).where(LiveResponse.id.in_(ids)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def leave_rounds(user_id: int) -> list[int]:
+    """Take a person out of every running talking round; returns the sessions that changed."""
+    changed = []
+    sessions = db.session.scalars(
+        select(LiveSession).where(
+            LiveSession.status != LiveStatus.ENDED,
+            LiveSession.round_order.is_not(None),
+            LiveSession.circle_id.in_(
+                select(CircleMember.circle_id).where(CircleMember.user_id == user_id)
+            ),
+        )
+    ).all()
+    for session in sessions:
+        order = list(session.round_order or [])
+        if user_id not in order:
+            continue
+        index = order.index(user_id)
+        order.remove(user_id)
+        position = session.round_position or 0
+        if index < position:
+            position -= 1
+        if position >= len(order):
+            # They were the last speaker: the round is over.
+            session.round_order, session.round_position = None, None
+        else:
+            session.round_order, session.round_position = order, position
+        changed.append(session.id)
+    db.session.flush()
+    return changed
+
+
+def room_refresh(session_id: int) -> list[Broadcast]:
+    """Presence and the talking round as they are now, for a room someone left from outside."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None or session.status == LiveStatus.ENDED:
+        return []
+    return [_presence(session), _round_broadcast(session)]

@@ -90,6 +90,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "/schedule",
         "/account",
         "/account/password",
+        "/account/data",
+        "/account/delete",  # the only facilitator of a circle: hand it over first
         f"/circles/{circle.id}/checkins/setup",
         f"/circles/{circle.id}/checkins/report",
         f"/orgs/{org.id}/checkins/report",
@@ -121,9 +123,15 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "/integration",
         f"/circles/{circle.id}/checkin",
         f"/circles/{circle.id}/checkin/history",
+        "/account/data",
+        "/account/delete",
     ):
         person.page.goto(path)
         found += serious_violations(person)
+    # Deleting the account without the password: refused, with the errors shown.
+    person.page.get_by_role("button", name="Delete my account").click()
+    person.page.get_by_role("alert").wait_for()
+    found += serious_violations(person)
 
     # The live room, once a prompt is shared: the facilitator's console and the member's answer
     # form; then again with the answers revealed, a timer running and a talking round.

@@ -1,0 +1,382 @@
+"""Data export: everything Circles holds about one person, as JSON, and nothing about anyone else.
+
+Every query here is filtered by the person's own user id. Organisation, circle and prompt texts
+are included only where they label the person's own entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, union
+
+from circles.accounts.models import AuthSession, User
+from circles.audit import services as audit
+from circles.audit.models import AuditAction, AuditEntry
+from circles.checkins import services as checkins
+from circles.checkins.instrument import labels_for
+from circles.checkins.models import CheckinHistory, CheckinOption, CheckinReceipt, CheckinReminder
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember
+from circles.live import services as live
+from circles.live.models import (
+    Commitment,
+    LiveParticipant,
+    LivePrompt,
+    LiveSession,
+    PromptKind,
+    SavedPrompt,
+)
+from circles.meetings.models import CalendarFeed, DosingSession, Meeting, ReminderSent, Rsvp
+from circles.orgs.models import Organisation, OrgMember
+from circles.safety.models import SupportRequest
+
+FORMAT = "circles-personal-data"
+VERSION = 1
+
+#: What the file says about itself, in the file (a person may open it years from now).
+NOTES = (
+    "This file holds what Circles keeps about you, as of the moment you downloaded it.",
+    "It leaves out everyone else: other members' names, answers and requests are not in it.",
+    "Anonymous check-ins carry no link to you at all (no name, no account, no time), so "
+    "nobody, including Circles, can find them again to put them here. Where you chose to keep "
+    "a private copy of a check-in, that copy is included under check_ins.",
+    "Answers you gave in live sessions to anonymous prompts are not linked to you either. "
+    "Answers to named prompts are listed while the circle still keeps them.",
+    "Times are in UTC, written as ISO 8601.",
+)
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def orgs_of(user_id: int) -> list[int]:
+    """Every organisation the person is part of: as staff or through a circle (one query)."""
+    staff = select(OrgMember.org_id).where(OrgMember.user_id == user_id)
+    circles = (
+        select(Circle.org_id)
+        .join(CircleMember, CircleMember.circle_id == Circle.id)
+        .where(CircleMember.user_id == user_id)
+    )
+    return sorted(set(db.session.scalars(union(staff, circles))))
+
+
+def record_export(user_id: int) -> None:
+    """Note the download in the log of each of the person's organisations (never its content)."""
+    for org_id in orgs_of(user_id):
+        audit.record(org_id, user_id, AuditAction.DATA_EXPORTED, "user", user_id)
+
+
+def personal_data(user: User, secret_key: str | bytes, now: datetime) -> dict[str, Any]:
+    """Everything Circles holds about ``user``, ready for ``json.dumps``."""
+    uid = user.id
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _iso(now),
+        "about_this_file": list(NOTES),
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "time_zone": user.timezone,
+            "account_created_at": _iso(user.created_at),
+            "password_changed_at": _iso(user.password_changed_at),
+        },
+        "logins": _logins(uid),
+        "organisation_roles": _org_roles(uid),
+        "circles": _circles(uid),
+        "meeting_answers": _rsvps(uid),
+        "meeting_reminders_sent": _meeting_reminders(uid),
+        "calendar_feed": _calendar_feed(uid),
+        "integration_window_entries": _dosing_sessions(uid),
+        "commitments": _commitments(uid),
+        "live_sessions_joined": _live_sessions(uid),
+        "live_answers_with_your_name": _named_answers(uid),
+        "check_ins": _check_ins(uid, secret_key),
+        "check_in_reminders_sent": _checkin_reminders(uid),
+        "support_requests": _support_requests(uid),
+        "library_prompts_you_added": _saved_prompts(uid),
+        "audit_log_entries": _audit_entries(uid),
+    }
+
+
+def _logins(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(AuthSession).where(AuthSession.user_id == uid).order_by(AuthSession.created_at)
+    )
+    return [{"started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at)} for s in rows]
+
+
+def _org_roles(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Organisation.name, OrgMember.role, OrgMember.created_at)
+        .join(OrgMember, OrgMember.org_id == Organisation.id)
+        .where(OrgMember.user_id == uid)
+        .order_by(Organisation.name)
+    ).all()
+    return [
+        {"organisation": name, "role": role.value, "since": _iso(at)} for name, role, at in rows
+    ]
+
+
+def _circles(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(CircleMember, Circle.name, Circle.archived_at, Organisation.name)
+        .join(Circle, Circle.id == CircleMember.circle_id)
+        .join(Organisation, Organisation.id == Circle.org_id)
+        .where(CircleMember.user_id == uid)
+        .order_by(CircleMember.created_at)
+    ).all()
+    return [
+        {
+            "circle": circle,
+            "organisation": org,
+            "your_name_in_this_circle": m.display_name,
+            "role": m.role.value,
+            "joined_at": _iso(m.created_at),
+            "agreement_accepted_at": _iso(m.agreed_at),
+            "circle_archived": archived is not None,
+        }
+        for m, circle, archived, org in rows
+    ]
+
+
+def _rsvps(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Rsvp, Meeting.starts_at, Meeting.cancelled_at, Circle.name)
+        .join(Meeting, Meeting.id == Rsvp.meeting_id)
+        .join(Circle, Circle.id == Meeting.circle_id)
+        .where(Rsvp.user_id == uid)
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [
+        {
+            "circle": circle,
+            "meeting_starts_at": _iso(starts),
+            "meeting_cancelled": cancelled is not None,
+            "answer": rsvp.answer.value,
+            "answered_at": _iso(rsvp.updated_at),
+        }
+        for rsvp, starts, cancelled, circle in rows
+    ]
+
+
+def _meeting_reminders(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(ReminderSent.sent_at, Meeting.starts_at, Circle.name)
+        .join(Meeting, Meeting.id == ReminderSent.meeting_id)
+        .join(Circle, Circle.id == Meeting.circle_id)
+        .where(ReminderSent.user_id == uid)
+        .order_by(ReminderSent.sent_at)
+    ).all()
+    return [
+        {"circle": circle, "meeting_starts_at": _iso(starts), "sent_at": _iso(sent)}
+        for sent, starts, circle in rows
+    ]
+
+
+def _calendar_feed(uid: int) -> dict[str, Any] | None:
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == uid))
+    if feed is None:
+        return None
+    return {
+        "private_link_on": feed.salt is not None,
+        "circle_names_in_event_titles": feed.show_circle_names,
+        "set_up_at": _iso(feed.created_at),
+    }
+
+
+def _dosing_sessions(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(DosingSession).where(DosingSession.user_id == uid).order_by(DosingSession.taken_at)
+    )
+    return [{"session_at": _iso(d.taken_at), "recorded_at": _iso(d.created_at)} for d in rows]
+
+
+def _commitments(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Commitment, Circle.name)
+        .join(Circle, Circle.id == Commitment.circle_id)
+        .where(Commitment.user_id == uid)
+        .order_by(Commitment.created_at)
+    ).all()
+    return [{"circle": circle, "text": c.text, "made_at": _iso(c.created_at)} for c, circle in rows]
+
+
+def _live_sessions(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(LiveParticipant, LiveSession.created_at, Circle.name)
+        .join(LiveSession, LiveSession.id == LiveParticipant.session_id)
+        .join(Circle, Circle.id == LiveSession.circle_id)
+        .where(LiveParticipant.user_id == uid)
+        .order_by(LiveParticipant.joined_at)
+    ).all()
+    return [
+        {
+            "circle": circle,
+            "session_opened_at": _iso(opened),
+            "you_joined_at": _iso(p.joined_at),
+            "asked_to_leave": p.removed_at is not None,
+        }
+        for p, opened, circle in rows
+    ]
+
+
+def _named_answers(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        live.named_answers_of(uid)
+        .add_columns(Circle.name)
+        .join(Circle, Circle.id == LiveSession.circle_id)
+        .order_by(LiveSession.created_at, LivePrompt.id)
+    ).all()
+    answers = []
+    for response, prompt, session, circle in rows:
+        value: Any = response.value
+        if prompt.kind == PromptKind.SCALE:
+            value = int(value)
+        elif prompt.kind == PromptKind.CHOICE and prompt.options:
+            value = prompt.options[int(value)]
+        answers.append(
+            {
+                "circle": circle,
+                "session_opened_at": _iso(session.created_at),
+                "prompt": prompt.text,
+                "your_answer": value,
+            }
+        )
+    return answers
+
+
+def _check_ins(uid: int, secret_key: str | bytes) -> list[dict[str, Any]]:
+    """Each period the person checked in, with their private copy where they kept one."""
+    receipts = db.session.execute(
+        select(CheckinReceipt.circle_id, CheckinReceipt.period, Circle.name)
+        .join(Circle, Circle.id == CheckinReceipt.circle_id)
+        .where(CheckinReceipt.user_id == uid)
+    ).all()
+    copies = db.session.execute(
+        select(CheckinHistory, Circle.name)
+        .join(Circle, Circle.id == CheckinHistory.circle_id)
+        .where(CheckinHistory.user_id == uid)
+    ).all()
+    circle_ids = {r.circle_id for r in receipts} | {h.circle_id for h, _ in copies}
+    options = db.session.scalars(
+        select(CheckinOption).where(CheckinOption.circle_id.in_(circle_ids))
+    ).all()
+    labels = {
+        circle_id: labels_for([o for o in options if o.circle_id == circle_id])
+        for circle_id in circle_ids
+    }
+    key = checkins.history_key(secret_key, uid)
+    entries: dict[tuple[int, date], dict[str, Any]] = {
+        (circle_id, period): {
+            "circle": name,
+            "period_from": _iso(period),
+            "private_copy": "not kept",
+        }
+        for circle_id, period, name in receipts
+    }
+    for copy, name in copies:
+        entry = entries.setdefault(
+            (copy.circle_id, copy.period), {"circle": name, "period_from": _iso(copy.period)}
+        )
+        answers = checkins.unseal(copy.sealed, key)
+        if answers is None:
+            entry["private_copy"] = "kept, but it can no longer be opened"
+            continue
+        names = labels[copy.circle_id]
+        entry["private_copy"] = "kept"
+        entry["your_answers"] = {
+            "scale_0_to_5": {names.get(k, k): v for k, v in sorted(answers.scores.items())},
+            "themes": _labels(answers.themes, names),
+            "practices": _labels(answers.practices, names),
+        }
+    return sorted(entries.values(), key=lambda e: (e["period_from"], e["circle"]))
+
+
+def _labels(keys: Iterable[str], names: dict[str, str]) -> list[str]:
+    return sorted(names.get(k, k) for k in keys)
+
+
+def _checkin_reminders(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(CheckinReminder.period, Circle.name)
+        .join(Circle, Circle.id == CheckinReminder.circle_id)
+        .where(CheckinReminder.user_id == uid)
+        .order_by(CheckinReminder.period)
+    ).all()
+    return [{"circle": circle, "period_from": _iso(period)} for period, circle in rows]
+
+
+def _support_requests(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(SupportRequest, Circle.name)
+        .join(Circle, Circle.id == SupportRequest.circle_id)
+        .where(SupportRequest.user_id == uid)
+        .order_by(SupportRequest.created_at)
+    ).all()
+    return [
+        {
+            "circle": circle,
+            "your_message": r.message,
+            "status": r.status.label,
+            "asked_at": _iso(r.created_at),
+            "last_changed_at": _iso(r.updated_at),
+        }
+        for r, circle in rows
+    ]
+
+
+def _saved_prompts(uid: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(SavedPrompt, Organisation.name, Circle.name)
+        .join(Organisation, Organisation.id == SavedPrompt.org_id)
+        .outerjoin(Circle, Circle.id == SavedPrompt.circle_id)
+        .where(SavedPrompt.created_by_id == uid)
+        .order_by(SavedPrompt.created_at)
+    ).all()
+    return [
+        {
+            "organisation": org,
+            "circle": circle,
+            "prompt": p.spec,
+            "themes": p.themes,
+            "added_at": _iso(p.created_at),
+        }
+        for p, org, circle in rows
+    ]
+
+
+def _audit_entries(uid: int) -> list[dict[str, Any]]:
+    """Entries that name the person, as actor or as object; other people appear as such only."""
+    rows = db.session.execute(
+        select(AuditEntry, Organisation.name)
+        .join(Organisation, Organisation.id == AuditEntry.org_id)
+        .where(
+            or_(
+                AuditEntry.actor_id == uid,
+                and_(AuditEntry.object_type == "user", AuditEntry.object_id == uid),
+            )
+        )
+        .order_by(AuditEntry.created_at, AuditEntry.id)
+    ).all()
+    labels = {a.value: a.label for a in AuditAction}
+    out = []
+    for entry, org in rows:
+        if entry.object_type == "user":
+            about = "you" if entry.object_id == uid else "another person"
+        else:
+            about = entry.object_type
+        out.append(
+            {
+                "organisation": org,
+                "at": _iso(entry.created_at),
+                "what": labels.get(entry.action, entry.action),
+                "done_by": "you" if entry.actor_id == uid else "someone else in the organisation",
+                "about": about,
+            }
+        )
+    return out

@@ -1,0 +1,21 @@
+"""Forms for downloading one's data and deleting one's account."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from circles.accounts.forms import PASSWORD_MAX
+
+
+class EraseAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)],
+        description="So that nobody else who finds this page open can delete your account.",
+    )
+    understood = BooleanField(
+        "I understand that my account and what it holds are deleted for good",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
