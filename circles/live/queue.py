@@ -6,6 +6,10 @@ The subscriber's connection then closes, it waits a second before subscribing ag
 delivers nothing published in that second to it: broadcasts are lost under load. Here publishing
 has its own client (its own connection pool, which reconnects by itself) and a failed publish is
 retried on it, so the subscriber is never disturbed.
+
+The publishing client's pool *waits* for a free connection: redis-py's default pool holds at most
+100 connections and raises ``MaxConnectionsError`` at once when a burst of broadcasts (hundreds of
+greenlets under gevent) wants more, which is what lost broadcasts in the benchmark.
 """
 
 from __future__ import annotations
@@ -21,19 +25,31 @@ log = logging.getLogger(__name__)
 #: Attempts at publishing one message, and the pause before the next one (seconds).
 PUBLISH_ATTEMPTS = 4
 PUBLISH_BACKOFF = 0.05
+#: Connections one process publishes on at most, and how long a publish waits for one (seconds).
+PUBLISH_CONNECTIONS = 32
+PUBLISH_WAIT = 10
 
 
 class SteadyRedisManager(socketio.RedisManager):  # type: ignore[misc]
     """``RedisManager`` with a publishing client of its own."""
 
-    def __init__(self, url: str, **kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, publish_connections: int = PUBLISH_CONNECTIONS, **kwargs: Any
+    ) -> None:
         super().__init__(url, **kwargs)
+        self.publish_connections = publish_connections
         self.publisher: Any = None
 
     def _publisher(self) -> Any:
         if self.publisher is None:
             module = self._get_redis_module()
-            self.publisher = module.Redis.from_url(self.redis_url, **self.redis_options)
+            pool = module.BlockingConnectionPool.from_url(
+                self.redis_url,
+                max_connections=self.publish_connections,
+                timeout=PUBLISH_WAIT,
+                **self.redis_options,
+            )
+            self.publisher = module.Redis(connection_pool=pool)
         return self.publisher
 
     def _publish(self, data: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 
@@ -47,3 +48,33 @@ def test_a_dropped_publishing_connection_loses_nothing_and_leaves_the_subscriber
     assert manager.pubsub is subscriber  # never replaced by a publish
     subscriber.close()
     admin.close()
+
+
+@pytest.mark.skipif(not REDIS, reason="needs TEST_REDIS_URL")
+def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_failing(caplog):
+    channel = f"circles-test-{uuid.uuid4().hex}"
+    manager = SteadyRedisManager(REDIS, channel=channel, publish_connections=2)
+    manager.json = json
+    listener = redis.Redis.from_url(REDIS).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel)
+    listener.get_message(timeout=1)
+    start = threading.Barrier(40)
+
+    def publish(n: int) -> None:
+        start.wait()
+        manager._publish({"n": n})
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    received = set()
+    deadline = time.monotonic() + 5
+    while len(received) < 40 and time.monotonic() < deadline:
+        message = listener.get_message(timeout=0.5)
+        if message:
+            received.add(json.loads(message["data"])["n"])
+    assert received == set(range(40))
+    assert "publishing to Redis failed" not in caplog.text  # waited; never refused
+    listener.close()
