@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
@@ -449,10 +451,13 @@ def regenerate_recovery_codes() -> Response | tuple[str, int]:
     return _render_second_factor(regenerate_form=form, status=400)
 
 
-@bp.post("/account/two-step/turn-off")
-@login_required
-@limiter.limit("10 per hour", key_func=_user_key, methods=["POST"], deduct_when=_refused)
-def turn_off_two_step() -> Response | tuple[str, int]:
+def _change_with_password_and_code(
+    change: Callable[[User, str, str | bytes, datetime], object],
+    done: str,
+    category: str,
+    then: str,
+) -> Response | tuple[str, int]:
+    """Turning off or moving two-step sign-in: the password, then a code, then ``change``."""
     if not second_factor.is_enrolled(current_user.id):
         return redirect(url_for("accounts.two_step"))
     form = PasswordAndCodeForm(prefix=_CHANGE)
@@ -461,38 +466,35 @@ def turn_off_two_step() -> Response | tuple[str, int]:
             form.password.errors = [*form.password.errors, "That is not your password."]
         else:
             try:
-                second_factor.turn_off(current_user, form.code.data, _secret_key(), utcnow())
+                change(current_user, form.code.data, _secret_key(), utcnow())
             except ServiceError as error:
                 show_error_on_form(form, error)
             else:
                 db.session.commit()
-                flash(
-                    "Two-step sign-in is off. Logging in now needs only your password.", "success"
-                )
-                return redirect(url_for("accounts.two_step"))
+                flash(done, category)
+                return redirect(url_for(then))
     return _render_second_factor(change_form=form, status=400)
+
+
+@bp.post("/account/two-step/turn-off")
+@login_required
+@limiter.limit("10 per hour", key_func=_user_key, methods=["POST"], deduct_when=_refused)
+def turn_off_two_step() -> Response | tuple[str, int]:
+    return _change_with_password_and_code(
+        second_factor.turn_off,
+        "Two-step sign-in is off. Logging in now needs only your password.",
+        "success",
+        "accounts.two_step",
+    )
 
 
 @bp.post("/account/two-step/new-phone")
 @login_required
 @limiter.limit("10 per hour", key_func=_user_key, methods=["POST"], deduct_when=_refused)
 def replace_two_step() -> Response | tuple[str, int]:
-    if not second_factor.is_enrolled(current_user.id):
-        return redirect(url_for("accounts.two_step"))
-    form = PasswordAndCodeForm(prefix=_CHANGE)
-    if form.validate_on_submit():
-        if not services.check_password(current_user, form.password.data):
-            form.password.errors = [*form.password.errors, "That is not your password."]
-        else:
-            try:
-                second_factor.start_over(current_user, form.code.data, _secret_key(), utcnow())
-            except ServiceError as error:
-                show_error_on_form(form, error)
-            else:
-                db.session.commit()
-                flash(
-                    "Your old app and recovery codes no longer work. Set up the new phone now.",
-                    "info",
-                )
-                return redirect(url_for("accounts.confirm_two_step"))
-    return _render_second_factor(change_form=form, status=400)
+    return _change_with_password_and_code(
+        second_factor.start_over,
+        "Your old app and recovery codes no longer work. Set up the new phone now.",
+        "info",
+        "accounts.confirm_two_step",
+    )

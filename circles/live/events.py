@@ -76,8 +76,13 @@ class ConnectionLimiter:
 
 def _send(session_id: int, outcome: Outcome) -> None:
     for broadcast in outcome.broadcasts:
-        target = room(session_id) if broadcast.to == "room" else facilitators_room(session_id)
-        emit(broadcast.event, broadcast.data, to=target, namespace=NAMESPACE)
+        emit(
+            broadcast.event, broadcast.data, to=_target(session_id, broadcast), namespace=NAMESPACE
+        )
+
+
+def _target(session_id: int, broadcast: Broadcast) -> str:
+    return room(session_id) if broadcast.to == "room" else facilitators_room(session_id)
 
 
 def disconnect_sids(socketio: SocketIO, sids: list[str]) -> None:
@@ -104,8 +109,9 @@ def announce(session_id: int, broadcasts: list[Broadcast]) -> None:
     if socketio is None:
         return
     for broadcast in broadcasts:
-        target = room(session_id) if broadcast.to == "room" else facilitators_room(session_id)
-        socketio.emit(broadcast.event, broadcast.data, to=target, namespace=NAMESPACE)
+        socketio.emit(
+            broadcast.event, broadcast.data, to=_target(session_id, broadcast), namespace=NAMESPACE
+        )
 
 
 def _socketio() -> SocketIO | None:
@@ -114,16 +120,9 @@ def _socketio() -> SocketIO | None:
 
 def push_support_requested(circle_id: int) -> None:
     """Tell the facilitators in the circle's open room that a request is waiting (no name)."""
-    socketio = _socketio()
     session = services.active_session(circle_id)
-    if socketio is None or session is None:
-        return
-    socketio.emit(
-        "support.requested",
-        services.support_notice(circle_id),
-        to=facilitators_room(session.id),
-        namespace=NAMESPACE,
-    )
+    if session is not None:
+        announce(session.id, [services.support_broadcast(circle_id)])
 
 
 def push_support_status(support: SupportRequest) -> None:

@@ -882,6 +882,10 @@ def support_notice(circle_id: int) -> dict[str, Any]:
     return {"new": safety.new_count(circle_id)}
 
 
+def support_broadcast(circle_id: int) -> Broadcast:
+    return Broadcast("support.requested", support_notice(circle_id), "facilitators")
+
+
 def ask_for_support(session: LiveSession, actor: Actor, message: object) -> Outcome:
     """A member asks, by name, for a facilitator to reach out (the room sees nothing of it)."""
     require_member(actor)
@@ -893,9 +897,7 @@ def ask_for_support(session: LiveSession, actor: Actor, message: object) -> Outc
         raise LiveError("invalid" if error.field else "limit", error.message) from None
     return Outcome(
         ack={"support": safety.status_payload(support)},
-        broadcasts=[
-            Broadcast("support.requested", support_notice(session.circle_id), "facilitators")
-        ],
+        broadcasts=[support_broadcast(session.circle_id)],
         after_commit=[partial(safety.notify_facilitators, support)],
     )
 
