@@ -7,8 +7,11 @@ process, asyncio + python-socketio AsyncClients over WebSocket) runs on CPU 1. E
 it as soon as it arrives. Measured, per server:
 
 - prompt fan-out latency (facilitator's send -> each member's receipt), p50/p95/p99;
-- response delivery latency (member's send -> the facilitator's count update), p50/p95/p99;
-- deliveries per second, server CPU-seconds per 10k deliveries, memory per connection;
+- response delivery latency (member's send -> the facilitator's count reaching that answer),
+  p50/p95/p99;
+- deliveries per second, server CPU-seconds per 10k deliveries (over the rounds), memory per
+  connection;
+- server CPU per connection for connecting and joining (before the rounds, reported apart);
 - delivered / expected.
 
 ``--two-processes REDIS_URL`` adds a run of two app processes sharing the database and Redis,
@@ -32,6 +35,7 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,8 +247,13 @@ async def connect(url: str, cookie: str, origin: str) -> socketio.AsyncClient:
 
 
 async def run_load(
-    fac_url: str, member_url: str, seed: Seed, rounds: int
+    fac_url: str,
+    member_url: str,
+    seed: Seed,
+    rounds: int,
+    rounds_start: Callable[[], None] = lambda: None,
 ) -> tuple[Measures, list[socketio.AsyncClient]]:
+    """Connect and join everyone, call ``rounds_start``, then run the rounds."""
     measures = Measures()
     sent_at: dict[tuple[int, int], float] = {}
     submits: dict[int, list[float]] = defaultdict(list)
@@ -268,12 +277,14 @@ async def run_load(
         clients.append(facilitator)
 
         def on_count(data: dict[str, Any], sid: int = session_id) -> None:
+            # A count of n delivers the prompt's first n answers to the facilitator: the app
+            # sends one count for the answers it stores together, the bare server one each.
             now = time.perf_counter()
-            index = counts_seen[sid]
-            counts_seen[sid] += 1
-            if index < len(submits[sid]):
+            covered = min(data["count"], len(submits[sid]))
+            for index in range(counts_seen[sid], covered):
                 measures.delivery.append(now - submits[sid][index])
-            measures.delivered += 1
+                measures.delivered += 1
+            counts_seen[sid] = max(counts_seen[sid], covered)
             check_done()
 
         facilitator.on("response.count", on_count, namespace="/live")
@@ -310,6 +321,7 @@ async def run_load(
 
     members = sum(len(m) for _, _, m in seed.sessions)
     facilitators = _facilitators(clients, seed)
+    rounds_start()
     start = time.perf_counter()
     for round_no in range(rounds):  # the handlers above read round_no
         done.clear()
@@ -364,7 +376,11 @@ def percentile(values: list[float], p: float) -> float:
 class Result:
     name: str
     measures: Measures
+    #: CPU-seconds of the rounds (prompts out, answers in, counts out)
     cpu: float
+    #: CPU-seconds of connecting and joining everyone, before the rounds
+    cpu_joining: float
+    connections: int
     rss_per_connection: float
 
     @property
@@ -379,12 +395,17 @@ class Result:
 async def measure_server(name: str, url: str, pid: int, seed: Seed, rounds: int) -> Result:
     rss_before = rss_bytes(pid)
     connections = sum(1 + len(m) for _, _, m in seed.sessions)
-    cpu_start = cpu_seconds(pid)
-    measures, clients = await run_load(url, url, seed, rounds)
-    cpu = cpu_seconds(pid) - cpu_start
+    cpu_at = [cpu_seconds(pid)]
+    measures, clients = await run_load(
+        url, url, seed, rounds, lambda: cpu_at.append(cpu_seconds(pid))
+    )
+    cpu_at.append(cpu_seconds(pid))
     rss_per_connection = (rss_bytes(pid) - rss_before) / connections
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
-    return Result(name, measures, cpu, rss_per_connection)
+    start, rounds_start, end = cpu_at
+    return Result(
+        name, measures, end - rounds_start, rounds_start - start, connections, rss_per_connection
+    )
 
 
 def report(results: list[Result], extra: dict[str, str]) -> str:
@@ -398,6 +419,7 @@ def report(results: list[Result], extra: dict[str, str]) -> str:
         ("response p99 (ms)", lambda r: percentile(r.measures.delivery, 99) * 1000),
         ("deliveries / s", lambda r: r.deliveries_per_second),
         ("CPU-s / 10k deliveries", lambda r: r.cpu_per_10k),
+        ("CPU-ms / connection (connect + join)", lambda r: r.cpu_joining / r.connections * 1000),
         ("memory / connection (KiB)", lambda r: r.rss_per_connection / 1024),
         ("delivered / expected", lambda r: r.measures.delivered / r.measures.expected),
     ]

@@ -135,7 +135,7 @@ def _init_socketio(app: Flask) -> SocketIO:
         logger=False,
         engineio_logger=False,
     )
-    register_live_events(socketio, app.config["CIRCLES_LIVE_EVENT_LIMIT"])
+    register_live_events(socketio, app, app.config["CIRCLES_LIVE_EVENT_LIMIT"])
     return socketio
 
 

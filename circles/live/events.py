@@ -1,9 +1,12 @@
-"""The ``/live`` Socket.IO namespace: thin handlers around :mod:`circles.live.services`.
+"""The ``/live`` Socket.IO namespace: thin handlers around :mod:`circles.live.services`,
+:mod:`circles.live.answers` and :mod:`circles.live.opening`.
 
 Every event is authorised against the database (the login session behind the cookie must still
 exist; the person must still be in the circle; facilitator events need a facilitator), rate
 limited per connection, and acknowledged ``{"ok": true, ...}`` or
-``{"ok": false, "error": {"code", "message"}}``. Nothing is committed when an event is refused.
+``{"ok": false, "error": {"code", "message"}}``. Events that arrive together are written in one
+transaction (:mod:`circles.live.batch`); nothing of a refused event is kept, and no event is
+acknowledged before the commit that holds it.
 """
 
 from __future__ import annotations
@@ -11,19 +14,21 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user
-from flask_socketio import SocketIO, emit, join_room
+from flask_socketio import SocketIO
 from limits import parse_many
+from sqlalchemy.exc import IntegrityError
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import services
+from circles.live import answers, opening, services
+from circles.live.batch import GroupCommit, Job
 from circles.live.services import Actor, Broadcast, LiveError, Outcome
 from circles.safety import services as safety
 from circles.safety.models import SupportRequest
@@ -44,6 +49,21 @@ def facilitators_room(session_id: int) -> str:
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
+
+
+_server_error = _error("server_error", "Something went wrong; please try again.")
+
+
+def _begin_writing() -> None:
+    """SQLite: take the write lock before the batch reads anything.
+
+    Each event runs in a savepoint, and SQLite starts a savepoint's transaction as a reader; when
+    another connection writes before the batch's first write, the batch could not become the
+    writer and fails at once ("database is locked"), without waiting. ``BEGIN IMMEDIATE`` waits
+    for the lock (``busy_timeout``) instead. PostgreSQL locks rows and needs none of this.
+    """
+    if db.engine.dialect.name == "sqlite":
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class ConnectionLimiter:
@@ -75,8 +95,9 @@ class ConnectionLimiter:
 
 
 def _send(session_id: int, outcome: Outcome) -> None:
+    socketio = current_app.extensions["socketio"]
     for broadcast in outcome.broadcasts:
-        emit(
+        socketio.emit(
             broadcast.event, broadcast.data, to=_target(session_id, broadcast), namespace=NAMESPACE
         )
 
@@ -136,17 +157,8 @@ def push_support_status(support: SupportRequest) -> None:
         socketio.emit("support.status", payload, to=sid, namespace=NAMESPACE)
 
 
-#: event name -> (handler, payload keys the handler reads)
+#: event name -> handler, for the events handled one at a time
 EVENTS: dict[str, Handler] = {
-    "prompt.open": lambda s, a, p: services.open_prompt(
-        s, a, p.get("prompt"), plan_item_id=p.get("plan_item")
-    ),
-    "response.submit": lambda s, a, p: services.submit_response(
-        s, a, p.get("prompt_id"), p.get("value"), p.get("client_id")
-    ),
-    "response.pass": lambda s, a, p: services.pass_prompt(
-        s, a, p.get("prompt_id"), p.get("client_id")
-    ),
     "prompt.reveal": lambda s, a, p: services.reveal_prompt(s, a, p.get("prompt_id")),
     "prompt.close": lambda s, a, p: services.close_prompt(s, a, p.get("prompt_id")),
     "timer.start": lambda s, a, p: services.start_timer(s, a, p.get("seconds")),
@@ -164,7 +176,48 @@ EVENTS: dict[str, Handler] = {
 }
 
 
-Run = Callable[[dict[str, Any], "Login"], dict[str, Any]]
+Bulk = Callable[[list[tuple[services.Seat, Any]]], list[Outcome | LiveError]]
+
+#: Events handled many at a time: event -> (what the payload asks for, the batch function).
+#: Answers come in floods when a prompt opens, and prompts open at the top of the hour.
+BULK: dict[str, tuple[Callable[[dict[str, Any]], Any], Bulk]] = {
+    "response.submit": (
+        lambda p: answers.Answer(p.get("prompt_id"), p.get("value"), p.get("client_id")),
+        answers.record,
+    ),
+    "response.pass": (
+        lambda p: answers.Answer(p.get("prompt_id"), None, p.get("client_id"), passing=True),
+        answers.record,
+    ),
+    "prompt.open": (
+        lambda p: opening.Opening(p.get("prompt"), p.get("plan_item")),
+        opening.open_prompts,
+    ),
+}
+#: Every event a client may send.
+CLIENT_EVENTS = ("join", *EVENTS, *BULK)
+
+
+def _runs(jobs: list[Job]) -> Iterator[tuple[Bulk | None, list[Job]]]:
+    """The batch in order, as runs handled together: consecutive events of one batch function,
+    each session at most once in a run of opens; every other event alone."""
+    run: list[Job] = []
+    kind: Bulk | None = None
+    sessions: set[object] = set()
+    for job in jobs:
+        event = job.payload
+        bulk = BULK[event.name][1] if event.name in BULK else None
+        session = event.payload.get("session")
+        key = session if isinstance(session, int) else None
+        repeat = bulk is opening.open_prompts and key in sessions
+        if run and (bulk is None or bulk is not kind or repeat):
+            yield kind, run
+            run, sessions = [], set()
+        run.append(job)
+        kind = bulk
+        sessions.add(key)
+    if run:
+        yield kind, run
 
 
 @dataclass(frozen=True)
@@ -178,79 +231,171 @@ class Login:
         return utcnow() - timedelta(days=current_app.config["CIRCLES_SESSION_MAX_DAYS"])
 
 
-def register_live_events(socketio: SocketIO, limits_text: str) -> None:
+@dataclass(frozen=True)
+class Event:
+    """A client event waiting for its batch (see :mod:`circles.live.batch`)."""
+
+    name: str
+    sid: str
+    login: Login
+    payload: dict[str, Any]
+
+
+@dataclass
+class Done:
+    """A handled event: what to send once its batch is committed."""
+
+    session_id: int
+    outcome: Outcome
+    rooms: list[str]
+
+
+def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> None:
+    """The namespace's handlers, registered on the Socket.IO server itself.
+
+    Client events skip Flask-SocketIO's per-event request context: they are queued for a group
+    commit (:mod:`circles.live.batch`), and each batch runs in one app context and one
+    transaction, every event in a savepoint of its own, so that a refused or failed event
+    leaves nothing behind while the others in its batch are kept.
+    """
     limiter = ConnectionLimiter(limits_text)
     #: Each open socket's login (taken at the handshake), so that an event is authorised by a
     #: single query for login and membership together, without reloading the user.
     logins: dict[str, Login] = {}
+    server = socketio.server
 
-    def guarded(event: str, run: Run) -> Callable[..., Any]:
-        def handler(payload: Any = None, *extra: Any) -> dict[str, Any]:
-            sid = request.sid  # type: ignore[attr-defined]
+    def close_soon(sid: str) -> None:
+        socketio.sleep(0.2)
+        server.disconnect(sid, namespace=NAMESPACE)
+
+    def handle(event: Event) -> tuple[dict[str, Any], Done | None]:
+        """Run one event in its savepoint; the acknowledgement, and what to send after."""
+        try:
+            with db.session.begin_nested():
+                session, actor = services.actor_for_login(
+                    event.payload.get("session"), event.login.token_hash, event.login.since()
+                )
+                session_id, rooms = session.id, []
+                if event.name == "join":
+                    outcome = services.join(session, actor, event.sid)
+                    rooms.append(room(session_id))
+                    if actor.is_facilitator:
+                        rooms.append(facilitators_room(session_id))
+                else:
+                    outcome = EVENTS[event.name](session, actor, event.payload)
+        except LiveError as error:
+            if error.code == "unauthenticated":
+                # The login behind this socket has ended (logout, password change) and the
+                # push that closes its sockets was missed: answer, then close it.
+                socketio.start_background_task(close_soon, event.sid)
+            return _error(error.code, error.message), None
+        except Exception as error:  # never leave a half-written change
+            log.error("live event %s failed: %s", event.name, type(error).__name__)
+            return _server_error, None
+        return {"ok": True, **outcome.ack}, Done(session_id, outcome, rooms)
+
+    def handle_together(bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
+        """A run of events handled together, in one savepoint; those done, with what to send."""
+        for attempt in (1, 2):
+            try:
+                with db.session.begin_nested():
+                    results = together(bulk, [job.payload for job in jobs])
+                break
+            except IntegrityError:
+                # Another process stored one of these a moment ago; the second check sees it.
+                if attempt == 2:
+                    results = [(_server_error, None)] * len(jobs)
+            except Exception as error:
+                log.error("live %s failed: %s", jobs[0].payload.name, type(error).__name__)
+                results = [(_server_error, None)] * len(jobs)
+                break
+        handled = []
+        for job, (ack, done) in zip(jobs, results, strict=True):
+            job.result = ack
+            if done is not None:
+                handled.append((job, done))
+        return handled
+
+    def together(bulk: Bulk, events: list[Event]) -> list[tuple[dict[str, Any], Done | None]]:
+        seats = services.seats(
+            [(event.payload.get("session"), event.login.token_hash) for event in events],
+            events[0].login.since(),
+        )
+        asked = [
+            (seat, BULK[event.name][0](event.payload))
+            for seat, event in zip(seats, events, strict=True)
+            if isinstance(seat, services.Seat)
+        ]
+        outcomes = iter(bulk(asked))
+        results: list[tuple[dict[str, Any], Done | None]] = []
+        for seat, event in zip(seats, events, strict=True):
+            result = next(outcomes) if isinstance(seat, services.Seat) else seat
+            if isinstance(result, LiveError):
+                if result.code == "unauthenticated":
+                    socketio.start_background_task(close_soon, event.sid)
+                results.append((_error(result.code, result.message), None))
+            else:
+                assert isinstance(seat, services.Seat)
+                results.append(({"ok": True, **result.ack}, Done(seat.session_id, result, [])))
+        return results
+
+    def write(jobs: list[Job]) -> list[tuple[Job, Done]]:
+        """Handle the batch's events in order and commit them together."""
+        _begin_writing()
+        handled: list[tuple[Job, Done]] = []
+        for bulk, run in _runs(jobs):
+            if bulk is not None:
+                handled += handle_together(bulk, run)
+                continue
+            for job in run:
+                job.result, done = handle(job.payload)
+                if done is not None:
+                    handled.append((job, done))
+        db.session.commit()
+        return handled
+
+    def run_batch(jobs: list[Job]) -> None:
+        with app.app_context():
+            try:
+                handled = write(jobs)
+            except Exception as error:  # the lock, or the commit: nothing of the batch is kept
+                db.session.rollback()
+                log.error("live batch of %d failed: %s", len(jobs), type(error).__name__)
+                for job in jobs:
+                    if job.result is None or job.result["ok"]:
+                        job.result = _server_error
+                return
+            for job, done in handled:
+                for name in done.rooms:
+                    server.enter_room(job.payload.sid, name, namespace=NAMESPACE)
+                _send(done.session_id, done.outcome)
+                disconnect_sids(socketio, done.outcome.disconnect_sids)
+                for task in done.outcome.after_commit:
+                    try:
+                        task()
+                    except Exception as error:  # the change is saved; only the side effect failed
+                        log.error("after live event %s: %s", job.payload.name, type(error).__name__)
+
+    batches = GroupCommit(run_batch, pause=lambda: socketio.sleep(0))
+
+    def receiver(name: str) -> Callable[..., dict[str, Any]]:
+        def receive(sid: str, payload: Any = None, *extra: Any) -> dict[str, Any]:
             if not limiter.allow(sid):
                 return _error("rate_limited", "Too many events; slow down a little.")
             login = logins.get(sid)
             if login is None:
-                socketio.start_background_task(_close_soon, sid)
+                socketio.start_background_task(close_soon, sid)
                 return _error("unauthenticated", "Please log in again.")
             if not isinstance(payload, dict) or extra:
                 return _error("invalid", "Send one object as the event's payload.")
-            try:
-                ack = run(payload, login)
-            except LiveError as error:
-                db.session.rollback()
-                if error.code == "unauthenticated":
-                    # The login behind this socket has ended (logout, password change) and the
-                    # push that closes its sockets was missed: answer, then close it.
-                    socketio.start_background_task(_close_soon, sid)
-                return _error(error.code, error.message)
-            except Exception as error:  # never leave a half-written change
-                db.session.rollback()
-                log.error("live event %s failed: %s", event, type(error).__name__)
-                return _error("server_error", "Something went wrong; please try again.")
-            return {"ok": True, **ack}
+            result: dict[str, Any] | None = batches.submit(Event(name, sid, login, payload))
+            return result or _server_error
 
-        handler.__name__ = f"on_{event.replace('.', '_')}"
-        return handler
+        receive.__name__ = f"on_{name.replace('.', '_')}"
+        return receive
 
-    def _close_soon(sid: str) -> None:
-        socketio.sleep(0.2)
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
-
-    def run_event(event: str, handler: Handler) -> Run:
-        def run(payload: dict[str, Any], login: Login) -> dict[str, Any]:
-            session, actor = services.actor_for_login(
-                payload.get("session"), login.token_hash, login.since()
-            )
-            outcome = handler(session, actor, payload)
-            db.session.commit()
-            _send(session.id, outcome)
-            disconnect_sids(socketio, outcome.disconnect_sids)
-            for task in outcome.after_commit:
-                try:
-                    task()
-                except Exception as error:  # the change is saved; only the side effect failed
-                    log.error("after live event %s: %s", event, type(error).__name__)
-            return outcome.ack
-
-        return run
-
-    def run_join(payload: dict[str, Any], login: Login) -> dict[str, Any]:
-        session, actor = services.actor_for_login(
-            payload.get("session"), login.token_hash, login.since()
-        )
-        sid = request.sid  # type: ignore[attr-defined]
-        outcome = services.join(session, actor, sid)
-        db.session.commit()
-        join_room(room(session.id))
-        if actor.is_facilitator:
-            join_room(facilitators_room(session.id))
-        _send(session.id, outcome)
-        return outcome.ack
-
-    socketio.on_event("join", guarded("join", run_join), namespace=NAMESPACE)
-    for name, handler in EVENTS.items():
-        socketio.on_event(name, guarded(name, run_event(name, handler)), namespace=NAMESPACE)
+    for name in CLIENT_EVENTS:
+        server.on(name, receiver(name), namespace=NAMESPACE)
 
     def on_connect(auth: Any = None) -> bool:
         # Engine.IO has already refused foreign Origins; here the login itself is checked.

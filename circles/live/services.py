@@ -6,19 +6,16 @@ acknowledgement and the broadcasts), and the caller commits once and sends the b
 
 from __future__ import annotations
 
-import secrets
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, bindparam, delete, func, select
 
 from circles.accounts.models import AuthSession
-from circles.db import Base, add_or_refuse, utcnow
+from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
@@ -26,7 +23,6 @@ from circles.live.models import (
     MAX_OPTION,
     MAX_OPTIONS,
     MAX_PROMPT_TEXT,
-    MAX_RESPONSE,
     Commitment,
     LiveConnection,
     LiveParticipant,
@@ -88,15 +84,17 @@ class Actor:
     """The person behind a socket, as the circle knows them."""
 
     user_id: int
-    membership: CircleMember
+    role: CircleRole
+    #: The circle display name.
+    name: str
+
+    @classmethod
+    def of(cls, membership: CircleMember) -> Actor:
+        return cls(membership.user_id, membership.role, membership.display_name)
 
     @property
     def is_facilitator(self) -> bool:
-        return self.membership.role == CircleRole.FACILITATOR
-
-    @property
-    def name(self) -> str:
-        return self.membership.display_name
+        return self.role == CircleRole.FACILITATOR
 
 
 # Opening and finding sessions ---------------------------------------------------------------
@@ -158,7 +156,7 @@ def actor_for(session_id: object, user_id: int) -> tuple[LiveSession, Actor]:
     if row is None:
         raise LiveError("not_found", "There is no such live session.")
     session, membership = row
-    return session, Actor(membership.user_id, membership)
+    return session, Actor.of(membership)
 
 
 def actor_for_login(
@@ -179,7 +177,7 @@ def actor_for_login(
     ).first()
     if row is not None:
         session, membership = row
-        return session, Actor(membership.user_id, membership)
+        return session, Actor.of(membership)
     alive = db.session.scalar(
         select(AuthSession.id).where(
             AuthSession.token_hash == login_hash, AuthSession.created_at > logged_in_since
@@ -188,6 +186,96 @@ def actor_for_login(
     if alive is None:
         raise LiveError("unauthenticated", "Please log in again.")
     raise LiveError("not_found", "There is no such live session.")
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A person's place in a live session, as found for a batch of events by one query."""
+
+    session_id: int
+    circle_id: int
+    meeting_id: int | None
+    status: LiveStatus
+    actor: Actor
+
+
+_sessions, _members, _logins = (
+    LiveSession.__table__.c,
+    CircleMember.__table__.c,
+    AuthSession.__table__.c,
+)
+#: Built once: batches run it many times a second.
+_SEATS = (
+    select(
+        _logins.token_hash,
+        _sessions.id,
+        _sessions.circle_id,
+        _sessions.meeting_id,
+        _sessions.status,
+        _members.user_id,
+        _members.role,
+        _members.display_name,
+    )
+    .join(CircleMember.__table__, _members.user_id == _logins.user_id)
+    .join(LiveSession.__table__, _sessions.circle_id == _members.circle_id)
+    .where(
+        _logins.token_hash.in_(bindparam("logins", expanding=True)),
+        _logins.created_at > bindparam("since"),
+        _sessions.id.in_(bindparam("sessions", expanding=True)),
+    )
+)
+_ALIVE = select(_logins.token_hash).where(
+    _logins.token_hash.in_(bindparam("logins", expanding=True)),
+    _logins.created_at > bindparam("since"),
+)
+
+
+def seats(
+    requests: Sequence[tuple[object, str]], logged_in_since: datetime
+) -> list[Seat | LiveError]:
+    """For each (session id, login hash) of a batch: the person's seat, in one query.
+
+    The same rules as :func:`actor_for_login`: a login that has ended (logged out, password
+    changed, too old) is told to log in again; a session outside the person's circles is not
+    found.
+    """
+    wanted = [
+        (session_id, login)
+        for session_id, login in requests
+        if isinstance(session_id, int) and not isinstance(session_id, bool)
+    ]
+    found: dict[tuple[object, str], Seat] = {}
+    connection = db.session.connection()
+    if wanted:
+        rows = connection.execute(
+            _SEATS,
+            {
+                "logins": list({login for _, login in wanted}),
+                "sessions": list({session_id for session_id, _ in wanted}),
+                "since": logged_in_since,
+            },
+        )
+        for login, session_id, circle_id, meeting_id, status, user_id, role, name in rows:
+            actor = Actor(user_id, role, name)
+            found[session_id, login] = Seat(session_id, circle_id, meeting_id, status, actor)
+    missing = list({login for session_id, login in requests if (session_id, login) not in found})
+    alive = (
+        set(connection.scalars(_ALIVE, {"logins": missing, "since": logged_in_since}))
+        if missing
+        else set()
+    )
+    seated: list[Seat | LiveError] = []
+    for session_id, login in requests:
+        seat = found.get((session_id, login))
+        if seat is not None:
+            seated.append(seat)
+        elif not isinstance(session_id, int) or isinstance(session_id, bool):
+            seated.append(invalid("session must be a session id (a number)."))
+        elif login not in alive:
+            seated.append(LiveError("unauthenticated", "Please log in again."))
+        else:
+            seated.append(LiveError("not_found", "There is no such live session."))
+    return seated
 
 
 def require_facilitator(actor: Actor) -> None:
@@ -357,7 +445,7 @@ def state(session: LiveSession, actor: Actor, now: datetime | None = None) -> di
         "participants": participants(session),
         "timer": _timer_payload(session, now),
         "round": _round_payload(session),
-        "you": {"name": actor.name, "role": actor.membership.role.value},
+        "you": {"name": actor.name, "role": actor.role.value},
     }
     if prompt is not None:
         data["you"]["answered"] = (
@@ -482,7 +570,7 @@ def connections_of(user_id: int, session_id: int | None = None) -> list[str]:
 # Prompts -------------------------------------------------------------------------------------
 
 
-def _text(value: object, name: str, limit: int, *, required: bool = True) -> str:
+def checked_text(value: object, name: str, limit: int, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
@@ -495,7 +583,7 @@ def _text(value: object, name: str, limit: int, *, required: bool = True) -> str
     return value
 
 
-def _int(value: object, name: str, low: int, high: int) -> int:
+def checked_int(value: object, name: str, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise invalid(f"{name} must be a whole number from {low} to {high}.")
     return value
@@ -514,31 +602,31 @@ def validate_spec(spec: object) -> dict[str, Any]:
         raise invalid("anonymous must be true or false.")
     clean: dict[str, Any] = {
         "kind": kind.value,
-        "text": _text(spec.get("text"), "text", MAX_PROMPT_TEXT),
+        "text": checked_text(spec.get("text"), "text", MAX_PROMPT_TEXT),
         "anonymous": anonymous,
     }
     if spec.get("seconds") is not None:
-        clean["seconds"] = _int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
+        clean["seconds"] = checked_int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
     if kind == PromptKind.REFLECTION and "seconds" not in clean:
         raise invalid("A silent reflection needs a timer (seconds).")
     if kind == PromptKind.CHOICE:
         options = spec.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
             raise invalid(f"options must be a list of 2 to {MAX_OPTIONS} choices.")
-        clean["options"] = [_text(o, "Each option", MAX_OPTION) for o in options]
+        clean["options"] = [checked_text(o, "Each option", MAX_OPTION) for o in options]
     if kind == PromptKind.SCALE:
-        low = _int(spec.get("min", 0), "min", *SCALE_BOUNDS)
-        high = _int(spec.get("max", 10), "max", *SCALE_BOUNDS)
+        low = checked_int(spec.get("min", 0), "min", *SCALE_BOUNDS)
+        high = checked_int(spec.get("max", 10), "max", *SCALE_BOUNDS)
         if low >= high:
             raise invalid("max must be greater than min.")
         clean.update(
             {
                 "min": low,
                 "max": high,
-                "min_label": _text(
+                "min_label": checked_text(
                     spec.get("min_label"), "min_label", MAX_SCALE_LABEL, required=False
                 ),
-                "max_label": _text(
+                "max_label": checked_text(
                     spec.get("max_label"), "max_label", MAX_SCALE_LABEL, required=False
                 ),
             }
@@ -549,25 +637,6 @@ def validate_spec(spec: object) -> dict[str, Any]:
     if follow_up:
         clean["follow_up"] = True
     return clean
-
-
-def prompt_from_spec(session: LiveSession, spec: object) -> LivePrompt:
-    """A new prompt of the session; nothing is stored when the spec is invalid."""
-    clean = validate_spec(spec)
-    kind = PromptKind(clean["kind"])
-    return LivePrompt(
-        session_id=session.id,
-        kind=kind,
-        text=clean["text"],
-        anonymous=clean["anonymous"],
-        status=PromptStatus.OPEN,
-        seconds=clean.get("seconds"),
-        options=clean.get("options"),
-        scale={k: clean[k] for k in ("min", "max", "min_label", "max_label")}
-        if kind == PromptKind.SCALE
-        else None,
-        follow_up=clean.get("follow_up", False),
-    )
 
 
 def _prompt_in(session: LiveSession, prompt_id: object) -> LivePrompt:
@@ -581,167 +650,9 @@ def _prompt_in(session: LiveSession, prompt_id: object) -> LivePrompt:
     return prompt
 
 
-def _timer_broadcast(session: LiveSession) -> Broadcast:
+def timer_broadcast(session: LiveSession) -> Broadcast:
     ends = session.timer_ends_at.isoformat() if session.timer_ends_at else None
     return Broadcast("timer", {"ends_at": ends}, "room")
-
-
-def _plan_item_of(session: LiveSession, plan_item_id: object) -> PlanItem:
-    if not isinstance(plan_item_id, int) or isinstance(plan_item_id, bool):
-        raise invalid("plan_item must be a step of the session plan (a number).")
-    item = (
-        db.session.scalar(
-            select(PlanItem).where(
-                PlanItem.id == plan_item_id, PlanItem.meeting_id == session.meeting_id
-            )
-        )
-        if session.meeting_id is not None
-        else None
-    )
-    if item is None:
-        raise LiveError("not_found", "There is no such step in this meeting's plan.")
-    return item
-
-
-def open_prompt(
-    session: LiveSession,
-    actor: Actor,
-    spec: object,
-    now: datetime | None = None,
-    *,
-    plan_item_id: object = None,
-) -> Outcome:
-    """Put a prompt to the room (a new one, or the next step of the plan); the last one closes."""
-    now = now or utcnow()
-    require_facilitator(actor)
-    require_running(session)
-    if plan_item_id is not None:
-        item = _plan_item_of(session, plan_item_id)
-        prompt = prompt_from_spec(session, item.spec)
-        prompt.plan_item_id = item.id
-    else:
-        prompt = prompt_from_spec(session, spec)
-    broadcasts = []
-    previous = current_prompt(session)
-    if previous is not None:
-        previous.status = PromptStatus.CLOSED
-        broadcasts.append(Broadcast("prompt.closed", {"prompt_id": previous.id}, "room"))
-    db.session.add(prompt)
-    session.status = LiveStatus.OPEN
-    session.timer_ends_at = now + timedelta(seconds=prompt.seconds) if prompt.seconds else None
-    db.session.flush()
-    payload = prompt_payload(prompt)
-    broadcasts += [Broadcast("prompt.opened", payload, "room"), _timer_broadcast(session)]
-    return Outcome(ack={"prompt": payload}, broadcasts=broadcasts)
-
-
-def _answerable(session: LiveSession, actor: Actor, prompt_id: object) -> LivePrompt:
-    require_member(actor)
-    require_running(session)
-    prompt = _prompt_in(session, prompt_id)
-    if prompt.status != PromptStatus.OPEN:
-        raise LiveError("closed", "This prompt is no longer taking answers.")
-    if not prompt.kind.takes_answers:
-        raise invalid("A silent reflection takes no answers.")
-    return prompt
-
-
-def _client_id(value: object) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_ID:
-        raise invalid(f"client_id must be text of 1 to {MAX_CLIENT_ID} characters.")
-    return value
-
-
-def _already(prompt_id: int, user_id: int, client_id: str) -> Outcome:
-    """A repeat of the same submission is acknowledged again; a different one is refused."""
-    existing = db.session.scalar(
-        select(LiveSubmission.client_id).where(
-            LiveSubmission.prompt_id == prompt_id, LiveSubmission.user_id == user_id
-        )
-    )
-    if existing == client_id:
-        return Outcome(ack={"duplicate": True})
-    raise LiveError("already_answered", "You have already answered this prompt.")
-
-
-def _record(prompt: LivePrompt, actor: Actor, client_id: str, *content: Base) -> Outcome | None:
-    """Store that the person answered, with the answer's rows, in one flush.
-
-    A second submission clashes on the (prompt, person) unique constraint; as these rows are the
-    event's only writes, the transaction is rolled back and the clash is told apart: the same
-    ``client_id`` is a repeat (acknowledged again), another is refused.
-    """
-    prompt_id, user_id = prompt.id, actor.user_id
-    db.session.add(LiveSubmission(prompt_id=prompt_id, user_id=user_id, client_id=client_id))
-    db.session.add_all(content)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return _already(prompt_id, user_id, client_id)
-    return None
-
-
-def _count_broadcast(prompt: LivePrompt) -> Broadcast:
-    return Broadcast(
-        "response.count",
-        {"prompt_id": prompt.id, "count": submission_count(prompt.id)},
-        "facilitators",
-    )
-
-
-def _answer_value(prompt: LivePrompt, value: object) -> str:
-    if prompt.kind in (PromptKind.TEXT, PromptKind.COMMITMENT):
-        return _text(value, "value", MAX_RESPONSE)
-    if prompt.kind == PromptKind.SCALE:
-        assert prompt.scale is not None
-        return str(_int(value, "value", prompt.scale["min"], prompt.scale["max"]))
-    options = prompt.options or []
-    return str(_int(value, "value (an option's index)", 0, len(options) - 1))
-
-
-def submit_response(
-    session: LiveSession, actor: Actor, prompt_id: object, value: object, client_id: object
-) -> Outcome:
-    """A member's answer: stored without its author on anonymous prompts; idempotent."""
-    prompt = _answerable(session, actor, prompt_id)
-    client = _client_id(client_id)
-    stored_value = _answer_value(prompt, value)
-    content: list[Base] = [
-        LiveResponse(
-            id=uuid.uuid4().hex,
-            prompt_id=prompt.id,
-            value=stored_value,
-            author_name=None if prompt.anonymous else actor.name,
-            shuffle_key=secrets.randbelow(2**31),
-        )
-    ]
-    if prompt.kind == PromptKind.COMMITMENT:
-        # Kept for the member alone, to be shown back to them next time.
-        content.append(
-            Commitment(
-                user_id=actor.user_id,
-                circle_id=session.circle_id,
-                session_id=session.id,
-                text=stored_value,
-            )
-        )
-    repeat = _record(prompt, actor, client, *content)
-    if repeat is not None:
-        return repeat
-    return Outcome(ack={}, broadcasts=[_count_broadcast(prompt)])
-
-
-def pass_prompt(
-    session: LiveSession, actor: Actor, prompt_id: object, client_id: object = None
-) -> Outcome:
-    """Pass: counted like an answer for the facilitator; nothing shows in the reveal."""
-    prompt = _answerable(session, actor, prompt_id)
-    client = _client_id(client_id) if client_id is not None else "pass"
-    repeat = _record(prompt, actor, client)
-    if repeat is not None:
-        return repeat
-    return Outcome(ack={}, broadcasts=[_count_broadcast(prompt)])
 
 
 def reveal_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:
@@ -768,7 +679,7 @@ def close_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outco
     broadcasts = [Broadcast("prompt.closed", {"prompt_id": prompt.id}, "room")]
     if session.timer_ends_at is not None:
         session.timer_ends_at = None
-        broadcasts.append(_timer_broadcast(session))
+        broadcasts.append(timer_broadcast(session))
     db.session.flush()
     return Outcome(ack={}, broadcasts=broadcasts)
 
@@ -801,10 +712,12 @@ def start_timer(
     require_facilitator(actor)
     require_running(session)
     now = now or utcnow()
-    session.timer_ends_at = now + timedelta(seconds=_int(seconds, "seconds", 1, MAX_TIMER_SECONDS))
+    session.timer_ends_at = now + timedelta(
+        seconds=checked_int(seconds, "seconds", 1, MAX_TIMER_SECONDS)
+    )
     db.session.flush()
     return Outcome(
-        ack={"ends_at": session.timer_ends_at.isoformat()}, broadcasts=[_timer_broadcast(session)]
+        ack={"ends_at": session.timer_ends_at.isoformat()}, broadcasts=[timer_broadcast(session)]
     )
 
 
@@ -813,7 +726,7 @@ def stop_timer(session: LiveSession, actor: Actor) -> Outcome:
     require_running(session)
     session.timer_ends_at = None
     db.session.flush()
-    return Outcome(ack={}, broadcasts=[_timer_broadcast(session)])
+    return Outcome(ack={}, broadcasts=[timer_broadcast(session)])
 
 
 def _round_broadcast(session: LiveSession) -> Broadcast:
@@ -890,7 +803,7 @@ def ask_for_support(session: LiveSession, actor: Actor, message: object) -> Outc
     """A member asks, by name, for a facilitator to reach out (the room sees nothing of it)."""
     require_member(actor)
     require_running(session)
-    text = _text(message, "message", MAX_MESSAGE, required=False)
+    text = checked_text(message, "message", MAX_MESSAGE, required=False)
     try:
         support = safety.request_support(session.circle_id, actor.user_id, text)
     except ServiceError as error:

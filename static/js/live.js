@@ -317,9 +317,11 @@
 
   socket.on("presence", (data) => renderParticipants(data.participants));
   socket.on("prompt.opened", (prompt) => {
+    // Opening a prompt closes the one before (prompt.closes) and sets or clears the timer.
     status("You are in.");
     renderPrompt(prompt, false);
     renderRevealed(null);
+    renderTimer(prompt.timer);
     if (isFacilitator) {
       $("response-count").textContent = "0";
       if (prompt.plan_item !== undefined) {

@@ -37,6 +37,7 @@ def test_an_anonymous_prompt_runs_from_open_to_reveal(app, connect, room):
     for name in ("mo", "nic", "ola"):
         event = c[name].wait_for("prompt.opened")
         assert event["id"] == prompt_id and event["kind"] == "text"
+        assert event["timer"] == {"ends_at": None} and "closes" not in event
 
     assert c["mo"].call(
         "response.submit",
@@ -64,6 +65,17 @@ def test_an_anonymous_prompt_runs_from_open_to_reveal(app, connect, room):
         columns = {column["name"] for column in inspect(db.engine).get_columns("live_responses")}
         assert not {"user_id", "author_id", "member_id", "created_at"} & columns
         assert db.session.scalars(select(LiveResponse.author_name)).all() == [None, None]
+
+    # The next prompt closes this one and sets its own timer, in the one message.
+    timed = {**TEXT_PROMPT, "seconds": 90}
+    ack = c["fran"].call("prompt.open", {"session": session, "prompt": timed})
+    event = c["mo"].wait_for("prompt.opened")
+    assert event["closes"] == prompt_id and event["id"] == ack["prompt"]["id"]
+    assert (
+        event["timer"]["ends_at"]
+        == c["mo"].call("join", {"session": session})["state"]["timer"]["ends_at"]
+    )
+    assert c["mo"].received("prompt.closed") == [] and c["mo"].received("timer") == []
 
 
 def test_named_prompts_show_the_circle_name_only(connect, room):

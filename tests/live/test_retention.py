@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import services
+from circles.live import answers, opening, services
 from circles.live.models import LiveResponse, LiveSession
 from tests import factories as f
 
@@ -23,8 +23,8 @@ def answered_session(keep_days):
     live = f.live_session(circle, fran)
     session, fac = services.actor_for(live.id, fran.id)
     _, member = services.actor_for(live.id, mo.id)
-    prompt = services.open_prompt(session, fac, {"kind": "text", "text": "Today?"}).ack["prompt"]
-    services.submit_response(session, member, prompt["id"], "Calm", "1")
+    prompt = opening.open_prompt(session, fac, {"kind": "text", "text": "Today?"}).ack["prompt"]
+    answers.submit_response(session, member, prompt["id"], "Calm", "1")
     services.end_session(session, fac)
     db.session.commit()
     return session

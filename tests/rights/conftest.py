@@ -17,6 +17,7 @@ from flask import Flask
 
 from circles.db import utcnow
 from circles.extensions import db
+from circles.live import answers, opening
 from circles.live import services as live
 from circles.meetings import services as meetings
 from circles.meetings.models import RsvpAnswer
@@ -116,9 +117,9 @@ def build_harbour() -> Harbour:
         ({"kind": "commitment", "text": "One small step for this week?"}, "commitment"),
         ({"kind": "text", "text": "A few words for today?", "anonymous": False}, "word"),
     ):
-        prompt = live.open_prompt(session, facilitator, spec).ack["prompt"]["id"]
+        prompt = opening.open_prompt(session, facilitator, spec).ack["prompt"]["id"]
         for (name, actor), data in zip(people.items(), (MORGAN, NICOLA), strict=True):
-            live.submit_response(session, actor, prompt, data[key], f"{name}-{key}")
+            answers.submit_response(session, actor, prompt, data[key], f"{name}-{key}")
     live.end_session(session, facilitator)
     db.session.commit()
     return Harbour(

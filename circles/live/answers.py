@@ -1,0 +1,278 @@
+"""Answers and passes, recorded a batch at a time.
+
+When a prompt opens, the whole room answers at once. A batch of answers (see
+:mod:`circles.live.batch`) is authorised by one query for all their logins and memberships,
+checked against one query for their prompts and one for earlier submissions, and written in
+one insert per table; one more query counts the prompts' submissions for the facilitators.
+The rules are the same for one answer as for a hundred: :func:`submit_response` and
+:func:`pass_prompt` are a batch of one.
+
+An anonymous answer's row holds no author, no time and a random key (see the models); the
+:class:`~circles.live.models.LiveSubmission` row, which says only *that* someone answered,
+makes a repeat of the same ``client_id`` an acknowledged no-op.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from circles.extensions import db
+from circles.live.models import (
+    MAX_RESPONSE,
+    Commitment,
+    LivePrompt,
+    LiveResponse,
+    LiveSession,
+    LiveStatus,
+    LiveSubmission,
+    PromptKind,
+    PromptStatus,
+)
+from circles.live.services import (
+    MAX_CLIENT_ID,
+    Actor,
+    Broadcast,
+    LiveError,
+    Outcome,
+    Seat,
+    checked_int,
+    checked_text,
+    invalid,
+    require_member,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A ``response.submit`` (or, with ``passing``, a ``response.pass``) as the client sent it."""
+
+    prompt_id: object
+    value: object
+    client_id: object
+    passing: bool = False
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What an answer to a prompt is checked against."""
+
+    id: int
+    session_id: int
+    kind: PromptKind
+    status: PromptStatus
+    anonymous: bool
+    options: list[str] | None
+    scale: dict[str, Any] | None
+
+
+def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
+    """Check and store a batch of answers; each gets its outcome or the error it is refused with.
+
+    Raises :class:`IntegrityError` when another process stored one of the same submissions
+    between the check and the insert; the caller rolls back and tries again.
+    """
+    prompts = _rules({a.prompt_id for _, a in batch if _is_id(a.prompt_id)})
+    earlier = _earlier(batch, prompts)
+    results: list[Outcome | LiveError] = []
+    submissions: list[dict[str, Any]] = []
+    responses: list[dict[str, Any]] = []
+    commitments: list[dict[str, Any]] = []
+    for who, answer in batch:
+        try:
+            prompt = _answerable(who, answer, prompts)
+            client = _client_id(answer.client_id) if not answer.passing else _pass_id(answer)
+            key = (prompt.id, who.actor.user_id)
+            if key in earlier:
+                results.append(_repeat(earlier[key], client))
+                continue
+            value = None if answer.passing else _value(prompt, answer.value)
+        except LiveError as error:
+            results.append(error)
+            continue
+        earlier[key] = client
+        submissions.append(
+            {"prompt_id": prompt.id, "user_id": who.actor.user_id, "client_id": client}
+        )
+        if value is not None:
+            responses.append(
+                {
+                    "id": secrets.token_hex(16),
+                    "prompt_id": prompt.id,
+                    "value": value,
+                    "author_name": None if prompt.anonymous else who.actor.name,
+                    "shuffle_key": secrets.randbelow(2**31),
+                    "hidden": False,
+                }
+            )
+            if prompt.kind == PromptKind.COMMITMENT:
+                # Kept for the member alone, to be shown back to them next time.
+                commitments.append(
+                    {
+                        "user_id": who.actor.user_id,
+                        "circle_id": who.circle_id,
+                        "session_id": who.session_id,
+                        "text": value,
+                    }
+                )
+        results.append(Outcome(broadcasts=[_count(prompt.id)]))
+    connection = db.session.connection()
+    for table, rows in (
+        (LiveSubmission, submissions),
+        (LiveResponse, responses),
+        (Commitment, commitments),
+    ):
+        if rows:
+            connection.execute(insert(table), rows)
+    if submissions:
+        _fill_counts(results)
+    return results
+
+
+def submit_response(
+    session: LiveSession, actor: Actor, prompt_id: object, value: object, client_id: object
+) -> Outcome:
+    """One member's answer (a batch of one)."""
+    return _one(session, actor, Answer(prompt_id, value, client_id))
+
+
+def pass_prompt(
+    session: LiveSession, actor: Actor, prompt_id: object, client_id: object = None
+) -> Outcome:
+    """Pass: counted like an answer for the facilitator; nothing shows in the reveal."""
+    return _one(session, actor, Answer(prompt_id, None, client_id, passing=True))
+
+
+def _one(session: LiveSession, actor: Actor, answer: Answer) -> Outcome:
+    who = Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
+    try:
+        with db.session.begin_nested():
+            (result,) = record([(who, answer)])
+    except IntegrityError:
+        # Stored a moment ago by another request: now the check sees it.
+        (result,) = record([(who, answer)])
+    if isinstance(result, LiveError):
+        raise result
+    return result
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_prompts, _submissions = LivePrompt.__table__.c, LiveSubmission.__table__.c
+#: Built once: batches run them many times a second.
+_RULES = select(
+    _prompts.id,
+    _prompts.session_id,
+    _prompts.kind,
+    _prompts.status,
+    _prompts.anonymous,
+    _prompts.options,
+    _prompts.scale,
+).where(_prompts.id.in_(bindparam("prompts", expanding=True)))
+_EARLIER = select(_submissions.prompt_id, _submissions.user_id, _submissions.client_id).where(
+    _submissions.prompt_id.in_(bindparam("prompts", expanding=True)),
+    _submissions.user_id.in_(bindparam("people", expanding=True)),
+)
+_COUNTS = (
+    select(_submissions.prompt_id, func.count())
+    .where(_submissions.prompt_id.in_(bindparam("prompts", expanding=True)))
+    .group_by(_submissions.prompt_id)
+)
+
+
+def _rules(prompt_ids: set[Any]) -> dict[int, Rules]:
+    if not prompt_ids:
+        return {}
+    rows = db.session.connection().execute(_RULES, {"prompts": list(prompt_ids)})
+    return {row.id: Rules(*row) for row in rows}
+
+
+def _earlier(
+    batch: Sequence[tuple[Seat, Answer]], prompts: dict[int, Rules]
+) -> dict[tuple[int, int], str]:
+    """The batch's people's earlier submissions to its prompts: (prompt, person) -> client id."""
+    pairs = {(a.prompt_id, who.actor.user_id) for who, a in batch if a.prompt_id in prompts}
+    if not pairs:
+        return {}
+    rows = db.session.connection().execute(
+        _EARLIER,
+        {
+            "prompts": list({prompt for prompt, _ in pairs}),
+            "people": list({user for _, user in pairs}),
+        },
+    )
+    return {(prompt, user): client for prompt, user, client in rows}
+
+
+def _answerable(who: Seat, answer: Answer, prompts: dict[int, Rules]) -> Rules:
+    require_member(who.actor)
+    if who.status == LiveStatus.ENDED:
+        raise LiveError("ended", "This session has ended.")
+    prompt_id = answer.prompt_id
+    if not isinstance(prompt_id, int) or isinstance(prompt_id, bool):
+        raise invalid("prompt_id must be a number.")
+    prompt = prompts.get(prompt_id)
+    if prompt is None or prompt.session_id != who.session_id:
+        raise LiveError("not_found", "There is no such prompt in this session.")
+    if prompt.status != PromptStatus.OPEN:
+        raise LiveError("closed", "This prompt is no longer taking answers.")
+    if not prompt.kind.takes_answers:
+        raise invalid("A silent reflection takes no answers.")
+    return prompt
+
+
+def _client_id(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_ID:
+        raise invalid(f"client_id must be text of 1 to {MAX_CLIENT_ID} characters.")
+    return value
+
+
+def _pass_id(answer: Answer) -> str:
+    return _client_id(answer.client_id) if answer.client_id is not None else "pass"
+
+
+def _repeat(stored: str, client_id: str) -> Outcome:
+    """A repeat of the same submission is acknowledged again; a different one is refused."""
+    if stored == client_id:
+        return Outcome(ack={"duplicate": True})
+    raise LiveError("already_answered", "You have already answered this prompt.")
+
+
+def _value(prompt: Rules, value: object) -> str:
+    if prompt.kind in (PromptKind.TEXT, PromptKind.COMMITMENT):
+        return checked_text(value, "value", MAX_RESPONSE)
+    if prompt.kind == PromptKind.SCALE:
+        assert prompt.scale is not None
+        return str(checked_int(value, "value", prompt.scale["min"], prompt.scale["max"]))
+    options = prompt.options or []
+    return str(checked_int(value, "value (an option's index)", 0, len(options) - 1))
+
+
+def _count(prompt_id: int) -> Broadcast:
+    """The facilitators' count after this answer; the number is filled in after the insert."""
+    return Broadcast("response.count", {"prompt_id": prompt_id, "count": 0}, "facilitators")
+
+
+def _fill_counts(results: list[Outcome | LiveError]) -> None:
+    """One count per prompt for the whole batch: its total, sent with the prompt's last answer.
+
+    The facilitators see a number; ten updates a few milliseconds apart would only redraw it
+    ten times.
+    """
+    outcomes = [result for result in results if isinstance(result, Outcome) and result.broadcasts]
+    prompt_ids = {outcome.broadcasts[0].data["prompt_id"] for outcome in outcomes}
+    rows = db.session.connection().execute(_COUNTS, {"prompts": list(prompt_ids)})
+    totals = {prompt_id: count for prompt_id, count in rows}
+    for outcome in reversed(outcomes):
+        data = outcome.broadcasts[0].data
+        if data["prompt_id"] in totals:
+            data["count"] = totals.pop(data["prompt_id"])
+        else:  # a later answer in the batch carries this prompt's count
+            outcome.broadcasts.clear()

@@ -1,0 +1,85 @@
+"""Group commit: live events that arrive together are written in one transaction.
+
+When a prompt opens, every member of the room answers within a second or two, and a busy
+process holds a hundred rooms. Committing each answer on its own costs more than everything
+else the event does, and the answers queue behind each other's commits. Here the first event
+to arrive becomes the *leader*: it takes every event waiting at that moment, runs them in one
+transaction, commits once, and hands the results back. Events that arrive meanwhile wait for
+the next batch, led by the oldest of them. No event waits for a timer, and none is acknowledged
+before the commit that holds it.
+
+The primitives come from :mod:`threading`, which the gevent worker patches: in production the
+waiters are greenlets, in tests threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class Job:
+    """One event waiting for its batch; ``result`` is what the event is acknowledged with."""
+
+    __slots__ = ("done", "lead", "payload", "result")
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+        self.result: Any = None
+        self.lead = False
+        self.done = threading.Event()
+
+
+class GroupCommit:
+    """Runs ``run_batch`` over the jobs waiting together; ``run_batch`` sets each job's result.
+
+    At most ``limit`` jobs go in one batch, so that a flood cannot hold one transaction open for
+    long; the rest lead the next.
+    """
+
+    def __init__(
+        self,
+        run_batch: Callable[[list[Job]], None],
+        pause: Callable[[], object],
+        limit: int = 500,
+    ) -> None:
+        self._run_batch = run_batch
+        self._pause = pause
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._waiting: list[Job] = []
+        self._busy = False
+
+    def submit(self, payload: Any) -> Any:
+        job = Job(payload)
+        with self._lock:
+            self._waiting.append(job)
+            job.lead = not self._busy
+            self._busy = True
+        if not job.lead:
+            job.done.wait()
+        if job.lead:  # first in, or promoted by the batch before
+            self._lead()
+        return job.result
+
+    def _lead(self) -> None:
+        # Let the events already received but not yet handed over join this batch.
+        self._pause()
+        with self._lock:
+            batch = self._waiting[: self._limit]
+            del self._waiting[: self._limit]
+        try:
+            self._run_batch(batch)
+        finally:
+            with self._lock:
+                if self._waiting:
+                    # The oldest waiting job leads the next batch; this one is done.
+                    successor = self._waiting[0]
+                    successor.lead = True
+                    successor.done.set()
+                else:
+                    self._busy = False
+            for job in batch:
+                job.lead = False
+                job.done.set()

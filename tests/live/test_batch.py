@@ -1,0 +1,120 @@
+"""Group commit (circles.live.batch): events that arrive together run together, one batch at a
+time, each with its own result; a failing batch never leaves anyone waiting."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from circles.live import answers, opening
+from circles.live.batch import GroupCommit, Job
+from circles.live.events import Event, Login, _runs
+
+
+def test_events_waiting_together_form_one_batch_and_each_gets_its_own_result():
+    batches: list[list[int]] = []
+    running = threading.Semaphore(1)  # taken while a batch runs: never two at once
+    overlapped = []
+    first_started = threading.Event()
+    release_first = threading.Event()
+
+    def run_batch(jobs: list[Job]) -> None:
+        if not running.acquire(blocking=False):
+            overlapped.append(True)
+        batches.append([job.payload for job in jobs])
+        if len(batches) == 1:
+            first_started.set()
+            release_first.wait(5)  # the first batch is slow: the others arrive meanwhile
+        for job in jobs:
+            job.result = job.payload * 10
+        running.release()
+
+    group = GroupCommit(run_batch, pause=lambda: time.sleep(0))
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        first = pool.submit(group.submit, 0)
+        assert first_started.wait(5)
+        rest = [pool.submit(group.submit, n) for n in range(1, 20)]
+        time.sleep(0.3)  # all nineteen are waiting now
+        release_first.set()
+        results = [first.result(5)] + [future.result(5) for future in rest]
+
+    assert results == [n * 10 for n in range(20)]
+    assert not overlapped
+    assert batches[0] == [0]
+    assert sorted(batches[1]) == list(range(1, 20))  # the nineteen waiting went in together
+    assert len(batches) == 2
+
+
+def test_a_batch_is_at_most_limit_events_and_the_rest_lead_the_next():
+    batches: list[int] = []
+    gate = threading.Event()
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append(len(jobs))
+        gate.wait(5)
+        for job in jobs:
+            job.result = "done"
+
+    group = GroupCommit(run_batch, pause=lambda: None, limit=4)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        futures = [pool.submit(group.submit, n) for n in range(11)]
+        time.sleep(0.3)
+        gate.set()
+        assert [future.result(5) for future in futures] == ["done"] * 11
+    assert max(batches) <= 4 and sum(batches) == 11
+
+
+def test_a_batch_that_fails_wakes_everyone_and_the_next_one_runs():
+    calls = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def run_batch(jobs: list[Job]) -> None:
+        calls.append(len(jobs))
+        if len(calls) == 1:
+            started.set()
+            release.wait(5)
+        if len(calls) <= 2:
+            raise RuntimeError("the database went away")
+        for job in jobs:
+            job.result = "fine"
+
+    group = GroupCommit(run_batch, pause=lambda: None)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        first = pool.submit(group.submit, 0)
+        assert started.wait(5)
+        waiting = [pool.submit(group.submit, n) for n in range(1, 5)]
+        time.sleep(0.2)
+        release.set()
+        for future in [first, *waiting]:
+            with contextlib.suppress(RuntimeError):  # a failed batch's leader sees the error
+                assert future.result(5) is None
+    assert group.submit(9) == "fine"  # not stuck busy
+
+
+def test_a_batch_runs_in_order_with_answers_and_opens_together_and_one_open_per_session():
+    def job(name: str, session: object) -> Job:
+        return Job(Event(name, "sid", Login("hash"), {"session": session}))
+
+    jobs = [
+        job("response.submit", 1),
+        job("response.pass", 2),
+        job("response.submit", 1),
+        job("prompt.open", 1),
+        job("prompt.open", 2),
+        job("prompt.open", 1),  # the same room again: the next run
+        job("prompt.reveal", 1),
+        job("hand.raise", 2),
+        job("response.submit", 3),
+    ]
+    runs = [(bulk, [jobs.index(j) for j in run]) for bulk, run in _runs(jobs)]
+    assert runs == [
+        (answers.record, [0, 1, 2]),
+        (opening.open_prompts, [3, 4]),
+        (opening.open_prompts, [5]),
+        (None, [6]),
+        (None, [7]),
+        (answers.record, [8]),
+    ]

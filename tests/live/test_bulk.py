@@ -1,0 +1,236 @@
+"""Answers and opens handled a batch at a time: each event is judged on its own, the batch is
+written together, and events arriving together over real sockets are written together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from circles.db import utcnow
+from circles.extensions import db
+from circles.live import answers, opening, services
+from circles.live.answers import Answer
+from circles.live.models import (
+    LivePrompt,
+    LiveResponse,
+    LiveSession,
+    LiveStatus,
+    LiveSubmission,
+    PromptStatus,
+)
+from circles.live.opening import Opening
+from circles.live.services import LiveError, Outcome, Seat
+from tests.live.conftest import TEXT_PROMPT, joined
+
+
+def seat(session_id: int, user) -> Seat:
+    session, actor = services.actor_for(session_id, user.id)
+    return Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
+
+
+def judged(results: list[Outcome | LiveError]) -> list[object]:
+    return [r.code if isinstance(r, LiveError) else r.ack for r in results]
+
+
+def rooms(make, count: int) -> list[dict]:
+    """``count`` circles, each with its facilitator, two members and an open live room."""
+    made = []
+    for n in range(count):
+        facilitator = make.create_user(f"Facilitator {n}")
+        org = make.create_org(owner=facilitator)
+        circle = make.create_circle(org, facilitator, f"Circle {n}")
+        members = [make.create_user(f"Member {n}-{m}") for m in range(2)]
+        for m, member in enumerate(members):
+            make.add_member(circle, member, f"M{n}{m}")
+        made.append(
+            {
+                "session": make.live_session(circle, facilitator).id,
+                "facilitator": facilitator,
+                "members": members,
+            }
+        )
+    return made
+
+
+def test_a_batch_of_answers_is_judged_answer_by_answer(app, make):
+    a, b = rooms(make, 2)
+    with app.app_context():
+        fac_a, fac_b = seat(a["session"], a["facilitator"]), seat(b["session"], b["facilitator"])
+        mo, nic = (seat(a["session"], m) for m in a["members"])
+        pat = seat(b["session"], b["members"][0])
+        (opened_a,) = opening.open_prompts([(fac_a, Opening(TEXT_PROMPT))])
+        (opened_b,) = opening.open_prompts([(fac_b, Opening(TEXT_PROMPT))])
+        assert isinstance(opened_a, Outcome) and isinstance(opened_b, Outcome)
+        pa, pb = opened_a.ack["prompt"]["id"], opened_b.ack["prompt"]["id"]
+
+        results = answers.record(
+            [
+                (mo, Answer(pa, "Calm", "m1")),
+                (mo, Answer(pa, "Calm", "m1")),  # the same again: a repeat
+                (mo, Answer(pa, "Other", "m2")),  # another answer: refused
+                (nic, Answer(pa, 7, "n1")),  # not text
+                (nic, Answer(pb, "Hello", "n2")),  # another room's prompt
+                (fac_a, Answer(pa, "Mine", "f1")),  # facilitators hold the space
+                (nic, Answer(pa, "Tired", "")),  # no client id
+                (pat, Answer(pb, None, None, passing=True)),
+                (nic, Answer(pa, "Tired", "n3")),
+            ]
+        )
+        db.session.commit()
+
+        assert judged(results) == [
+            {},
+            {"duplicate": True},
+            "already_answered",
+            "invalid",
+            "not_found",
+            "forbidden",
+            "invalid",
+            {},
+            {},
+        ]
+        # One count per prompt for the whole batch, with its total, on its last answer.
+        counts = [b.data for r in results if isinstance(r, Outcome) for b in r.broadcasts]
+        assert counts == [{"prompt_id": pb, "count": 1}, {"prompt_id": pa, "count": 2}]
+        stored = db.session.execute(
+            select(LiveSubmission.prompt_id, func.count()).group_by(LiveSubmission.prompt_id)
+        ).all()
+        assert dict(stored) == {pa: 2, pb: 1}
+        values = db.session.scalars(select(LiveResponse.value).where(LiveResponse.prompt_id == pa))
+        assert sorted(values) == ["Calm", "Tired"]
+        assert db.session.scalar(select(func.count()).select_from(LiveResponse)) == 2  # no pass
+
+
+def test_a_batch_of_opens_puts_each_room_its_prompt_and_refuses_the_rest(app, make):
+    a, b, c, d = rooms(make, 4)
+    with app.app_context():
+        fac = {
+            name: seat(r["session"], r["facilitator"])
+            for name, r in zip("abcd", (a, b, c, d), strict=True)
+        }
+        (earlier,) = opening.open_prompts([(fac["a"], Opening(TEXT_PROMPT))])
+        assert isinstance(earlier, Outcome)
+        live_d = db.session.get(LiveSession, d["session"])
+        live_d.status = LiveStatus.ENDED
+        db.session.commit()
+        fac["d"] = seat(d["session"], d["facilitator"])
+        now = utcnow()
+
+        results = opening.open_prompts(
+            [
+                (fac["a"], Opening({**TEXT_PROMPT, "seconds": 60})),
+                (seat(b["session"], b["members"][0]), Opening(TEXT_PROMPT)),
+                (fac["b"], Opening({"kind": "scale", "text": "How steady?", "min": 1, "max": 5})),
+                (fac["c"], Opening({"kind": "nonsense", "text": "?"})),
+                (fac["d"], Opening(TEXT_PROMPT)),
+                (fac["c"], Opening(None, plan_item=424242)),
+            ],
+            now,
+        )
+        db.session.commit()
+
+        assert [r.code for r in results if isinstance(r, LiveError)] == [
+            "forbidden",
+            "invalid",
+            "ended",
+            "not_found",
+        ]
+        opened_a, opened_b = (r.broadcasts[0].data for r in results if isinstance(r, Outcome))
+        assert opened_a["closes"] == earlier.ack["prompt"]["id"]
+        assert opened_a["timer"] == {"ends_at": (now + timedelta(seconds=60)).isoformat()}
+        assert "closes" not in opened_b and opened_b["timer"] == {"ends_at": None}
+        assert opened_b["min"] == 1 and opened_b["max"] == 5
+        statuses = dict(
+            db.session.execute(
+                select(LivePrompt.id, LivePrompt.status).where(
+                    LivePrompt.session_id == a["session"]
+                )
+            ).all()
+        )
+        assert statuses == {
+            earlier.ack["prompt"]["id"]: PromptStatus.CLOSED,
+            opened_a["id"]: PromptStatus.OPEN,
+        }
+        for r, status in ((a, LiveStatus.OPEN), (b, LiveStatus.OPEN), (c, LiveStatus.LOBBY)):
+            assert db.session.get(LiveSession, r["session"]).status == status
+        assert db.session.get(LiveSession, a["session"]).timer_ends_at is not None
+        assert (
+            db.session.scalar(select(func.count()).where(LivePrompt.session_id == c["session"]))
+            == 0
+        )
+
+
+@contextmanager
+def writing_held(app):
+    """Hold the database's write lock (SQLite) or lock the logins table (PostgreSQL), so that
+    the live server's next batch waits while more events arrive behind it."""
+    with app.app_context():
+        connection = db.engine.connect()
+        if db.engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("LOCK TABLE auth_sessions IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            connection.rollback()
+            connection.close()
+
+
+def test_answers_arriving_together_are_written_together_and_judged_one_by_one(
+    app, connect, room, make
+):
+    for name in ("Pia", "Quin", "Rue"):
+        user = make.create_user(name)
+        make.add_member(room["circle"], user, name)
+        room[name.lower()] = user
+    c = joined(connect, room, "fran", "mo", "nic", "ola", "pia", "quin", "rue")
+    s = room["session"].id
+    prompt_id = c["fran"].call("prompt.open", {"session": s, "prompt": TEXT_PROMPT})["prompt"]["id"]
+
+    def answer(name: str, value: object, client_id: str) -> dict:
+        submit = {"session": s, "prompt_id": prompt_id, "value": value, "client_id": client_id}
+        return c[name].call("response.submit", submit, timeout=15)
+
+    sends = [
+        ("mo", "Calm", "m1"),
+        ("mo", "Calm", "m1"),
+        ("nic", "Here", "n1"),
+        ("ola", 42, "o1"),
+        ("pia", "Rested", "p1"),
+        ("quin", "Unsure", "q1"),
+    ]
+    acks: dict[int, dict] = {}
+    with writing_held(app):
+        # The first answer leads a batch that waits for the lock; the rest queue behind it.
+        first = threading.Thread(target=lambda: acks.update({-1: answer("rue", "First", "r1")}))
+        first.start()
+        time.sleep(0.3)
+        threads = [
+            threading.Thread(target=lambda i=i, a=a: acks.update({i: answer(*a)}))
+            for i, a in enumerate(sends)
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        assert not acks  # nothing is acknowledged before its commit
+    for thread in [first, *threads]:
+        thread.join(15)
+
+    assert acks[-1] == {"ok": True}
+    mo_acks = sorted((acks[0], acks[1]), key=len)
+    assert mo_acks == [{"ok": True}, {"ok": True, "duplicate": True}]
+    assert acks[3]["error"]["code"] == "invalid"
+    assert acks[2] == acks[4] == acks[5] == {"ok": True}
+    # Five answers stored; the facilitator's count reaches 5 in fewer than five updates.
+    counts = [data["count"] for data in c["fran"].received("response.count", within=1)]
+    assert counts[-1] == 5 and len(counts) < 5 and counts == sorted(counts)
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count()).where(LiveSubmission.prompt_id == prompt_id))
+            == 5
+        )
