@@ -44,7 +44,9 @@ from circles.live.services import (
     checked_int,
     checked_text,
     invalid,
+    is_id,
     require_member,
+    storable,
 )
 
 
@@ -77,7 +79,7 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
     Raises :class:`IntegrityError` when another process stored one of the same submissions
     between the check and the insert; the caller rolls back and tries again.
     """
-    prompts = _rules({a.prompt_id for _, a in batch if _is_id(a.prompt_id)})
+    prompts = _rules({a.prompt_id for _, a in batch if is_id(a.prompt_id)})
     earlier = _earlier(batch, prompts)
     results: list[Outcome | LiveError] = []
     submissions: list[dict[str, Any]] = []
@@ -161,10 +163,6 @@ def _one(session: LiveSession, actor: Actor, answer: Answer) -> Outcome:
     return result
 
 
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 _prompts, _submissions = LivePrompt.__table__.c, LiveSubmission.__table__.c
 #: Built once: batches run them many times a second.
 _RULES = select(
@@ -198,7 +196,11 @@ def _earlier(
     batch: Sequence[tuple[Seat, Answer]], prompts: dict[int, Rules]
 ) -> dict[tuple[int, int], str]:
     """The batch's people's earlier submissions to its prompts: (prompt, person) -> client id."""
-    pairs = {(a.prompt_id, who.actor.user_id) for who, a in batch if a.prompt_id in prompts}
+    pairs = {
+        (a.prompt_id, who.actor.user_id)
+        for who, a in batch
+        if is_id(a.prompt_id) and a.prompt_id in prompts
+    }
     if not pairs:
         return {}
     rows = db.session.connection().execute(
@@ -216,7 +218,7 @@ def _answerable(who: Seat, answer: Answer, prompts: dict[int, Rules]) -> Rules:
     if who.status == LiveStatus.ENDED:
         raise LiveError("ended", "This session has ended.")
     prompt_id = answer.prompt_id
-    if not isinstance(prompt_id, int) or isinstance(prompt_id, bool):
+    if not is_id(prompt_id):
         raise invalid("prompt_id must be a number.")
     prompt = prompts.get(prompt_id)
     if prompt is None or prompt.session_id != who.session_id:
@@ -229,7 +231,7 @@ def _answerable(who: Seat, answer: Answer, prompts: dict[int, Rules]) -> Rules:
 
 
 def _client_id(value: object) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_ID:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_ID or not storable(value):
         raise invalid(f"client_id must be text of 1 to {MAX_CLIENT_ID} characters.")
     return value
 

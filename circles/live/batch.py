@@ -60,19 +60,22 @@ class GroupCommit:
         if not job.lead:
             job.done.wait()
         if job.lead:  # first in, or promoted by the batch before
-            self._lead()
+            self._lead(job)
         return job.result
 
-    def _lead(self) -> None:
-        # Let the events already received but not yet handed over join this batch.
-        self._pause()
-        with self._lock:
-            batch = self._waiting[: self._limit]
-            del self._waiting[: self._limit]
+    def _lead(self, job: Job) -> None:
+        batch: list[Job] = []
         try:
+            # Let the events already received but not yet handed over join this batch.
+            self._pause()
+            with self._lock:
+                batch = self._waiting[: self._limit]
+                del self._waiting[: self._limit]
             self._run_batch(batch)
         finally:
             with self._lock:
+                if job in self._waiting:  # interrupted before taking its batch: drop it
+                    self._waiting.remove(job)
                 if self._waiting:
                     # The oldest waiting job leads the next batch; this one is done.
                     successor = self._waiting[0]
@@ -80,6 +83,6 @@ class GroupCommit:
                     successor.done.set()
                 else:
                     self._busy = False
-            for job in batch:
-                job.lead = False
-                job.done.set()
+            for done in batch:
+                done.lead = False
+                done.done.set()

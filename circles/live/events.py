@@ -23,7 +23,7 @@ from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO
 from limits import parse_many
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from circles.db import utcnow
 from circles.extensions import db
@@ -52,6 +52,12 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 _server_error = _error("server_error", "Something went wrong; please try again.")
+
+
+def _retryable(error: Exception) -> bool:
+    """A deadlock or serialization failure (PostgreSQL): the transaction may simply run again."""
+    orig = getattr(error, "orig", None)
+    return isinstance(error, DBAPIError) and getattr(orig, "sqlstate", None) in {"40001", "40P01"}
 
 
 def _begin_writing() -> None:
@@ -290,31 +296,47 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
                 socketio.start_background_task(close_soon, event.sid)
             return _error(error.code, error.message), None
         except Exception as error:  # never leave a half-written change
+            if _retryable(error):
+                raise  # the whole batch is tried again
             log.error("live event %s failed: %s", event.name, type(error).__name__)
             return _server_error, None
         return {"ok": True, **outcome.ack}, Done(session_id, outcome, rooms)
 
     def handle_together(bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
-        """A run of events handled together, in one savepoint; those done, with what to send."""
-        for attempt in (1, 2):
-            try:
-                with db.session.begin_nested():
-                    results = together(bulk, [job.payload for job in jobs])
-                break
-            except IntegrityError:
-                # Another process stored one of these a moment ago; the second check sees it.
-                if attempt == 2:
-                    results = [(_server_error, None)] * len(jobs)
-            except Exception as error:
-                log.error("live %s failed: %s", jobs[0].payload.name, type(error).__name__)
-                results = [(_server_error, None)] * len(jobs)
-                break
+        """A run of events handled together, in one savepoint; those done, with what to send.
+
+        If the run fails as a whole, its events are tried again one by one, each in its own
+        savepoint, so that one bad event cannot take the others with it.
+        """
+        results = attempt_together(bulk, jobs)
+        if results is None:
+            results = []
+            for job in jobs:
+                results += attempt_together(bulk, [job]) or [(_server_error, None)]
         handled = []
         for job, (ack, done) in zip(jobs, results, strict=True):
             job.result = ack
             if done is not None:
                 handled.append((job, done))
         return handled
+
+    def attempt_together(
+        bulk: Bulk, jobs: list[Job]
+    ) -> list[tuple[dict[str, Any], Done | None]] | None:
+        for attempt in (1, 2):
+            try:
+                with db.session.begin_nested():
+                    return together(bulk, [job.payload for job in jobs])
+            except IntegrityError:
+                # Another process stored one of these a moment ago; the second check sees it.
+                if attempt == 2:
+                    log.error("live %s: the same clash twice", jobs[0].payload.name)
+            except Exception as error:
+                if _retryable(error):
+                    raise  # the whole batch is tried again
+                log.error("live %s failed: %s", jobs[0].payload.name, type(error).__name__)
+                return None
+        return None
 
     def together(bulk: Bulk, events: list[Event]) -> list[tuple[dict[str, Any], Done | None]]:
         seats = services.seats(
@@ -340,19 +362,33 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
         return results
 
     def write(jobs: list[Job]) -> list[tuple[Job, Done]]:
-        """Handle the batch's events in order and commit them together."""
-        _begin_writing()
-        handled: list[tuple[Job, Done]] = []
-        for bulk, run in _runs(jobs):
-            if bulk is not None:
-                handled += handle_together(bulk, run)
-                continue
-            for job in run:
-                job.result, done = handle(job.payload)
-                if done is not None:
-                    handled.append((job, done))
-        db.session.commit()
-        return handled
+        """Handle the batch's events in order and commit them together.
+
+        A deadlock or serialization failure (PostgreSQL, several processes) rolls the whole
+        batch back, locks and all, and the batch is tried again: nothing has been sent yet.
+        """
+        for attempt in range(1, 4):
+            for job in jobs:
+                job.result = None
+            try:
+                _begin_writing()
+                handled: list[tuple[Job, Done]] = []
+                for bulk, run in _runs(jobs):
+                    if bulk is not None:
+                        handled += handle_together(bulk, run)
+                        continue
+                    for job in run:
+                        job.result, done = handle(job.payload)
+                        if done is not None:
+                            handled.append((job, done))
+                db.session.commit()
+                return handled
+            except Exception as error:
+                db.session.rollback()
+                if not _retryable(error) or attempt == 3:
+                    raise
+                log.warning("live batch of %d tried again: %s", len(jobs), type(error).__name__)
+        raise AssertionError("unreachable")
 
     def run_batch(jobs: list[Job]) -> None:
         with app.app_context():
@@ -361,20 +397,48 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
             except Exception as error:  # the lock, or the commit: nothing of the batch is kept
                 db.session.rollback()
                 log.error("live batch of %d failed: %s", len(jobs), type(error).__name__)
-                for job in jobs:
-                    if job.result is None or job.result["ok"]:
-                        job.result = _server_error
+                for job in jobs:  # refusals too: they may rest on events rolled back with it
+                    job.result = _server_error
                 return
+            gone = []
             for job, done in handled:
-                for name in done.rooms:
-                    server.enter_room(job.payload.sid, name, namespace=NAMESPACE)
-                _send(done.session_id, done.outcome)
-                disconnect_sids(socketio, done.outcome.disconnect_sids)
+                try:
+                    for name in done.rooms:
+                        server.enter_room(job.payload.sid, name, namespace=NAMESPACE)
+                except KeyError:  # the socket closed before its join was written
+                    gone.append(job.payload.sid)
+                try:
+                    _send(done.session_id, done.outcome)
+                    disconnect_sids(socketio, done.outcome.disconnect_sids)
+                except Exception as error:  # saved; one event's messages must not stop the rest
+                    log.error(
+                        "sending after live event %s: %s", job.payload.name, type(error).__name__
+                    )
                 for task in done.outcome.after_commit:
-                    try:
-                        task()
-                    except Exception as error:  # the change is saved; only the side effect failed
-                        log.error("after live event %s: %s", job.payload.name, type(error).__name__)
+                    socketio.start_background_task(in_background, job.payload.name, task)
+            for sid in gone:
+                forget_connection(sid)
+
+    def in_background(event: str, task: Callable[[], object]) -> None:
+        """A side effect of a saved event (mail), away from the batch, in its own app context."""
+        with app.app_context():
+            try:
+                task()
+            except Exception as error:  # the change is saved; only the side effect failed
+                log.error("after live event %s: %s", event, type(error).__name__)
+
+    def forget_connection(sid: str) -> None:
+        """The socket is gone: drop its connection row, tell its room who is still here."""
+        try:
+            dropped = services.drop_connection(sid)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            log.error("live disconnect failed: %s", type(error).__name__)
+            return
+        if dropped is not None:
+            session_id, broadcasts = dropped
+            _send(session_id, Outcome(broadcasts=broadcasts))
 
     batches = GroupCommit(run_batch, pause=lambda: socketio.sleep(0))
 
@@ -412,16 +476,7 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
         sid = request.sid  # type: ignore[attr-defined]
         limiter.forget(sid)
         logins.pop(sid, None)
-        try:
-            dropped = services.drop_connection(sid)
-            db.session.commit()
-        except Exception as error:
-            db.session.rollback()
-            log.error("live disconnect failed: %s", type(error).__name__)
-            return
-        if dropped is not None:
-            session_id, broadcasts = dropped
-            _send(session_id, Outcome(broadcasts=broadcasts))
+        forget_connection(sid)
 
     def on_unknown(event: str, *args: Any) -> dict[str, Any]:
         return _error("unknown_event", f"There is no event called {event[:40]!r}.")

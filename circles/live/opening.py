@@ -4,7 +4,8 @@ Facilitators of many rooms open prompts at the top of the hour. A batch of ``pro
 events in different sessions (see :mod:`circles.live.batch`) is authorised by one query, and
 written with one statement per table: one update closes each room's current prompt, one insert
 adds the new prompts, one update sets each session's status and timer. :func:`open_prompt` is a
-batch of one. The caller keeps two opens of the same session in different batches.
+batch of one. Two opens of the same session are never in one call: the caller runs them one
+after the other.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from circles.live.services import (
     Outcome,
     Seat,
     invalid,
+    is_id,
     prompt_payload,
     require_facilitator,
     validate_spec,
@@ -78,7 +80,7 @@ def open_prompts(
 ) -> list[Outcome | LiveError]:
     """Put each room its new prompt (its current one closes); every session at most once."""
     now = now or utcnow()
-    steps = _plan_steps({o.plan_item for _, o in batch if _is_id(o.plan_item)})
+    steps = _plan_steps({o.plan_item for _, o in batch if is_id(o.plan_item)})
     results: list[Outcome | LiveError] = []
     rows: list[dict[str, Any]] = []
     for seat, opening in batch:
@@ -131,10 +133,6 @@ def open_prompt(
     return result
 
 
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _plan_steps(item_ids: set[Any]) -> dict[int, tuple[int, dict[str, Any]]]:
     """Plan steps by id: (their meeting, their prompt)."""
     if not item_ids:
@@ -152,7 +150,7 @@ def _new_prompt(
         raise LiveError("ended", "This session has ended.")
     spec, plan_item_id = opening.spec, None
     if opening.plan_item is not None:
-        if not _is_id(opening.plan_item):
+        if not is_id(opening.plan_item):
             raise invalid("plan_item must be a step of the session plan (a number).")
         meeting_id, step = steps.get(opening.plan_item, (None, None))  # type: ignore[call-overload]
         if step is None or seat.meeting_id is None or meeting_id != seat.meeting_id:

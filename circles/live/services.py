@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Select, bindparam, delete, func, select
 
@@ -140,8 +140,17 @@ def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None
     return session
 
 
+#: Ids are positive 64-bit integers in both databases; anything else is no id at all (a huge
+#: number would otherwise fail inside the database, taking its batch's other events with it).
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def _session_id(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_id(value):
         raise invalid("session must be a session id (a number).")
     return value
 
@@ -239,11 +248,7 @@ def seats(
     changed, too old) is told to log in again; a session outside the person's circles is not
     found.
     """
-    wanted = [
-        (session_id, login)
-        for session_id, login in requests
-        if isinstance(session_id, int) and not isinstance(session_id, bool)
-    ]
+    wanted = [(session_id, login) for session_id, login in requests if is_id(session_id)]
     found: dict[tuple[object, str], Seat] = {}
     connection = db.session.connection()
     if wanted:
@@ -258,7 +263,7 @@ def seats(
         for login, session_id, circle_id, meeting_id, status, user_id, role, name in rows:
             actor = Actor(user_id, role, name)
             found[session_id, login] = Seat(session_id, circle_id, meeting_id, status, actor)
-    missing = list({login for session_id, login in requests if (session_id, login) not in found})
+    missing = list({login for session_id, login in wanted if (session_id, login) not in found})
     alive = (
         set(connection.scalars(_ALIVE, {"logins": missing, "since": logged_in_since}))
         if missing
@@ -266,11 +271,11 @@ def seats(
     )
     seated: list[Seat | LiveError] = []
     for session_id, login in requests:
-        seat = found.get((session_id, login))
-        if seat is not None:
-            seated.append(seat)
-        elif not isinstance(session_id, int) or isinstance(session_id, bool):
+        seat = found.get((session_id, login)) if is_id(session_id) else None
+        if not is_id(session_id):  # checked first: True and 1.0 are equal to 1 as keys
             seated.append(invalid("session must be a session id (a number)."))
+        elif seat is not None:
+            seated.append(seat)
         elif login not in alive:
             seated.append(LiveError("unauthenticated", "Please log in again."))
         else:
@@ -570,10 +575,22 @@ def connections_of(user_id: int, session_id: int | None = None) -> list[str]:
 # Prompts -------------------------------------------------------------------------------------
 
 
+def storable(text: str) -> bool:
+    """Text both databases can hold: no NUL character (PostgreSQL refuses it) and no lone
+    surrogate (JSON can carry one; UTF-8 cannot)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def checked_text(value: object, name: str, limit: int, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not storable(value):
         raise invalid(f"{name} must be text.")
     value = value.strip()
     if required and not value:
@@ -640,7 +657,7 @@ def validate_spec(spec: object) -> dict[str, Any]:
 
 
 def _prompt_in(session: LiveSession, prompt_id: object) -> LivePrompt:
-    if not isinstance(prompt_id, int) or isinstance(prompt_id, bool):
+    if not is_id(prompt_id):
         raise invalid("prompt_id must be a number.")
     prompt = db.session.scalar(
         select(LivePrompt).where(LivePrompt.id == prompt_id, LivePrompt.session_id == session.id)
@@ -811,7 +828,7 @@ def ask_for_support(session: LiveSession, actor: Actor, message: object) -> Outc
     return Outcome(
         ack={"support": safety.status_payload(support)},
         broadcasts=[support_broadcast(session.circle_id)],
-        after_commit=[partial(safety.notify_facilitators, support)],
+        after_commit=[partial(safety.notify_facilitators, session.circle_id)],
     )
 
 
@@ -819,7 +836,7 @@ def remove_participant(session: LiveSession, actor: Actor, member_id: object) ->
     """Ask someone to leave: their sockets close and they cannot rejoin this session."""
     require_facilitator(actor)
     require_running(session)
-    if not isinstance(member_id, int) or isinstance(member_id, bool):
+    if not is_id(member_id):
         raise invalid("user must be a participant's id.")
     member = db.session.scalar(
         select(CircleMember).where(

@@ -50,17 +50,20 @@ def request_support(circle_id: int, user_id: int, message: str = "") -> SupportR
     return request
 
 
-def notify_facilitators(request: SupportRequest) -> int:
-    """Mail each facilitator of the circle a neutral note (no name, no message, no check-in)."""
+def notify_facilitators(circle_id: int) -> int:
+    """Mail each facilitator of the circle that a request waits (no name, no message, no check-in).
+
+    It takes the circle's id only, so that it can run after the request's transaction, anywhere.
+    """
     emails = db.session.scalars(
         select(User.email)
         .join(CircleMember, CircleMember.user_id == User.id)
         .where(
-            CircleMember.circle_id == request.circle_id,
+            CircleMember.circle_id == circle_id,
             CircleMember.role == CircleRole.FACILITATOR,
         )
     ).all()
-    inbox = external_url("safety.inbox", circle_id=request.circle_id)
+    inbox = external_url("safety.inbox", circle_id=circle_id)
     body = "\n".join(
         [
             "Hello,",

@@ -56,13 +56,13 @@ def request_support(circle_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page_with(origin, access, form)
     try:
-        support = services.request_support(circle_id, current_user.id, form.message.data or "")
+        services.request_support(circle_id, current_user.id, form.message.data or "")
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
         return back
     db.session.commit()
-    services.notify_facilitators(support)
+    services.notify_facilitators(circle_id)
     live_events.push_support_requested(circle_id)
     flash("Your facilitators have been asked to reach out to you.", "success")
     return back

@@ -3,11 +3,13 @@ written together, and events arriving together over real sockets are written tog
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from circles.db import utcnow
@@ -15,6 +17,7 @@ from circles.extensions import db
 from circles.live import answers, opening, services
 from circles.live.answers import Answer
 from circles.live.models import (
+    LiveConnection,
     LivePrompt,
     LiveResponse,
     LiveSession,
@@ -234,3 +237,161 @@ def test_answers_arriving_together_are_written_together_and_judged_one_by_one(
             db.session.scalar(select(func.count()).where(LiveSubmission.prompt_id == prompt_id))
             == 5
         )
+
+
+@contextmanager
+def refusing_value(app, value: str):
+    """A database trigger that fails any insert of an answer with this value: a real failure
+    of the database in the middle of a batch's insert, on SQLite or PostgreSQL."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            if db.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER refuse_value BEFORE INSERT ON live_responses "
+                    f"WHEN NEW.value = '{value}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            else:
+                connection.exec_driver_sql(
+                    "CREATE FUNCTION refuse_value() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.value = '{value}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER refuse_value BEFORE INSERT ON live_responses "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_value()"
+                )
+        try:
+            yield
+        finally:
+            with db.engine.begin() as connection:
+                if db.engine.dialect.name == "sqlite":
+                    connection.exec_driver_sql("DROP TRIGGER refuse_value")
+                else:
+                    connection.exec_driver_sql("DROP TRIGGER refuse_value ON live_responses")
+                    connection.exec_driver_sql("DROP FUNCTION refuse_value()")
+
+
+def send_together(leader, followers, wait: float = 0.5) -> dict:
+    """Send ``leader()`` while the database is held, then the ``followers`` behind it, and
+    release: the followers are written in one batch. Returns every acknowledgement by key."""
+    acks: dict = {}
+    threads = [threading.Thread(target=lambda: acks.update({"leader": leader()}))]
+    threads[0].start()
+    time.sleep(0.3)
+    for key, send in followers.items():
+        thread = threading.Thread(target=lambda k=key, f=send: acks.update({k: f()}))
+        thread.start()
+        threads.append(thread)
+    time.sleep(wait)
+    return acks, threads
+
+
+def test_when_the_database_fails_one_answer_of_a_batch_the_others_are_kept(app, connect, room):
+    c = joined(connect, room, "fran", "mo", "nic", "ola")
+    s = room["session"].id
+    prompt_id = c["fran"].call("prompt.open", {"session": s, "prompt": TEXT_PROMPT})["prompt"]["id"]
+
+    def answer(name: str, value: str):
+        submit = {"session": s, "prompt_id": prompt_id, "value": value, "client_id": name}
+        return lambda: c[name].call("response.submit", submit, timeout=15)
+
+    with refusing_value(app, "boom"):
+        with writing_held(app):
+            acks, threads = send_together(
+                lambda: c["fran"].call("hand.raise", {"session": s}, timeout=15),
+                {
+                    "mo": answer("mo", "boom"),
+                    "nic": answer("nic", "Fine"),
+                    "ola": answer("ola", "Ok"),
+                },
+            )
+        for thread in threads:
+            thread.join(15)
+
+    assert acks["mo"]["error"]["code"] == "server_error"
+    assert acks["nic"] == acks["ola"] == {"ok": True}
+    with app.app_context():
+        values = db.session.scalars(select(LiveResponse.value)).all()
+        assert sorted(values) == ["Fine", "Ok"]
+        assert db.session.scalar(select(func.count()).select_from(LiveSubmission)) == 2
+    # Mo's answer left nothing behind: Mo can answer again.
+    assert answer("mo", "Calmer")() == {"ok": True}
+
+
+def test_a_socket_that_leaves_before_its_join_is_written_is_not_left_present(app, connect, room):
+    c = joined(connect, room, "fran", "mo")
+    s = room["session"].id
+    nic = connect(room["nic"])
+    sid = nic.sio.get_sid(namespace="/live")
+
+    def join_and_vanish():
+        nic.sio.emit("join", {"session": s}, namespace="/live")
+        time.sleep(0.2)
+        nic.close()
+        return "sent"
+
+    with writing_held(app):
+        acks, threads = send_together(
+            lambda: c["fran"].call("hand.raise", {"session": s}, timeout=15),
+            {"nic": join_and_vanish, "mo": lambda: c["mo"].call("hand.raise", {"session": s})},
+            wait=0.8,
+        )
+    for thread in threads:
+        thread.join(15)
+
+    assert acks["mo"] == {"ok": True}  # the batch went on
+    with app.app_context():
+        deadline = time.monotonic() + 5
+        while db.session.get(LiveConnection, sid) is not None and time.monotonic() < deadline:
+            db.session.rollback()
+            time.sleep(0.05)
+        assert db.session.get(LiveConnection, sid) is None
+    names = [p["name"] for p in c["fran"].call("join", {"session": s})["state"]["participants"]]
+    assert "Nic" not in names
+
+
+@pytest.mark.skipif(
+    "postgresql" not in os.environ.get("TEST_DATABASE_URL", ""),
+    reason="needs TEST_DATABASE_URL (PostgreSQL: row locks and deadlocks)",
+)
+def test_a_batch_that_deadlocks_with_another_process_runs_again(app, connect, room, make, caplog):
+    other = rooms(make, 1)[0]
+    c = joined(connect, room, "fran", "mo")
+    gil = connect(other["facilitator"])
+    assert gil.call("join", {"session": other["session"]})["ok"]
+    s1, s2 = room["session"].id, other["session"]
+
+    with app.app_context():
+        # Another process's transaction: it holds room 2's row and will want room 1's.
+        rival = db.engine.connect()
+        rival.exec_driver_sql("SET deadlock_timeout = '10s'")  # so that the batch is the victim
+        rival.exec_driver_sql(f"UPDATE live_sessions SET timer_ends_at = NULL WHERE id = {s2}")
+        with writing_held(app):
+            acks, threads = send_together(
+                lambda: c["mo"].call("hand.raise", {"session": s1}, timeout=20),
+                {
+                    "fran": lambda: c["fran"].call(
+                        "timer.start", {"session": s1, "seconds": 60}, timeout=20
+                    ),
+                },
+                wait=0.2,
+            )
+            time.sleep(0.2)
+            gil_thread = threading.Thread(
+                target=lambda: acks.update(
+                    {"gil": gil.call("timer.start", {"session": s2, "seconds": 60}, timeout=20)}
+                )
+            )
+            gil_thread.start()
+            time.sleep(0.3)
+        # The batch [room 1's timer, room 2's timer] now waits for room 2; the rival asks for
+        # room 1: a deadlock, which PostgreSQL breaks by failing the batch.
+        time.sleep(0.3)
+        rival.exec_driver_sql(f"UPDATE live_sessions SET timer_ends_at = NULL WHERE id = {s1}")
+        rival.rollback()
+        rival.close()
+    for thread in [*threads, gil_thread]:
+        thread.join(20)
+
+    assert acks["fran"]["ok"] is True and acks["gil"]["ok"] is True, acks
+    assert "tried again" in caplog.text

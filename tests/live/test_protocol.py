@@ -189,3 +189,31 @@ def test_staff_who_must_set_up_two_step_sign_in_cannot_open_a_socket(make, conne
     assert connect(room["mo"]).call("join", {"session": room["session"].id})["ok"]
     make.enrol_second_factor(room["fran"])
     assert connect(room["fran"]).call("join", {"session": room["session"].id})["ok"]
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("response.submit", {"prompt_id": 2**70, "value": "x", "client_id": "a"}),
+        ("response.submit", {"value": "with a \x00 inside", "client_id": "a"}),
+        ("response.submit", {"value": "half a pair \ud800", "client_id": "a"}),
+        ("response.submit", {"value": "fine", "client_id": "\x00"}),
+        ("response.pass", {"prompt_id": True}),
+        ("response.pass", {"session": 2**70}),
+        ("response.pass", {"session": True}),
+        ("response.pass", {"session": 1.0}),
+        ("hand.raise", {"session": 2**64}),
+    ],
+)
+def test_values_no_database_can_hold_are_refused_as_invalid(app, connect, room, event, payload):
+    c = joined(connect, room, "fran", "mo")
+    session = room["session"].id
+    prompt_id = c["fran"].call("prompt.open", {"session": session, "prompt": TEXT_PROMPT})[
+        "prompt"
+    ]["id"]
+    ack = c["mo"].call(event, {"session": session, "prompt_id": prompt_id, **payload})
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid", ack
+    submit = {"session": session, "prompt_id": prompt_id, "value": "Here", "client_id": "b"}
+    assert c["mo"].call("response.submit", submit) == {"ok": True}
+    with app.app_context():
+        assert db.session.scalars(select(LiveResponse.value)).all() == ["Here"]

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from circles.extensions import db
 from circles.safety.models import MAX_MESSAGE, SupportRequest, SupportStatus
 from tests.conftest import client_for
 from tests.live.conftest import joined
+
+
+def eventually(check, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_a_member_asks_and_only_facilitators_hear_that_someone_did(app, connect, room, outbox):
@@ -25,6 +36,7 @@ def test_a_member_asks_and_only_facilitators_hear_that_someone_did(app, connect,
     assert notice == {"new": 1}  # how many wait, never who or what
     assert clients["nic"].received("support.requested") == []
     assert clients["mo"].received("support.requested") == []
+    assert eventually(lambda: len(outbox) == 1)  # mailed after the commit, in the background
     assert [m.to for m in outbox] == [room["fran"].email]
     assert "It is a lot today." not in outbox[0].body and "Mo" not in outbox[0].body
 
@@ -79,4 +91,6 @@ def test_bad_requests_are_explained_and_store_nothing(app, connect, room, outbox
     assert "crisis" in refused["error"]["message"]
     with app.app_context():
         assert len(db.session.scalars(select(SupportRequest)).all()) == 3
+    assert eventually(lambda: len(outbox) == 3)
+    time.sleep(0.2)
     assert len(outbox) == 3
