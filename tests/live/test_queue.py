@@ -47,6 +47,8 @@ def test_a_dropped_publishing_connection_loses_nothing_and_leaves_the_subscriber
     assert received == [{"n": 1}, {"n": 2}]
     assert manager.pubsub is subscriber  # never replaced by a publish
     subscriber.close()
+    manager.redis.close()
+    manager.publisher.connection_pool.disconnect()
     admin.close()
 
 
@@ -55,7 +57,8 @@ def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_failing(c
     channel = f"circles-test-{uuid.uuid4().hex}"
     manager = SteadyRedisManager(REDIS, channel=channel, publish_connections=2)
     manager.json = json
-    listener = redis.Redis.from_url(REDIS).pubsub(ignore_subscribe_messages=True)
+    client = redis.Redis.from_url(REDIS)
+    listener = client.pubsub(ignore_subscribe_messages=True)
     listener.subscribe(channel)
     listener.get_message(timeout=1)
     start = threading.Barrier(40)
@@ -78,3 +81,5 @@ def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_failing(c
     assert received == set(range(40))
     assert "publishing to Redis failed" not in caplog.text  # waited; never refused
     listener.close()
+    client.close()
+    manager.publisher.connection_pool.disconnect()
