@@ -1,9 +1,10 @@
 """Answers and passes, recorded a batch at a time.
 
 When a prompt opens, the whole room answers at once. A batch of answers (see
-:mod:`circles.live.batch`) is authorised by one query for all their logins and memberships,
-checked against one query for their prompts and one for earlier submissions, and written in
-one insert per table; one more query counts the prompts' submissions for the facilitators.
+:mod:`circles.live.batch`) is authorised by one query for all their logins and memberships
+(:func:`circles.live.services.seats`), checked here against one query for their prompts and one
+for earlier submissions, and written in one insert per table; one more query counts the
+prompts' submissions for the facilitators.
 The rules are the same for one answer as for a hundred: :func:`submit_response` and
 :func:`pass_prompt` are a batch of one.
 
@@ -85,6 +86,8 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
     submissions: list[dict[str, Any]] = []
     responses: list[dict[str, Any]] = []
     commitments: list[dict[str, Any]] = []
+    #: each prompt's last stored answer in the batch: it carries the prompt's count
+    last: dict[int, Outcome] = {}
     for who, answer in batch:
         try:
             prompt = _answerable(who, answer, prompts)
@@ -122,7 +125,9 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
                         "text": value,
                     }
                 )
-        results.append(Outcome(broadcasts=[_count(prompt.id)]))
+        outcome = Outcome()
+        results.append(outcome)
+        last[prompt.id] = outcome
     connection = db.session.connection()
     for table, rows in (
         (LiveSubmission, submissions),
@@ -131,8 +136,14 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
     ):
         if rows:
             connection.execute(insert(table), rows)
-    if submissions:
-        _fill_counts(results)
+    if last:
+        # One count per prompt for the whole batch, its total, sent with its last answer: the
+        # facilitators see a number, and ten updates a few milliseconds apart would only
+        # redraw it ten times.
+        counts = db.session.connection().execute(_COUNTS, {"prompts": list(last)})
+        for prompt_id, count in counts:
+            data = {"prompt_id": prompt_id, "count": count}
+            last[prompt_id].broadcasts.append(Broadcast("response.count", data, "facilitators"))
     return results
 
 
@@ -255,26 +266,3 @@ def _value(prompt: Rules, value: object) -> str:
         return str(checked_int(value, "value", prompt.scale["min"], prompt.scale["max"]))
     options = prompt.options or []
     return str(checked_int(value, "value (an option's index)", 0, len(options) - 1))
-
-
-def _count(prompt_id: int) -> Broadcast:
-    """The facilitators' count after this answer; the number is filled in after the insert."""
-    return Broadcast("response.count", {"prompt_id": prompt_id, "count": 0}, "facilitators")
-
-
-def _fill_counts(results: list[Outcome | LiveError]) -> None:
-    """One count per prompt for the whole batch: its total, sent with the prompt's last answer.
-
-    The facilitators see a number; ten updates a few milliseconds apart would only redraw it
-    ten times.
-    """
-    outcomes = [result for result in results if isinstance(result, Outcome) and result.broadcasts]
-    prompt_ids = {outcome.broadcasts[0].data["prompt_id"] for outcome in outcomes}
-    rows = db.session.connection().execute(_COUNTS, {"prompts": list(prompt_ids)})
-    totals = {prompt_id: count for prompt_id, count in rows}
-    for outcome in reversed(outcomes):
-        data = outcome.broadcasts[0].data
-        if data["prompt_id"] in totals:
-            data["count"] = totals.pop(data["prompt_id"])
-        else:  # a later answer in the batch carries this prompt's count
-            outcome.broadcasts.clear()

@@ -92,12 +92,8 @@ def open_prompts(
     if not rows:
         return results
     connection = db.session.connection()
-    closed = dict(
-        (session_id, prompt_id)
-        for session_id, prompt_id in connection.execute(
-            _CLOSE_CURRENT, {"sessions": [row["session_id"] for row in rows]}
-        )
-    )
+    current = connection.execute(_CLOSE_CURRENT, {"sessions": [row["session_id"] for row in rows]})
+    closed = {session_id: prompt_id for session_id, prompt_id in current}
     ids = connection.execute(_INSERT, rows).scalars().all()
     ends = [now + timedelta(seconds=row["seconds"]) if row["seconds"] else None for row in rows]
     connection.execute(

@@ -168,35 +168,6 @@ def actor_for(session_id: object, user_id: int) -> tuple[LiveSession, Actor]:
     return session, Actor.of(membership)
 
 
-def actor_for_login(
-    session_id: object, login_hash: str, logged_in_since: datetime
-) -> tuple[LiveSession, Actor]:
-    """Like :func:`actor_for`, for the login behind a socket: one query checks that the login
-    still exists (not logged out, password unchanged, not too old) and that its person is in
-    the session's circle."""
-    row = db.session.execute(
-        select(LiveSession, CircleMember)
-        .join(CircleMember, CircleMember.circle_id == LiveSession.circle_id)
-        .join(AuthSession, AuthSession.user_id == CircleMember.user_id)
-        .where(
-            LiveSession.id == _session_id(session_id),
-            AuthSession.token_hash == login_hash,
-            AuthSession.created_at > logged_in_since,
-        )
-    ).first()
-    if row is not None:
-        session, membership = row
-        return session, Actor.of(membership)
-    alive = db.session.scalar(
-        select(AuthSession.id).where(
-            AuthSession.token_hash == login_hash, AuthSession.created_at > logged_in_since
-        )
-    )
-    if alive is None:
-        raise LiveError("unauthenticated", "Please log in again.")
-    raise LiveError("not_found", "There is no such live session.")
-
-
 @dataclass(frozen=True)
 class Seat:
     """A person's place in a live session, as found for a batch of events by one query."""
@@ -244,9 +215,8 @@ def seats(
 ) -> list[Seat | LiveError]:
     """For each (session id, login hash) of a batch: the person's seat, in one query.
 
-    The same rules as :func:`actor_for_login`: a login that has ended (logged out, password
-    changed, too old) is told to log in again; a session outside the person's circles is not
-    found.
+    The login must still exist (not logged out, password unchanged, not too old), or the event
+    is told to log in again; a session outside the person's circles is not found.
     """
     wanted = [(session_id, login) for session_id, login in requests if is_id(session_id)]
     found: dict[tuple[object, str], Seat] = {}
@@ -281,6 +251,19 @@ def seats(
         else:
             seated.append(LiveError("not_found", "There is no such live session."))
     return seated
+
+
+def actor_for_login(
+    session_id: object, login_hash: str, logged_in_since: datetime
+) -> tuple[LiveSession, Actor]:
+    """One event's seat (:func:`seats`), with the session itself, for events that change it."""
+    (seat,) = seats([(session_id, login_hash)], logged_in_since)
+    if isinstance(seat, LiveError):
+        raise seat
+    session = db.session.get(LiveSession, seat.session_id)
+    if session is None:  # deleted since, in this very transaction
+        raise LiveError("not_found", "There is no such live session.")
+    return session, seat.actor
 
 
 def require_facilitator(actor: Actor) -> None:

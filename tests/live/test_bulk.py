@@ -271,9 +271,10 @@ def refusing_value(app, value: str):
                     connection.exec_driver_sql("DROP FUNCTION refuse_value()")
 
 
-def send_together(leader, followers, wait: float = 0.5) -> dict:
+def send_together(leader, followers, wait: float = 0.5) -> tuple[dict, list[threading.Thread]]:
     """Send ``leader()`` while the database is held, then the ``followers`` behind it, and
-    release: the followers are written in one batch. Returns every acknowledgement by key."""
+    release: the followers are written in one batch. The acknowledgements arrive in the dict,
+    by key, once the threads are joined."""
     acks: dict = {}
     threads = [threading.Thread(target=lambda: acks.update({"leader": leader()}))]
     threads[0].start()
