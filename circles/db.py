@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import enum
+import json
 import sqlite3
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import abort
-from sqlalchemy import DateTime, Enum, MetaData, event, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Enum,
+    MetaData,
+    bindparam,
+    event,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType, TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,6 +88,55 @@ def str_enum_type(enum_class: type[enum.StrEnum], name: str) -> Enum:
         length=20,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+class _ListParameter(TypeDecorator[Collection[Any]]):
+    """A list of values bound as one parameter: JSON text for SQLite, an array for PostgreSQL."""
+
+    impl = NullType
+    cache_ok = True
+
+    def process_bind_param(self, value: Collection[Any] | None, dialect: Any) -> Any:
+        values = list(value or ())
+        return json.dumps(values) if dialect.name == "sqlite" else values
+
+
+class OneOf(ColumnElement[bool]):
+    """``column IN (...)`` with the whole list in one bound parameter (see :func:`one_of`)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], values: BindParameter[Any]) -> None:
+        self.column = column
+        self.values = values
+
+
+@compiles(OneOf)
+def _one_of_in_json(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    # Both parts are compiled SQL (a column and a placeholder), never values.
+    return f"{column} IN (SELECT value FROM json_each({values}))"  # noqa: S608
+
+
+@compiles(OneOf, "postgresql")
+def _one_of_any_array(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} = ANY({values})"
+
+
+def one_of(column: ColumnElement[Any], name: str) -> OneOf:
+    """``column IN`` the list passed as parameter ``name``, whatever its length.
+
+    An ``IN`` with an expanding parameter is rendered anew for every length, one placeholder a
+    value; the statements that live events run many times a second bind the list as a single
+    value instead (SQLite reads it with ``json_each``, PostgreSQL as an array with ``ANY``), so
+    their compiled form is built once and reused.
+    """
+    return OneOf(column, bindparam(name, type_=_ListParameter()))
 
 
 class CreatedMixin:

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from circles.db import one_of
 from circles.extensions import db
 from circles.live.models import (
     MAX_RESPONSE,
@@ -107,11 +108,9 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
         if value is not None:
             responses.append(
                 {
-                    "id": secrets.token_hex(16),
                     "prompt_id": prompt.id,
                     "value": value,
                     "author_name": None if prompt.anonymous else who.actor.name,
-                    "shuffle_key": secrets.randbelow(2**31),
                     "hidden": False,
                 }
             )
@@ -128,14 +127,15 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
         outcome = Outcome()
         results.append(outcome)
         last[prompt.id] = outcome
+    _draw_keys(responses)
     connection = db.session.connection()
-    for table, rows in (
-        (LiveSubmission, submissions),
-        (LiveResponse, responses),
-        (Commitment, commitments),
+    for statement, rows in (
+        (_INSERT_SUBMISSIONS, submissions),
+        (_INSERT_RESPONSES, responses),
+        (_INSERT_COMMITMENTS, commitments),
     ):
         if rows:
-            connection.execute(insert(table), rows)
+            connection.execute(statement, rows)
     if last:
         # One count per prompt for the whole batch, its total, sent with its last answer: the
         # facilitators see a number, and ten updates a few milliseconds apart would only
@@ -145,6 +145,21 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
             data = {"prompt_id": prompt_id, "count": count}
             last[prompt_id].broadcasts.append(Broadcast("response.count", data, "facilitators"))
     return results
+
+
+#: Bytes of randomness per response: 16 for its key, 4 for its place in the reveal.
+_KEY_BYTES, _SHUFFLE_BYTES = 16, 4
+
+
+def _draw_keys(responses: list[dict[str, Any]]) -> None:
+    """Give each response its random key and shuffle key, from one draw for the whole batch."""
+    size = _KEY_BYTES + _SHUFFLE_BYTES
+    drawn = secrets.token_bytes(size * len(responses))
+    for index, response in enumerate(responses):
+        chunk = drawn[index * size : (index + 1) * size]
+        response["id"] = chunk[:_KEY_BYTES].hex()
+        # 31 bits, like the column's values always were (an int fits either database).
+        response["shuffle_key"] = int.from_bytes(chunk[_KEY_BYTES:]) >> 1
 
 
 def submit_response(
@@ -176,6 +191,9 @@ def _one(session: LiveSession, actor: Actor, answer: Answer) -> Outcome:
 
 _prompts, _submissions = LivePrompt.__table__.c, LiveSubmission.__table__.c
 #: Built once: batches run them many times a second.
+_INSERT_SUBMISSIONS = insert(LiveSubmission)
+_INSERT_RESPONSES = insert(LiveResponse)
+_INSERT_COMMITMENTS = insert(Commitment)
 _RULES = select(
     _prompts.id,
     _prompts.session_id,
@@ -184,14 +202,14 @@ _RULES = select(
     _prompts.anonymous,
     _prompts.options,
     _prompts.scale,
-).where(_prompts.id.in_(bindparam("prompts", expanding=True)))
+).where(one_of(_prompts.id, "prompts"))
 _EARLIER = select(_submissions.prompt_id, _submissions.user_id, _submissions.client_id).where(
-    _submissions.prompt_id.in_(bindparam("prompts", expanding=True)),
-    _submissions.user_id.in_(bindparam("people", expanding=True)),
+    one_of(_submissions.prompt_id, "prompts"),
+    one_of(_submissions.user_id, "people"),
 )
 _COUNTS = (
     select(_submissions.prompt_id, func.count())
-    .where(_submissions.prompt_id.in_(bindparam("prompts", expanding=True)))
+    .where(one_of(_submissions.prompt_id, "prompts"))
     .group_by(_submissions.prompt_id)
 )
 

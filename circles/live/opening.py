@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from circles.db import utcnow
+from circles.db import one_of, utcnow
 from circles.extensions import db
 from circles.live.models import (
     LivePrompt,
@@ -55,13 +55,11 @@ _prompts, _sessions, _plan = (
     PlanItem.__table__.c,
 )
 #: Built once: batches run them many times a second.
-_PLAN_STEPS = select(_plan.id, _plan.meeting_id, _plan.spec).where(
-    _plan.id.in_(bindparam("items", expanding=True))
-)
+_PLAN_STEPS = select(_plan.id, _plan.meeting_id, _plan.spec).where(one_of(_plan.id, "items"))
 _CLOSE_CURRENT = (
     update(LivePrompt)
     .where(
-        _prompts.session_id.in_(bindparam("sessions", expanding=True)),
+        one_of(_prompts.session_id, "sessions"),
         _prompts.status.in_([PromptStatus.OPEN, PromptStatus.REVEALED]),
     )
     .values(status=PromptStatus.CLOSED)
@@ -170,10 +168,28 @@ def _new_prompt(
     }
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A prompt as this batch wrote it (an ORM object per prompt would cost more than the
+    insert)."""
+
+    id: int
+    session_id: int
+    kind: PromptKind
+    text: str
+    anonymous: bool
+    status: PromptStatus
+    seconds: int | None
+    options: list[str] | None
+    scale: dict[str, Any] | None
+    follow_up: bool
+    plan_item_id: int | None
+
+
 def _outcome(
     row: dict[str, Any], prompt_id: int, ends_at: datetime | None, closes: int | None
 ) -> Outcome:
-    payload = prompt_payload(LivePrompt(id=prompt_id, **row))
+    payload = prompt_payload(_Written(id=prompt_id, **row))
     # One message to the room: the new prompt, the timer it sets (or clears), and the prompt
     # it closes.
     opened: dict[str, Any] = {

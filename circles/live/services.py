@@ -10,12 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeGuard
+from typing import Any, Protocol, TypeGuard
 
 from sqlalchemy import Select, bindparam, delete, func, select
 
 from circles.accounts.models import AuthSession
-from circles.db import add_or_refuse, utcnow
+from circles.db import add_or_refuse, one_of, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
@@ -199,13 +199,13 @@ _SEATS = (
     .join(CircleMember.__table__, _members.user_id == _logins.user_id)
     .join(LiveSession.__table__, _sessions.circle_id == _members.circle_id)
     .where(
-        _logins.token_hash.in_(bindparam("logins", expanding=True)),
+        one_of(_logins.token_hash, "logins"),
         _logins.created_at > bindparam("since"),
-        _sessions.id.in_(bindparam("sessions", expanding=True)),
+        one_of(_sessions.id, "sessions"),
     )
 )
 _ALIVE = select(_logins.token_hash).where(
-    _logins.token_hash.in_(bindparam("logins", expanding=True)),
+    one_of(_logins.token_hash, "logins"),
     _logins.created_at > bindparam("since"),
 )
 
@@ -296,7 +296,32 @@ def current_prompt(session: LiveSession) -> LivePrompt | None:
     )
 
 
-def prompt_payload(prompt: LivePrompt) -> dict[str, Any]:
+class PromptFields(Protocol):
+    """What a prompt's payload is made of: a stored prompt, or one just written in bulk."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> PromptKind: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def anonymous(self) -> bool: ...
+    @property
+    def status(self) -> PromptStatus: ...
+    @property
+    def options(self) -> list[str] | None: ...
+    @property
+    def scale(self) -> dict[str, Any] | None: ...
+    @property
+    def seconds(self) -> int | None: ...
+    @property
+    def follow_up(self) -> bool: ...
+    @property
+    def plan_item_id(self) -> int | None: ...
+
+
+def prompt_payload(prompt: PromptFields) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": prompt.id,
         "kind": prompt.kind.value,
