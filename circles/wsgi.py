@@ -5,5 +5,7 @@ database and broadcasts through Redis (``CIRCLES_REDIS_URL``). See docs/operatio
 """
 
 from circles import create_app
+from circles.serving import tune_garbage_collector
 
 app = create_app()
+tune_garbage_collector()
