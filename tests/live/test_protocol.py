@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import socketio
 from sqlalchemy import inspect, select
@@ -217,3 +219,23 @@ def test_values_no_database_can_hold_are_refused_as_invalid(app, connect, room, 
     assert c["mo"].call("response.submit", submit) == {"ok": True}
     with app.app_context():
         assert db.session.scalars(select(LiveResponse.value)).all() == ["Here"]
+
+
+def test_a_connections_events_are_handled_in_the_order_it_sent_them(app, connect, room):
+    c = joined(connect, room, "fran", "mo")
+    s = room["session"].id
+    acked: list[int] = []
+    # Ten hand events sent at once (the rate limit allows 20 a second), without waiting for
+    # their acknowledgements.
+    for n in range(10):
+        event = "hand.raise" if n % 2 else "hand.lower"
+        c["mo"].sio.emit(
+            event, {"session": s}, namespace="/live", callback=lambda *a, n=n: acked.append(n)
+        )
+    deadline = time.monotonic() + 5
+    while len(acked) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert acked == list(range(10))
+    # The last one sent (a raise) is the one that stands.
+    rejoined = c["mo"].call("join", {"session": s})
+    assert rejoined["ok"] and rejoined["state"]["you"]["hand"] is True
