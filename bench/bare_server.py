@@ -1,19 +1,38 @@
 """The baseline: a bare python-socketio server doing the same room broadcast as the app.
 
 No database, no authorisation: join a room, fan a prompt out to it, count answers for the
-facilitator. Served the same way as the app (gunicorn, one gevent worker).
+facilitator. Served the same way as the app (gunicorn, one gevent worker), with python-socketio's
+defaults.
+
+``BENCH_BARE_TUNED=1`` gives it the app's own process settings instead (events on each socket's
+reader, the app's packet JSON, the app's garbage-collector tuning): a second baseline that shows
+how much of the difference is the app's own work.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections import defaultdict
 from typing import Any
 
 import socketio
 
-sio = socketio.Server(async_mode="gevent", cors_allowed_origins="*", max_http_buffer_size=64 * 1024)
+TUNED = os.environ.get("BENCH_BARE_TUNED") == "1"
+tuning: dict[str, Any] = {}
+if TUNED:
+    from circles.live import wire
+
+    tuning = {"async_handlers": False, "json": wire}
+
+sio = socketio.Server(
+    async_mode="gevent", cors_allowed_origins="*", max_http_buffer_size=64 * 1024, **tuning
+)
 app = socketio.WSGIApp(sio)
+if TUNED:
+    from circles.serving import tune_garbage_collector
+
+    tune_garbage_collector()
 NS = "/live"
 _prompt_ids = itertools.count(1)
 _answers: dict[int, int] = defaultdict(int)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import socket
 import statistics
@@ -251,9 +252,11 @@ async def run_load(
     member_url: str,
     seed: Seed,
     rounds: int,
-    rounds_start: Callable[[], None] = lambda: None,
+    warmup: int = 0,
+    mark: Callable[[str], None] = lambda _: None,
 ) -> tuple[Measures, list[socketio.AsyncClient]]:
-    """Connect and join everyone, call ``rounds_start``, then run the rounds."""
+    """Connect and join everyone (then ``mark("joined")``), run ``warmup`` rounds that are not
+    measured, ``mark("measuring")``, then run the measured rounds."""
     measures = Measures()
     sent_at: dict[tuple[int, int], float] = {}
     submits: dict[int, list[float]] = defaultdict(list)
@@ -321,9 +324,16 @@ async def run_load(
 
     members = sum(len(m) for _, _, m in seed.sessions)
     facilitators = _facilitators(clients, seed)
-    rounds_start()
+    mark("joined")
     start = time.perf_counter()
-    for round_no in range(rounds):  # the handlers above read round_no
+    for round_no in range(warmup + rounds):  # the handlers above read round_no
+        if round_no == warmup:
+            # The warm-up rounds are over: measure from here.
+            measures.fanout.clear()
+            measures.delivery.clear()
+            measures.delivered = measures.expected = 0
+            mark("measuring")
+            start = time.perf_counter()
         done.clear()
         for sid in submits:
             submits[sid].clear()
@@ -392,45 +402,98 @@ class Result:
         return self.cpu / self.measures.delivered * 10_000 if self.measures.delivered else 0.0
 
 
-async def measure_server(name: str, url: str, pid: int, seed: Seed, rounds: int) -> Result:
+async def measure_server(
+    name: str, url: str, pid: int, seed: Seed, rounds: int, warmup: int
+) -> Result:
     rss_before = rss_bytes(pid)
     connections = sum(1 + len(m) for _, _, m in seed.sessions)
-    cpu_at = [cpu_seconds(pid)]
-    measures, clients = await run_load(
-        url, url, seed, rounds, lambda: cpu_at.append(cpu_seconds(pid))
-    )
-    cpu_at.append(cpu_seconds(pid))
-    rss_per_connection = (rss_bytes(pid) - rss_before) / connections
+    cpu_at = {"start": cpu_seconds(pid)}
+    rss_joined: list[int] = []
+
+    def mark(moment: str) -> None:
+        cpu_at[moment] = cpu_seconds(pid)
+        if moment == "joined":
+            rss_joined.append(rss_bytes(pid))
+
+    measures, clients = await run_load(url, url, seed, rounds, warmup, mark)
+    cpu_at["end"] = cpu_seconds(pid)
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
-    start, rounds_start, end = cpu_at
     return Result(
-        name, measures, end - rounds_start, rounds_start - start, connections, rss_per_connection
+        name,
+        measures,
+        cpu=cpu_at["end"] - cpu_at["measuring"],
+        cpu_joining=cpu_at["joined"] - cpu_at["start"],
+        connections=connections,
+        rss_per_connection=(rss_joined[0] - rss_before) / connections,
     )
 
 
-def report(results: list[Result], extra: dict[str, str]) -> str:
-    app, bare = results
-    rows = [
-        ("fan-out p50 (ms)", lambda r: statistics.median(r.measures.fanout) * 1000),
-        ("fan-out p95 (ms)", lambda r: percentile(r.measures.fanout, 95) * 1000),
-        ("fan-out p99 (ms)", lambda r: percentile(r.measures.fanout, 99) * 1000),
-        ("response p50 (ms)", lambda r: statistics.median(r.measures.delivery) * 1000),
-        ("response p95 (ms)", lambda r: percentile(r.measures.delivery, 95) * 1000),
-        ("response p99 (ms)", lambda r: percentile(r.measures.delivery, 99) * 1000),
-        ("deliveries / s", lambda r: r.deliveries_per_second),
-        ("CPU-s / 10k deliveries", lambda r: r.cpu_per_10k),
-        ("CPU-ms / connection (connect + join)", lambda r: r.cpu_joining / r.connections * 1000),
-        ("memory / connection (KiB)", lambda r: r.rss_per_connection / 1024),
-        ("delivered / expected", lambda r: r.measures.delivered / r.measures.expected),
-    ]
-    lines = ["| measure | app | bare | app / bare |", "|---|---|---|---|"]
-    for label, get in rows:
-        a, b = get(app), get(bare)
-        ratio = a / b if b else float("nan")
-        lines.append(f"| {label} | {a:.2f} | {b:.2f} | {ratio:.2f} |")
+#: What the report shows of one run, by label.
+MEASURES: list[tuple[str, Callable[[Result], float]]] = [
+    ("fan-out p50 (ms)", lambda r: statistics.median(r.measures.fanout) * 1000),
+    ("fan-out p95 (ms)", lambda r: percentile(r.measures.fanout, 95) * 1000),
+    ("fan-out p99 (ms)", lambda r: percentile(r.measures.fanout, 99) * 1000),
+    ("response p50 (ms)", lambda r: statistics.median(r.measures.delivery) * 1000),
+    ("response p95 (ms)", lambda r: percentile(r.measures.delivery, 95) * 1000),
+    ("response p99 (ms)", lambda r: percentile(r.measures.delivery, 99) * 1000),
+    ("deliveries / s", lambda r: r.deliveries_per_second),
+    ("CPU-s / 10k deliveries", lambda r: r.cpu_per_10k),
+    ("CPU-ms / connection (connect + join)", lambda r: r.cpu_joining / r.connections * 1000),
+    ("memory / connection (KiB)", lambda r: r.rss_per_connection / 1024),
+    ("delivered / expected", lambda r: r.measures.delivered / r.measures.expected),
+]
+#: The targets' measures, shown run by run as well.
+PER_RUN = ("fan-out p99 (ms)", "response p99 (ms)", "CPU-s / 10k deliveries")
+
+
+def report(runs: list[dict[str, Result]], extra: dict[str, str]) -> str:
+    """Each measure's median over the runs for each server and its ratio to the app's, then the
+    targets' ratios run by run (the servers of one run were measured one after the other)."""
+    app, *baselines = list(runs[0])
+    head = ["measure", app] + [f"{b} | app / {b}" for b in baselines]
+    lines = ["| " + " | ".join(head) + " |", "|---" * (1 + 1 + 2 * len(baselines)) + "|"]
+    for label, get in MEASURES:
+        a = statistics.median(get(run[app]) for run in runs)
+        cells = [label, f"{a:.2f}"]
+        for name in baselines:
+            b = statistics.median(get(run[name]) for run in runs)
+            cells += [f"{b:.2f}", f"{a / b:.2f}" if b else "nan"]
+        lines.append("| " + " | ".join(cells) + " |")
     for label, value in extra.items():
-        lines.append(f"| {label} | {value} | | |")
+        lines.append(f"| {label} | {value} |")
+    for name in baselines:
+        lines += [
+            "",
+            f"| app / {name}, run by run | "
+            + " | ".join(f"run {i + 1}" for i in range(len(runs)))
+            + " |",
+        ]
+        lines.append("|---|" + "---|" * len(runs))
+        for label, get in MEASURES:
+            if label in PER_RUN:
+                ratios = [get(run[app]) / get(run[name]) for run in runs]
+                lines.append(f"| {label} | " + " | ".join(f"{r:.2f}" for r in ratios) + " |")
     return "\n".join(lines)
+
+
+def measure(
+    name: str, target: str, env: dict[str, str], data: Seed, rounds: int, warmup: int
+) -> Result:
+    """Start a server, measure it, stop it."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(target, port, {**env, "CIRCLES_BASE_URL": url})
+    # The load generator's own collector would pause every client at once now and then, and
+    # add its pauses to whichever server is being measured: off while measuring.
+    gc.collect()
+    gc.disable()
+    try:
+        print(f"measuring the {name} ...", flush=True)
+        return asyncio.run(measure_server(name, url, worker_pid(server), data, rounds, warmup))
+    finally:
+        gc.enable()
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def main() -> None:
@@ -439,7 +502,17 @@ def main() -> None:
     )
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10, help="measured rounds per run")
+    parser.add_argument("--warmup", type=int, default=1, help="rounds before measuring")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of each server, app and bare in turn"
+    )
+    parser.add_argument(
+        "--tuned-bare",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the bare server with the app's process settings",
+    )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument(
         "--two-processes", metavar="REDIS_URL", default=os.environ.get("BENCH_REDIS_URL")
@@ -455,31 +528,27 @@ def main() -> None:
     )
     data = seed(database_url, tmp, args.sessions, args.members // args.sessions)
 
-    results = []
-    app_port, bare_port = free_port(), free_port()
-    app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-    app_server = start_gunicorn(
-        "circles.wsgi:app", app_port, app_env(database_url, app_url, tmp, None)
-    )
-    try:
-        print("measuring the app ...", flush=True)
-        results.append(
-            asyncio.run(measure_server("app", app_url, worker_pid(app_server), data, args.rounds))
-        )
-    finally:
-        app_server.terminate()
-        app_server.wait(timeout=20)
-    bare_server = start_gunicorn("bench.bare_server:app", bare_port, dict(os.environ))
-    try:
-        print("measuring the bare server ...", flush=True)
-        results.append(
-            asyncio.run(
-                measure_server("bare", bare_url, worker_pid(bare_server), data, args.rounds)
+    servers = [
+        ("app", "circles.wsgi:app", app_env(database_url, "", tmp, None)),
+        ("bare", "bench.bare_server:app", {**os.environ, "BENCH_BARE_TUNED": "0"}),
+    ]
+    if args.tuned_bare:
+        servers.append(
+            (
+                "bare, app's settings",
+                "bench.bare_server:app",
+                {**os.environ, "BENCH_BARE_TUNED": "1"},
             )
         )
-    finally:
-        bare_server.terminate()
-        bare_server.wait(timeout=20)
+    runs = []
+    for _ in range(args.runs):
+        # In turn, so that a slower minute of this machine touches every server alike.
+        runs.append(
+            {
+                name: measure(name, target, env, data, args.rounds, args.warmup)
+                for name, target, env in servers
+            }
+        )
 
     extra: dict[str, str] = {}
     if args.two_processes:
@@ -505,10 +574,11 @@ def main() -> None:
 
     print()
     print(
-        f"{args.members} members in {args.sessions} sessions, {args.rounds} rounds; "
+        f"{args.members} members in {args.sessions} sessions; {args.runs} runs of each server, "
+        f"each {args.rounds} measured rounds after {args.warmup} warm-up; medians over the runs; "
         f"servers on CPU {sorted(SERVER_CPU)}, load on CPU {sorted(LOAD_CPU)}"
     )
-    print(report(results, extra))
+    print(report(runs, extra))
 
 
 async def _two(
