@@ -14,6 +14,12 @@ it as soon as it arrives. Measured, per server:
 - server CPU per connection for connecting and joining (before the rounds, reported apart);
 - delivered / expected.
 
+``--runs`` runs of every server are measured in turn (the order rotating from run to run, each
+app run on a fresh copy of the seeded database), after ``--warmup`` unmeasured rounds; the report
+gives medians over the runs and the targets' ratios run by run. A second baseline, the bare
+server with the app's own process settings (``--tuned-bare``, on by default), shows how much of
+the difference is the app's own work.
+
 ``--two-processes REDIS_URL`` adds a run of two app processes sharing the database and Redis,
 facilitators on one and members on the other, and reports delivered / expected for it.
 
@@ -28,6 +34,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -540,15 +547,23 @@ def main() -> None:
                 {**os.environ, "BENCH_BARE_TUNED": "1"},
             )
         )
+    pristine = tmp / "seeded.sqlite3"
+    if args.database_url is None:
+        shutil.copyfile(tmp / "bench.sqlite3", pristine)
     runs = []
-    for _ in range(args.runs):
-        # In turn, so that a slower minute of this machine touches every server alike.
-        runs.append(
-            {
-                name: measure(name, target, env, data, args.rounds, args.warmup)
-                for name, target, env in servers
-            }
-        )
+    for number in range(args.runs):
+        # In turn, so that a slower minute of this machine touches every server alike, and in
+        # a rotating order, so that no server is always the first or the last of a run.
+        turn = servers[number % len(servers) :] + servers[: number % len(servers)]
+        run: dict[str, Result] = {}
+        for name, target, env in turn:
+            if name == "app" and pristine.exists():
+                # Every app run starts from the database as seeded, not after earlier runs.
+                shutil.copyfile(pristine, tmp / "bench.sqlite3")
+                for leftover in ("bench.sqlite3-wal", "bench.sqlite3-shm"):
+                    (tmp / leftover).unlink(missing_ok=True)
+            run[name] = measure(name, target, env, data, args.rounds, args.warmup)
+        runs.append({name: run[name] for name, _, _ in servers})
 
     extra: dict[str, str] = {}
     if args.two_processes:

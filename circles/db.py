@@ -97,6 +97,8 @@ class _ListParameter(TypeDecorator[Collection[Any]]):
     cache_ok = True
 
     def process_bind_param(self, value: Collection[Any] | None, dialect: Any) -> Any:
+        if isinstance(value, str | bytes):  # would match its characters one by one
+            raise TypeError("one_of takes a list of values, not a single string")
         values = list(value or ())
         return json.dumps(values) if dialect.name == "sqlite" else values
 
@@ -114,8 +116,12 @@ class OneOf(ColumnElement[bool]):
         self.column = column
         self.values = values
 
+    @property
+    def _from_objects(self) -> list[Any]:  # the column's table joins the FROM, as with in_()
+        return self.column._from_objects
 
-@compiles(OneOf)
+
+@compiles(OneOf)  # SQLite, and any printed statement
 def _one_of_in_json(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
     # Both parts are compiled SQL (a column and a placeholder), never values.
@@ -134,7 +140,7 @@ def one_of(column: ColumnElement[Any], name: str) -> OneOf:
     An ``IN`` with an expanding parameter is rendered anew for every length, one placeholder a
     value; the statements that live events run many times a second bind the list as a single
     value instead (SQLite reads it with ``json_each``, PostgreSQL as an array with ``ANY``), so
-    their compiled form is built once and reused.
+    their compiled form is built once and reused. Written for those two databases only.
     """
     return OneOf(column, bindparam(name, type_=_ListParameter()))
 

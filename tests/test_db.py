@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 
 from circles.accounts.models import User
 from circles.db import one_of
@@ -40,3 +42,10 @@ def test_one_of_compares_text_exactly(ctx: None) -> None:
     assert ids(["o\"d,d]'@example.org"]) == {odd.id}
     assert ids(["plain@example.org", "PLAIN@example.org", "plain@example.org "]) == {plain.id}
     assert ids(["1", "null", "[]"]) == set()
+
+
+def test_one_of_refuses_a_single_string_instead_of_a_list(ctx: None) -> None:
+    # A string is a collection of characters: "ab" would otherwise match "a" and "b".
+    with pytest.raises(StatementError, match="not a single string"):
+        db.session.scalars(_BY_EMAIL, {"emails": "plain@example.org"}).all()
+    db.session.rollback()
