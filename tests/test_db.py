@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
 from circles.accounts.models import User
-from circles.db import one_of
+from circles.db import DriverInsert, one_of
 from circles.extensions import db
+from circles.live.models import LivePrompt, LiveResponse, PromptKind, PromptStatus
 from tests import factories
 
 _users = User.__table__.c
@@ -48,4 +49,56 @@ def test_one_of_refuses_a_single_string_instead_of_a_list(ctx: None) -> None:
     # A string is a collection of characters: "ab" would otherwise match "a" and "b".
     with pytest.raises(StatementError, match="not a single string"):
         db.session.scalars(_BY_EMAIL, {"emails": "plain@example.org"}).all()
+    db.session.rollback()
+
+
+def test_a_driver_insert_writes_every_row_as_given(ctx: None) -> None:
+    facilitator = factories.create_user("Fran")
+    circle = factories.create_circle(factories.create_org(owner=facilitator), facilitator)
+    session = factories.live_session(circle, facilitator)
+    prompt = LivePrompt(
+        session_id=session.id,
+        kind=PromptKind.TEXT,
+        text="What is here?",
+        anonymous=False,
+        status=PromptStatus.OPEN,
+    )
+    db.session.add(prompt)
+    db.session.flush()
+    insert = DriverInsert(
+        LiveResponse, ("id", "prompt_id", "value", "author_name", "shuffle_key", "hidden")
+    )
+    rows = [
+        {
+            "id": "a" * 32,
+            "prompt_id": prompt.id,
+            "value": "Calm",
+            "author_name": None,
+            "shuffle_key": 7,
+            "hidden": False,
+        },
+        {
+            "id": "b" * 32,
+            "prompt_id": prompt.id,
+            "value": "It's «fine»",
+            "author_name": "Mo",
+            "shuffle_key": 2**31 - 1,
+            "hidden": True,
+        },
+    ]
+    insert.run(db.session.connection(), rows)
+    insert.run(db.session.connection(), [])  # nothing to write is no statement at all
+    stored = db.session.execute(
+        select(
+            LiveResponse.id,
+            LiveResponse.value,
+            LiveResponse.author_name,
+            LiveResponse.shuffle_key,
+            LiveResponse.hidden,
+        ).order_by(LiveResponse.id)
+    ).all()
+    assert [tuple(row) for row in stored] == [
+        ("a" * 32, "Calm", None, 7, False),
+        ("b" * 32, "It's «fine»", "Mo", 2**31 - 1, True),
+    ]
     db.session.rollback()

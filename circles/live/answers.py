@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from circles.db import one_of
+from circles.db import DriverInsert, one_of
 from circles.extensions import db
 from circles.live.models import (
     MAX_RESPONSE,
@@ -129,13 +129,12 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
         last[prompt.id] = outcome
     _draw_keys(responses)
     connection = db.session.connection()
-    for statement, rows in (
-        (_INSERT_SUBMISSIONS, submissions),
-        (_INSERT_RESPONSES, responses),
-        (_INSERT_COMMITMENTS, commitments),
-    ):
-        if rows:
-            connection.execute(statement, rows)
+    if submissions:
+        _INSERT_SUBMISSIONS.run(connection, submissions)
+    if responses:
+        _INSERT_RESPONSES.run(connection, responses)
+    if commitments:
+        connection.execute(_INSERT_COMMITMENTS, commitments)  # rare: through the ORM's defaults
     if last:
         # One count per prompt for the whole batch, its total, sent with its last answer: the
         # facilitators see a number, and ten updates a few milliseconds apart would only
@@ -191,8 +190,11 @@ def _one(session: LiveSession, actor: Actor, answer: Answer) -> Outcome:
 
 _prompts, _submissions = LivePrompt.__table__.c, LiveSubmission.__table__.c
 #: Built once: batches run them many times a second.
-_INSERT_SUBMISSIONS = insert(LiveSubmission)
-_INSERT_RESPONSES = insert(LiveResponse)
+_INSERT_SUBMISSIONS = DriverInsert(LiveSubmission, ("prompt_id", "user_id", "client_id"))
+_INSERT_RESPONSES = DriverInsert(
+    LiveResponse,
+    ("id", "prompt_id", "value", "author_name", "shuffle_key", "hidden"),
+)
 _INSERT_COMMITMENTS = insert(Commitment)
 _RULES = select(
     _prompts.id,
