@@ -43,10 +43,12 @@ class GroupCommit:
         run_batch: Callable[[list[Job]], None],
         pause: Callable[[], object],
         limit: int = 500,
+        pauses: int = 4,
     ) -> None:
         self._run_batch = run_batch
         self._pause = pause
         self._limit = limit
+        self._pauses = pauses
         self._lock = threading.Lock()
         self._waiting: list[Job] = []
         self._busy = False
@@ -63,11 +65,27 @@ class GroupCommit:
             self._lead(job)
         return job.result
 
+    def _gather(self) -> None:
+        """Let the events already received but not yet handed over join this batch.
+
+        One pause lets every reader that has an event ready hand it over. While each pause
+        brings more (a room answering, prompts opening across rooms), pause again, up to
+        ``pauses`` times: a burst is written together instead of in many small batches, each
+        with its own statements and commit. Without a burst this costs one pause more.
+        """
+        seen = -1
+        for _ in range(self._pauses):
+            with self._lock:
+                waiting = len(self._waiting)
+            if waiting == seen or waiting >= self._limit:
+                return
+            seen = waiting
+            self._pause()
+
     def _lead(self, job: Job) -> None:
         batch: list[Job] = []
         try:
-            # Let the events already received but not yet handed over join this batch.
-            self._pause()
+            self._gather()
             with self._lock:
                 batch = self._waiting[: self._limit]
                 del self._waiting[: self._limit]

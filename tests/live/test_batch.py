@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from circles.live import answers, opening
 from circles.live.batch import GroupCommit, Job
@@ -118,3 +118,44 @@ def test_a_batch_runs_in_order_with_answers_and_opens_together_and_one_open_per_
         (None, [7]),
         (answers.record, [8]),
     ]
+
+
+def test_a_burst_still_arriving_while_the_leader_pauses_is_written_together():
+    batches: list[list[int]] = []
+    pauses: list[int] = []
+    arriving: list[Future[object]] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append(sorted(job.payload for job in jobs))
+        for job in jobs:
+            job.result = job.payload
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+
+        def pause() -> None:
+            pauses.append(1)
+            if len(pauses) <= 2:  # during each of the first two pauses, two more arrive
+                for _ in range(2):
+                    arriving.append(pool.submit(group.submit, len(arriving) + 1))
+                deadline = time.monotonic() + 5
+                while len(group._waiting) < 1 + len(arriving) and time.monotonic() < deadline:
+                    time.sleep(0.001)
+
+        group = GroupCommit(run_batch, pause=pause)
+        assert group.submit(0) == 0  # this thread leads
+        assert [future.result(5) for future in arriving] == [1, 2, 3, 4]
+
+    assert batches == [[0, 1, 2, 3, 4]]
+    assert len(pauses) == 3  # the third brought nobody new: the batch went
+
+
+def test_a_lone_event_waits_for_one_pause_only():
+    pauses: list[int] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        for job in jobs:
+            job.result = "done"
+
+    group = GroupCommit(run_batch, pause=lambda: pauses.append(1))
+    assert group.submit("alone") == "done"
+    assert pauses == [1]
