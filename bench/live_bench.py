@@ -512,7 +512,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="measured rounds per run")
     parser.add_argument("--warmup", type=int, default=1, help="rounds before measuring")
     parser.add_argument(
-        "--runs", type=int, default=3, help="runs of each server, app and bare in turn"
+        "--runs", type=int, default=3, help="runs of each server, the servers in turn"
     )
     parser.add_argument(
         "--tuned-bare",

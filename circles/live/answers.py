@@ -129,10 +129,8 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
         last[prompt.id] = outcome
     _draw_keys(responses)
     connection = db.session.connection()
-    if submissions:
-        _INSERT_SUBMISSIONS.run(connection, submissions)
-    if responses:
-        _INSERT_RESPONSES.run(connection, responses)
+    _INSERT_SUBMISSIONS.run(connection, submissions)
+    _INSERT_RESPONSES.run(connection, responses)
     if commitments:
         connection.execute(_INSERT_COMMITMENTS, commitments)  # rare: through the ORM's defaults
     if last:

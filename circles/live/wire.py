@@ -32,5 +32,4 @@ def loads(text: str | bytes | bytearray, **options: Any) -> Any:
     return _decoder.decode(text)
 
 
-def dumps(value: Any, **options: Any) -> str:
-    return json.dumps(value, **options)
+dumps = json.dumps
