@@ -17,7 +17,7 @@ from sqlalchemy import Delete, delete, or_, select
 from circles.accounts.models import AuthSession
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite
-from circles.live.services import purge_expired_content
+from circles.live.retention import purge_expired_content
 from circles.orgs.models import Organisation, OrgInvite
 from circles.safety.models import SupportRequest, SupportStatus
 

@@ -17,7 +17,7 @@ from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
 from circles.live import planning
-from circles.live import services as live
+from circles.live import rooms as live_rooms
 from circles.live.models import LiveSession, PlanItem, SavedPrompt
 from circles.meetings import services as meetings
 from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpAnswer
@@ -181,7 +181,7 @@ def answer(meeting: Meeting, user: User, rsvp: RsvpAnswer) -> None:
 
 def live_session(circle: Circle, by: User) -> LiveSession:
     """Open a circle's live room."""
-    session = live.start_session(db.session.merge(circle), by.id)
+    session = live_rooms.start_session(db.session.merge(circle), by.id)
     db.session.commit()
     return session
 

@@ -25,7 +25,7 @@ from circles.groups.forms import (
     NewCircleForm,
 )
 from circles.groups.models import CircleInvite, CircleMember, CircleRole
-from circles.live import services as live
+from circles.live import rooms as live_rooms
 from circles.live.events import disconnect_user
 from circles.meetings import services as meetings
 from circles.meetings.forms import RsvpForm
@@ -106,7 +106,7 @@ def circle_page(
         own_rsvps=meetings.own_rsvps(current_user.id, {*ids, *in_window}),
         counts=meetings.rsvp_counts(ids) if access.can_manage else {},
         show_window=is_member,
-        live_session=live.active_session(circle_id),
+        live_session=live_rooms.active_session(circle_id),
         windows=windows,
         in_window=in_window,
         now=now,

@@ -2,7 +2,7 @@
 
 When a prompt opens, the whole room answers at once. A batch of answers (see
 :mod:`circles.live.batch`) is authorised by one query for all their logins and memberships
-(:func:`circles.live.services.seats`), checked here against one query for their prompts and one
+(:func:`circles.live.access.seats`), checked here against one query for their prompts and one
 for earlier submissions, and written in one insert per table; one more query counts the
 prompts' submissions for the facilitators.
 The rules are the same for one answer as for a hundred: :func:`submit_response` and
@@ -25,6 +25,16 @@ from sqlalchemy.exc import IntegrityError
 
 from circles.db import DriverInsert, one_of
 from circles.extensions import db
+from circles.live.access import (
+    Actor,
+    Broadcast,
+    LiveError,
+    Outcome,
+    Seat,
+    invalid,
+    is_id,
+    require_member,
+)
 from circles.live.models import (
     MAX_RESPONSE,
     Commitment,
@@ -36,20 +46,7 @@ from circles.live.models import (
     PromptKind,
     PromptStatus,
 )
-from circles.live.services import (
-    MAX_CLIENT_ID,
-    Actor,
-    Broadcast,
-    LiveError,
-    Outcome,
-    Seat,
-    checked_int,
-    checked_text,
-    invalid,
-    is_id,
-    require_member,
-    storable,
-)
+from circles.live.protocol import MAX_CLIENT_ID, checked_int, checked_text, storable
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The ``/live`` Socket.IO namespace: thin handlers around :mod:`circles.live.services`,
-:mod:`circles.live.answers` and :mod:`circles.live.opening`.
+"""The ``/live`` Socket.IO namespace: thin handlers around the live services (:mod:`.access`,
+:mod:`.rooms`, :mod:`.prompts`, :mod:`.facilitation`, :mod:`.support`, :mod:`.answers`,
+:mod:`.opening`).
 
 Every event is authorised against the database (the login session behind the cookie must still
 exist; the person must still be in the circle; facilitator events need a facilitator), rate
@@ -27,9 +28,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import answers, opening, services
+from circles.live import access, answers, facilitation, opening, prompts, rooms, support
+from circles.live.access import Actor, Broadcast, LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
-from circles.live.services import Actor, Broadcast, LiveError, Outcome
 from circles.safety import services as safety
 from circles.safety.models import SupportRequest
 
@@ -120,7 +121,7 @@ def disconnect_sids(socketio: SocketIO, sids: list[str]) -> None:
 
 def disconnect_user(user_id: int, session_id: int | None = None) -> None:
     """Close a person's open live sockets at once (logout, password change, removal)."""
-    close_sockets(services.connections_of(user_id, session_id))
+    close_sockets(rooms.connections_of(user_id, session_id))
 
 
 def close_sockets(sids: list[str]) -> None:
@@ -147,42 +148,42 @@ def _socketio() -> SocketIO | None:
 
 def push_support_requested(circle_id: int) -> None:
     """Tell the facilitators in the circle's open room that a request is waiting (no name)."""
-    session = services.active_session(circle_id)
+    session = rooms.active_session(circle_id)
     if session is not None:
-        announce(session.id, [services.support_broadcast(circle_id)])
+        announce(session.id, [support.support_broadcast(circle_id)])
 
 
 def push_support_status(support: SupportRequest) -> None:
     """Show the member, on their own open live page only, where their request now stands."""
     socketio = _socketio()
-    session = services.active_session(support.circle_id)
+    session = rooms.active_session(support.circle_id)
     if socketio is None or session is None:
         return
     payload = {"support": safety.status_payload(support)}
-    for sid in services.connections_of(support.user_id, session.id):
+    for sid in rooms.connections_of(support.user_id, session.id):
         socketio.emit("support.status", payload, to=sid, namespace=NAMESPACE)
 
 
 #: event name -> handler, for the events handled one at a time
 EVENTS: dict[str, Handler] = {
-    "prompt.reveal": lambda s, a, p: services.reveal_prompt(s, a, p.get("prompt_id")),
-    "prompt.close": lambda s, a, p: services.close_prompt(s, a, p.get("prompt_id")),
-    "timer.start": lambda s, a, p: services.start_timer(s, a, p.get("seconds")),
-    "timer.stop": lambda s, a, p: services.stop_timer(s, a),
-    "round.start": lambda s, a, p: services.start_round(s, a),
-    "round.next": lambda s, a, p: services.next_in_round(s, a),
-    "round.end": lambda s, a, p: services.end_round(s, a),
-    "hand.raise": lambda s, a, p: services.set_hand(s, a, True),
-    "hand.lower": lambda s, a, p: services.set_hand(s, a, False),
-    "reaction.send": lambda s, a, p: services.react(s, a, p.get("kind")),
-    "response.hide": lambda s, a, p: services.hide_response(s, a, p.get("response_id")),
-    "participant.remove": lambda s, a, p: services.remove_participant(s, a, p.get("user")),
-    "session.end": lambda s, a, p: services.end_session(s, a),
-    "support.request": lambda s, a, p: services.ask_for_support(s, a, p.get("message")),
+    "prompt.reveal": lambda s, a, p: prompts.reveal_prompt(s, a, p.get("prompt_id")),
+    "prompt.close": lambda s, a, p: prompts.close_prompt(s, a, p.get("prompt_id")),
+    "timer.start": lambda s, a, p: facilitation.start_timer(s, a, p.get("seconds")),
+    "timer.stop": lambda s, a, p: facilitation.stop_timer(s, a),
+    "round.start": lambda s, a, p: facilitation.start_round(s, a),
+    "round.next": lambda s, a, p: facilitation.next_in_round(s, a),
+    "round.end": lambda s, a, p: facilitation.end_round(s, a),
+    "hand.raise": lambda s, a, p: facilitation.set_hand(s, a, True),
+    "hand.lower": lambda s, a, p: facilitation.set_hand(s, a, False),
+    "reaction.send": lambda s, a, p: facilitation.react(s, a, p.get("kind")),
+    "response.hide": lambda s, a, p: prompts.hide_response(s, a, p.get("response_id")),
+    "participant.remove": lambda s, a, p: facilitation.remove_participant(s, a, p.get("user")),
+    "session.end": lambda s, a, p: rooms.end_session(s, a),
+    "support.request": lambda s, a, p: support.ask_for_support(s, a, p.get("message")),
 }
 
 
-Bulk = Callable[[list[tuple[services.Seat, Any]]], list[Outcome | LiveError]]
+Bulk = Callable[[list[tuple[access.Seat, Any]]], list[Outcome | LiveError]]
 
 #: Events handled many at a time: event -> (what the payload asks for, the batch function).
 #: Answers come in floods when a prompt opens, and prompts open at the top of the hour.
@@ -278,15 +279,15 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
         """Run one event in its savepoint; the acknowledgement, and what to send after."""
         try:
             with db.session.begin_nested():
-                session, actor = services.actor_for_login(
+                session, actor = access.actor_for_login(
                     event.payload.get("session"), event.login.token_hash, event.login.since()
                 )
-                session_id, rooms = session.id, []
+                session_id, joined_rooms = session.id, []
                 if event.name == "join":
-                    outcome = services.join(session, actor, event.sid)
-                    rooms.append(room(session_id))
+                    outcome = rooms.join(session, actor, event.sid)
+                    joined_rooms.append(room(session_id))
                     if actor.is_facilitator:
-                        rooms.append(facilitators_room(session_id))
+                        joined_rooms.append(facilitators_room(session_id))
                 else:
                     outcome = EVENTS[event.name](session, actor, event.payload)
         except LiveError as error:
@@ -300,7 +301,7 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
                 raise  # the whole batch is tried again
             log.error("live event %s failed: %s", event.name, type(error).__name__)
             return _server_error, None
-        return {"ok": True, **outcome.ack}, Done(session_id, outcome, rooms)
+        return {"ok": True, **outcome.ack}, Done(session_id, outcome, joined_rooms)
 
     def handle_together(bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
         """A run of events handled together, in one savepoint; those done, with what to send.
@@ -339,25 +340,25 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
         return None
 
     def together(bulk: Bulk, events: list[Event]) -> list[tuple[dict[str, Any], Done | None]]:
-        seats = services.seats(
+        seats = access.seats(
             [(event.payload.get("session"), event.login.token_hash) for event in events],
             events[0].login.since(),
         )
         asked = [
             (seat, BULK[event.name][0](event.payload))
             for seat, event in zip(seats, events, strict=True)
-            if isinstance(seat, services.Seat)
+            if isinstance(seat, access.Seat)
         ]
         outcomes = iter(bulk(asked))
         results: list[tuple[dict[str, Any], Done | None]] = []
         for seat, event in zip(seats, events, strict=True):
-            result = next(outcomes) if isinstance(seat, services.Seat) else seat
+            result = next(outcomes) if isinstance(seat, access.Seat) else seat
             if isinstance(result, LiveError):
                 if result.code == "unauthenticated":
                     socketio.start_background_task(close_soon, event.sid)
                 results.append((_error(result.code, result.message), None))
             else:
-                assert isinstance(seat, services.Seat)
+                assert isinstance(seat, access.Seat)
                 results.append(({"ok": True, **result.ack}, Done(seat.session_id, result, [])))
         return results
 
@@ -430,7 +431,7 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
     def forget_connection(sid: str) -> None:
         """The socket is gone: drop its connection row, tell its room who is still here."""
         try:
-            dropped = services.drop_connection(sid)
+            dropped = rooms.drop_connection(sid)
             db.session.commit()
         except Exception as error:
             db.session.rollback()

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from circles.live.library import THEMES
 from circles.live.models import MAX_PROMPT_TEXT, PromptKind
-from circles.live.services import MAX_SCALE_LABEL, MAX_TIMER_SECONDS, SCALE_BOUNDS
+from circles.live.protocol import MAX_SCALE_LABEL, MAX_TIMER_SECONDS, SCALE_BOUNDS
 
 KEEP_CHOICES = [
     SelectChoice("", "Only in this plan"),

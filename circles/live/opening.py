@@ -19,6 +19,16 @@ from sqlalchemy import bindparam, insert, select, update
 
 from circles.db import one_of, utcnow
 from circles.extensions import db
+from circles.live.access import (
+    Actor,
+    Broadcast,
+    LiveError,
+    Outcome,
+    Seat,
+    invalid,
+    is_id,
+    require_facilitator,
+)
 from circles.live.models import (
     LivePrompt,
     LiveSession,
@@ -27,18 +37,8 @@ from circles.live.models import (
     PromptKind,
     PromptStatus,
 )
-from circles.live.services import (
-    Actor,
-    Broadcast,
-    LiveError,
-    Outcome,
-    Seat,
-    invalid,
-    is_id,
-    prompt_payload,
-    require_facilitator,
-    validate_spec,
-)
+from circles.live.protocol import validate_spec
+from circles.live.state import prompt_payload
 
 
 @dataclass(frozen=True)

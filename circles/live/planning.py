@@ -17,9 +17,10 @@ from sqlalchemy import func, or_, select
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.live.access import LiveError
 from circles.live.library import BUILT_IN, THEMES
 from circles.live.models import PlanItem, PromptKind, SavedPrompt
-from circles.live.services import LiveError, validate_spec
+from circles.live.protocol import validate_spec
 from circles.meetings.models import Meeting
 
 MAX_PLAN_STEPS = 30

@@ -10,7 +10,7 @@ from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
-from circles.live import bp, planning, services
+from circles.live import bp, planning, rooms
 from circles.live.forms import (
     LibraryPromptForm,
     MoveStepForm,
@@ -38,7 +38,7 @@ def start(circle_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("groups.show", circle_id=circle_id))
     try:
-        session = services.start_session(access.circle, current_user.id, meeting_id)
+        session = rooms.start_session(access.circle, current_user.id, meeting_id)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -55,7 +55,7 @@ def room(circle_id: int, session_id: int) -> str:
     if access.membership is None:
         # Admins run the organisation, not the room: live rooms are for the circle's people.
         abort(403)
-    attended = len(services.attendance(session.id)) if access.is_facilitator else None
+    attended = len(rooms.attendance(session.id)) if access.is_facilitator else None
     return render_template(
         "live/room.html",
         access=access,

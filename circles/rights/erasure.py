@@ -35,7 +35,8 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
-from circles.live import services as live
+from circles.live import retention as live_retention
+from circles.live import rooms as live_rooms
 from circles.live.models import Commitment, LiveParticipant, LiveSession
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
 from circles.rights.export import orgs_of
@@ -125,7 +126,7 @@ def erase_account(user: User) -> Erasure:
         )
     db.session.flush()
     email = user.email
-    sockets = live.connections_of(uid)
+    sockets = live_rooms.connections_of(uid)
     rooms = set(
         db.session.scalars(
             select(LiveParticipant.session_id)
@@ -137,8 +138,8 @@ def erase_account(user: User) -> Erasure:
     deleted = [org_id for org_id in _run_alone(uid) if not _others_in(org_id, uid)]
 
     # Copies of the person's names and email outside the rows that point to the account.
-    live.delete_named_answers(uid)
-    rooms.update(live.leave_rounds(uid))
+    live_retention.delete_named_answers(uid)
+    rooms.update(live_rooms.leave_rounds(uid))
     for invite_model in (OrgInvite, CircleInvite):
         db.session.execute(delete(invite_model).where(invite_model.email == email))
     _rename_personal_orgs(uid, user.display_name)

@@ -20,7 +20,7 @@ from circles.checkins.instrument import labels_for
 from circles.checkins.models import CheckinHistory, CheckinOption, CheckinReceipt, CheckinReminder
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
-from circles.live import services as live
+from circles.live import retention as live_retention
 from circles.live.models import (
     Commitment,
     LiveParticipant,
@@ -227,7 +227,7 @@ def _live_sessions(uid: int) -> list[dict[str, Any]]:
 
 def _named_answers(uid: int) -> list[dict[str, Any]]:
     rows = db.session.execute(
-        live.named_answers_of(uid)
+        live_retention.named_answers_of(uid)
         .add_columns(Circle.name)
         .join(Circle, Circle.id == LiveSession.circle_id)
         .order_by(LiveSession.created_at, LivePrompt.id)

@@ -12,7 +12,7 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
-from circles.live import services as live
+from circles.live import rooms as live_rooms
 from circles.live.events import announce, close_sockets
 from circles.mail import send_mail
 from circles.rights import erasure, export
@@ -87,7 +87,7 @@ def _after_erasure(erased: erasure.Erasure) -> None:
     """Close the person's live sockets, show the rooms they were in without them, tell them."""
     close_sockets(erased.live_sockets)
     for session_id in erased.live_rooms:
-        announce(session_id, live.room_refresh(session_id))
+        announce(session_id, live_rooms.room_refresh(session_id))
     send_mail(
         erased.email,
         "Your Circles account is deleted",

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import answers, opening, services
+from circles.live import access, answers, opening
+from circles.live.access import LiveError, Outcome, Seat
 from circles.live.answers import Answer
 from circles.live.models import (
     LiveConnection,
@@ -26,12 +27,11 @@ from circles.live.models import (
     PromptStatus,
 )
 from circles.live.opening import Opening
-from circles.live.services import LiveError, Outcome, Seat
 from tests.live.conftest import TEXT_PROMPT, joined
 
 
 def seat(session_id: int, user) -> Seat:
-    session, actor = services.actor_for(session_id, user.id)
+    session, actor = access.actor_for(session_id, user.id)
     return Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
 
 

@@ -14,7 +14,7 @@ import socketio
 
 from circles.extensions import db
 from circles.groups.models import Circle
-from circles.live import answers, opening, services
+from circles.live import access, answers, facilitation, opening, rooms
 from circles.live.events import CLIENT_EVENTS
 from circles.live.models import LiveResponse
 from tests import factories as f
@@ -40,13 +40,13 @@ def seed(app) -> tuple[Any, Seeded]:
         live = f.live_session(circle, facilitator)
         extra = f.create_user("Ezra")
         f.add_member(circle, extra, "Ezra")
-        session, fac = services.actor_for(live.id, facilitator.id)
-        _, ezra = services.actor_for(live.id, extra.id)
-        services.join(session, ezra, "seed-sid")
+        session, fac = access.actor_for(live.id, facilitator.id)
+        _, ezra = access.actor_for(live.id, extra.id)
+        rooms.join(session, ezra, "seed-sid")
         prompt = opening.open_prompt(session, fac, {"kind": "text", "text": "How is it?"})
         prompt_id = prompt.ack["prompt"]["id"]
         answers.submit_response(session, ezra, prompt_id, "Fine", "seed")
-        services.start_round(session, fac)
+        facilitation.start_round(session, fac)
         db.session.commit()
         response = db.session.scalar(db.select(LiveResponse.id))
         return world, Seeded(live.id, prompt_id, response, world.member_a1)

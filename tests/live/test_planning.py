@@ -11,7 +11,7 @@ from circles.live import planning
 from circles.live.library import BUILT_IN, THEMES
 from circles.live.models import LiveSession, PlanItem, SavedPrompt
 from circles.live.planning import Source
-from circles.live.services import validate_spec
+from circles.live.protocol import validate_spec
 from circles.orgs.models import OrgRole
 from tests.conftest import client_for
 from tests.factories import PLAIN_PROMPT

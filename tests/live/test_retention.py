@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import answers, opening, services
+from circles.live import access, answers, opening, retention, rooms
 from circles.live.models import LiveResponse, LiveSession
 from tests import factories as f
 
@@ -21,11 +21,11 @@ def answered_session(keep_days):
     mo = f.create_user("Mo")
     f.add_member(circle, mo, "Mo")
     live = f.live_session(circle, fran)
-    session, fac = services.actor_for(live.id, fran.id)
-    _, member = services.actor_for(live.id, mo.id)
+    session, fac = access.actor_for(live.id, fran.id)
+    _, member = access.actor_for(live.id, mo.id)
     prompt = opening.open_prompt(session, fac, {"kind": "text", "text": "Today?"}).ack["prompt"]
     answers.submit_response(session, member, prompt["id"], "Calm", "1")
-    services.end_session(session, fac)
+    rooms.end_session(session, fac)
     db.session.commit()
     return session
 
@@ -49,10 +49,10 @@ def test_kept_answers_are_purged_once_their_days_are_over_and_only_then(ctx, app
 
     db.session.get(LiveSession, session.id).content_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert services.purge_expired_content() == 1
+    assert retention.purge_expired_content() == 1
     db.session.commit()
     assert responses() == 0
-    assert services.purge_expired_content() == 0  # running it again finds nothing
+    assert retention.purge_expired_content() == 0  # running it again finds nothing
 
 
 def test_the_home_page_shows_open_live_rooms_to_the_circles_people_only(app, make):

@@ -17,8 +17,9 @@ from flask import Flask
 
 from circles.db import utcnow
 from circles.extensions import db
+from circles.live import access as live_access
 from circles.live import answers, opening
-from circles.live import services as live
+from circles.live import rooms as live_rooms
 from circles.meetings import services as meetings
 from circles.meetings.models import RsvpAnswer
 from tests import factories as f
@@ -106,13 +107,13 @@ def build_harbour() -> Harbour:
     f.support_request(evening, nicola, NICOLA["support"])
 
     started = f.live_session(evening, fran)
-    session, facilitator = live.actor_for(started.id, fran.id)
+    session, facilitator = live_access.actor_for(started.id, fran.id)
     people = {
-        "morgan": live.actor_for(started.id, morgan.id)[1],
-        "nicola": live.actor_for(started.id, nicola.id)[1],
+        "morgan": live_access.actor_for(started.id, morgan.id)[1],
+        "nicola": live_access.actor_for(started.id, nicola.id)[1],
     }
     for name, actor in people.items():
-        live.join(session, actor, f"sid-{name}")
+        live_rooms.join(session, actor, f"sid-{name}")
     for spec, key in (
         ({"kind": "commitment", "text": "One small step for this week?"}, "commitment"),
         ({"kind": "text", "text": "A few words for today?", "anonymous": False}, "word"),
@@ -120,7 +121,7 @@ def build_harbour() -> Harbour:
         prompt = opening.open_prompt(session, facilitator, spec).ack["prompt"]["id"]
         for (name, actor), data in zip(people.items(), (MORGAN, NICOLA), strict=True):
             answers.submit_response(session, actor, prompt, data[key], f"{name}-{key}")
-    live.end_session(session, facilitator)
+    live_rooms.end_session(session, facilitator)
     db.session.commit()
     return Harbour(
         fran=fran.id,

@@ -15,7 +15,8 @@ from circles.checkins.models import CheckinHistory, CheckinResponse
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember
-from circles.live import services as live
+from circles.live import access as live_access
+from circles.live import rooms as live_rooms
 from circles.live.models import Commitment, LiveResponse, SavedPrompt
 from circles.meetings.models import MeetingSeries
 from circles.orgs.models import Organisation, OrgMember, OrgRole
@@ -264,9 +265,9 @@ def test_a_practice_others_still_use_stays_without_its_name(app, make):
 
 
 def test_the_service_reports_what_the_caller_must_do_after_committing(app, ctx, harbour):
-    running = live.start_session(db.session.get(Circle, harbour.evening), harbour.fran)
-    session, morgan = live.actor_for(running.id, harbour.morgan)
-    live.join(session, morgan, "sid-of-morgan")
+    running = live_rooms.start_session(db.session.get(Circle, harbour.evening), harbour.fran)
+    session, morgan = live_access.actor_for(running.id, harbour.morgan)
+    live_rooms.join(session, morgan, "sid-of-morgan")
     db.session.commit()
     erased = erasure.erase_account(db.session.get(User, harbour.morgan))
     db.session.commit()

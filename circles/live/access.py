@@ -1,0 +1,219 @@
+"""Who may do what in a live session: the person behind an event, found by their login.
+
+Every event is authorised here first: the login must still be alive, the session must belong to
+one of the person's circles (anything else is "not found"), and some events are for facilitators
+or members only. Services return an :class:`Outcome`; a refused event raises :class:`LiveError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeGuard
+
+from sqlalchemy import bindparam, select
+
+from circles.accounts.models import AuthSession
+from circles.db import one_of
+from circles.extensions import db
+from circles.groups.models import CircleMember, CircleRole
+from circles.live.models import (
+    LiveSession,
+    LiveStatus,
+)
+
+
+class LiveError(Exception):
+    """A refused event: a stable ``code`` for programs, a ``message`` for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def invalid(message: str) -> LiveError:
+    return LiveError("invalid", message)
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """An event for the whole room, or for its facilitators only."""
+
+    event: str
+    data: dict[str, Any]
+    to: str  # "room" | "facilitators"
+
+
+@dataclass
+class Outcome:
+    ack: dict[str, Any] = field(default_factory=dict)
+    broadcasts: list[Broadcast] = field(default_factory=list)
+    #: Sockets to close (a removed participant's).
+    disconnect_sids: list[str] = field(default_factory=list)
+    #: Side effects that must wait for the commit (mail).
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a socket, as the circle knows them."""
+
+    user_id: int
+    role: CircleRole
+    #: The circle display name.
+    name: str
+
+    @classmethod
+    def of(cls, membership: CircleMember) -> Actor:
+        return cls(membership.user_id, membership.role, membership.display_name)
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == CircleRole.FACILITATOR
+
+
+#: Ids are positive 64-bit integers in both databases; anything else is no id at all (a huge
+#: number would otherwise fail inside the database, taking its batch's other events with it).
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _session_id(value: object) -> int:
+    if not is_id(value):
+        raise invalid("session must be a session id (a number).")
+    return value
+
+
+def actor_for(session_id: object, user_id: int) -> tuple[LiveSession, Actor]:
+    """The session and the person's membership of its circle; anyone else is told not found."""
+    row = db.session.execute(
+        select(LiveSession, CircleMember)
+        .join(CircleMember, CircleMember.circle_id == LiveSession.circle_id)
+        .where(LiveSession.id == _session_id(session_id), CircleMember.user_id == user_id)
+    ).first()
+    if row is None:
+        raise LiveError("not_found", "There is no such live session.")
+    session, membership = row
+    return session, Actor.of(membership)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A person's place in a live session, as found for a batch of events by one query."""
+
+    session_id: int
+    circle_id: int
+    meeting_id: int | None
+    status: LiveStatus
+    actor: Actor
+
+
+_sessions, _members, _logins = (
+    LiveSession.__table__.c,
+    CircleMember.__table__.c,
+    AuthSession.__table__.c,
+)
+
+
+#: Built once: batches run it many times a second.
+_SEATS = (
+    select(
+        _logins.token_hash,
+        _sessions.id,
+        _sessions.circle_id,
+        _sessions.meeting_id,
+        _sessions.status,
+        _members.user_id,
+        _members.role,
+        _members.display_name,
+    )
+    .join(CircleMember.__table__, _members.user_id == _logins.user_id)
+    .join(LiveSession.__table__, _sessions.circle_id == _members.circle_id)
+    .where(
+        one_of(_logins.token_hash, "logins"),
+        _logins.created_at > bindparam("since"),
+        one_of(_sessions.id, "sessions"),
+    )
+)
+
+
+_ALIVE = select(_logins.token_hash).where(
+    one_of(_logins.token_hash, "logins"),
+    _logins.created_at > bindparam("since"),
+)
+
+
+def seats(
+    requests: Sequence[tuple[object, str]], logged_in_since: datetime
+) -> list[Seat | LiveError]:
+    """For each (session id, login hash) of a batch: the person's seat, in one query.
+
+    The login must still exist (not logged out, password unchanged, not too old), or the event
+    is told to log in again; a session outside the person's circles is not found.
+    """
+    wanted = [(session_id, login) for session_id, login in requests if is_id(session_id)]
+    found: dict[tuple[object, str], Seat] = {}
+    connection = db.session.connection()
+    if wanted:
+        rows = connection.execute(
+            _SEATS,
+            {
+                "logins": list({login for _, login in wanted}),
+                "sessions": list({session_id for session_id, _ in wanted}),
+                "since": logged_in_since,
+            },
+        )
+        for login, session_id, circle_id, meeting_id, status, user_id, role, name in rows:
+            actor = Actor(user_id, role, name)
+            found[session_id, login] = Seat(session_id, circle_id, meeting_id, status, actor)
+    missing = list({login for session_id, login in wanted if (session_id, login) not in found})
+    alive = (
+        set(connection.scalars(_ALIVE, {"logins": missing, "since": logged_in_since}))
+        if missing
+        else set()
+    )
+    seated: list[Seat | LiveError] = []
+    for session_id, login in requests:
+        seat = found.get((session_id, login)) if is_id(session_id) else None
+        if not is_id(session_id):  # checked first: True and 1.0 are equal to 1 as keys
+            seated.append(invalid("session must be a session id (a number)."))
+        elif seat is not None:
+            seated.append(seat)
+        elif login not in alive:
+            seated.append(LiveError("unauthenticated", "Please log in again."))
+        else:
+            seated.append(LiveError("not_found", "There is no such live session."))
+    return seated
+
+
+def actor_for_login(
+    session_id: object, login_hash: str, logged_in_since: datetime
+) -> tuple[LiveSession, Actor]:
+    """One event's seat (:func:`seats`), with the session itself, for events that change it."""
+    (seat,) = seats([(session_id, login_hash)], logged_in_since)
+    if isinstance(seat, LiveError):
+        raise seat
+    session = db.session.get(LiveSession, seat.session_id)
+    if session is None:  # deleted since, in this very transaction
+        raise LiveError("not_found", "There is no such live session.")
+    return session, seat.actor
+
+
+def require_facilitator(actor: Actor) -> None:
+    if not actor.is_facilitator:
+        raise LiveError("forbidden", "Only the circle's facilitators can do that.")
+
+
+def require_member(actor: Actor) -> None:
+    if actor.is_facilitator:
+        raise LiveError("forbidden", "Facilitators hold the space; members answer prompts.")
+
+
+def require_running(session: LiveSession) -> None:
+    if session.status == LiveStatus.ENDED:
+        raise LiveError("ended", "This session has ended.")

@@ -1,0 +1,109 @@
+"""Payload checks of the live protocol: text, numbers and prompts as a client may send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from circles.live.access import invalid
+from circles.live.models import (
+    MAX_OPTION,
+    MAX_OPTIONS,
+    MAX_PROMPT_TEXT,
+    PromptKind,
+)
+
+MAX_TIMER_SECONDS = 3600
+
+
+MAX_CLIENT_ID = 64
+
+
+SCALE_BOUNDS = (0, 10)
+
+
+MAX_SCALE_LABEL = 40
+
+
+#: Gentle reactions anyone may send; they carry no name.
+REACTIONS = ("heart", "thanks", "resonates", "breathe")
+
+
+def storable(text: str) -> bool:
+    """Text both databases can hold: no NUL character (PostgreSQL refuses it) and no lone
+    surrogate (JSON can carry one; UTF-8 cannot)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def checked_text(value: object, name: str, limit: int, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not storable(value):
+        raise invalid(f"{name} must be text.")
+    value = value.strip()
+    if required and not value:
+        raise invalid(f"{name} cannot be empty.")
+    if len(value) > limit:
+        raise invalid(f"{name} can be at most {limit} characters.")
+    return value
+
+
+def checked_int(value: object, name: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise invalid(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
+def validate_spec(spec: object) -> dict[str, Any]:
+    """A prompt as the protocol describes it, checked and normalised; LiveError when invalid."""
+    if not isinstance(spec, dict):
+        raise invalid("prompt must be an object.")
+    try:
+        kind = PromptKind(str(spec.get("kind")))
+    except ValueError:
+        raise invalid("kind must be one of: " + ", ".join(k.value for k in PromptKind)) from None
+    anonymous = spec.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        raise invalid("anonymous must be true or false.")
+    clean: dict[str, Any] = {
+        "kind": kind.value,
+        "text": checked_text(spec.get("text"), "text", MAX_PROMPT_TEXT),
+        "anonymous": anonymous,
+    }
+    if spec.get("seconds") is not None:
+        clean["seconds"] = checked_int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
+    if kind == PromptKind.REFLECTION and "seconds" not in clean:
+        raise invalid("A silent reflection needs a timer (seconds).")
+    if kind == PromptKind.CHOICE:
+        options = spec.get("options")
+        if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
+            raise invalid(f"options must be a list of 2 to {MAX_OPTIONS} choices.")
+        clean["options"] = [checked_text(o, "Each option", MAX_OPTION) for o in options]
+    if kind == PromptKind.SCALE:
+        low = checked_int(spec.get("min", 0), "min", *SCALE_BOUNDS)
+        high = checked_int(spec.get("max", 10), "max", *SCALE_BOUNDS)
+        if low >= high:
+            raise invalid("max must be greater than min.")
+        clean.update(
+            {
+                "min": low,
+                "max": high,
+                "min_label": checked_text(
+                    spec.get("min_label"), "min_label", MAX_SCALE_LABEL, required=False
+                ),
+                "max_label": checked_text(
+                    spec.get("max_label"), "max_label", MAX_SCALE_LABEL, required=False
+                ),
+            }
+        )
+    follow_up = spec.get("follow_up", False)
+    if not isinstance(follow_up, bool):
+        raise invalid("follow_up must be true or false.")
+    if follow_up:
+        clean["follow_up"] = True
+    return clean

@@ -1,0 +1,189 @@
+"""Rooms: opening and finding a live session, joining, leaving, and ending it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from circles.db import add_or_refuse, utcnow
+from circles.exceptions import ServiceError
+from circles.extensions import db
+from circles.groups.models import Circle, CircleMember
+from circles.live.access import (
+    Actor,
+    Broadcast,
+    LiveError,
+    Outcome,
+    invalid,
+    require_facilitator,
+    require_running,
+)
+from circles.live.models import (
+    LiveConnection,
+    LiveParticipant,
+    LiveSession,
+    LiveStatus,
+    PromptStatus,
+)
+from circles.live.retention import delete_content
+from circles.live.state import participant_of, presence_broadcast, round_broadcast, state
+from circles.orgs.models import Organisation
+
+
+def active_session(circle_id: int) -> LiveSession | None:
+    """The circle's session that has not ended, if any."""
+    return db.session.scalar(
+        select(LiveSession)
+        .where(LiveSession.circle_id == circle_id, LiveSession.status != LiveStatus.ENDED)
+        .order_by(LiveSession.id.desc())
+        .limit(1)
+    )
+
+
+def active_sessions_for(user_id: int) -> list[tuple[LiveSession, Circle]]:
+    """Open live rooms of every circle a person is in (one query, for the home page)."""
+    rows = db.session.execute(
+        select(LiveSession, Circle)
+        .join(Circle, Circle.id == LiveSession.circle_id)
+        .join(CircleMember, CircleMember.circle_id == Circle.id)
+        .where(CircleMember.user_id == user_id, LiveSession.status != LiveStatus.ENDED)
+        .order_by(Circle.name)
+    ).all()
+    return [(session, circle) for session, circle in rows]
+
+
+def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None) -> LiveSession:
+    """Open the circle's live room (or return the one already open)."""
+    if circle.archived:
+        raise ServiceError("This circle is archived.")
+    existing = active_session(circle.id)
+    if existing is not None:
+        return existing
+    session = LiveSession(
+        circle_id=circle.id,
+        meeting_id=meeting_id,
+        status=LiveStatus.LOBBY,
+        started_by_id=by_user_id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def join(session: LiveSession, actor: Actor, sid: str, now: datetime | None = None) -> Outcome:
+    """Enter the room (again): attendance is recorded, and the full state comes back."""
+    now = now or utcnow()
+    require_running(session)
+    participant = participant_of(session, actor.user_id)
+    if participant is None:
+        participant = LiveParticipant(session_id=session.id, user_id=actor.user_id, joined_at=now)
+        add_or_refuse(participant, "You joined a moment ago.")
+    if participant.removed_at is not None:
+        raise LiveError("removed", "The facilitator has asked you to leave this session.")
+    existing = db.session.get(LiveConnection, sid)
+    if existing is None:
+        db.session.add(LiveConnection(sid=sid, session_id=session.id, user_id=actor.user_id))
+    elif existing.session_id != session.id:
+        raise invalid("This connection is already in another session.")
+    db.session.flush()
+    current = state(session, actor, now)
+    presence = Broadcast("presence", {"participants": current["participants"]}, "room")
+    return Outcome(ack={"state": current}, broadcasts=[presence])
+
+
+def drop_connection(sid: str) -> tuple[int, list[Broadcast]] | None:
+    """A socket went away; returns its session and the presence update, if it was in one."""
+    session_id = db.session.scalar(
+        select(LiveConnection.session_id).where(LiveConnection.sid == sid)
+    )
+    if session_id is None:
+        return None
+    db.session.execute(delete(LiveConnection).where(LiveConnection.sid == sid))
+    session = db.session.get(LiveSession, session_id)
+    if session is None or session.status == LiveStatus.ENDED:
+        return None
+    return session.id, [presence_broadcast(session)]
+
+
+def connections_of(user_id: int, session_id: int | None = None) -> list[str]:
+    query = select(LiveConnection.sid).where(LiveConnection.user_id == user_id)
+    if session_id is not None:
+        query = query.where(LiveConnection.session_id == session_id)
+    return list(db.session.scalars(query))
+
+
+def end_session(session: LiveSession, actor: Actor, now: datetime | None = None) -> Outcome:
+    """Close the room: attendance stays, commitments stay with their members, content goes."""
+    require_facilitator(actor)
+    require_running(session)
+    now = now or utcnow()
+    session.status = LiveStatus.ENDED
+    session.ended_at = now
+    session.timer_ends_at = None
+    session.round_order = None
+    session.round_position = None
+    for prompt in session.prompts:
+        if prompt.status != PromptStatus.CLOSED:
+            prompt.status = PromptStatus.CLOSED
+    db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session.id))
+    keep_days = db.session.scalar(
+        select(Organisation.live_retention_days)
+        .join(Circle, Circle.org_id == Organisation.id)
+        .where(Circle.id == session.circle_id)
+    )
+    if keep_days:
+        # The organisation keeps answers for a while; `flask purge` deletes them afterwards.
+        session.content_expires_at = now + timedelta(days=keep_days)
+    else:
+        delete_content(session.id)
+    db.session.flush()
+    return Outcome(ack={}, broadcasts=[Broadcast("session.ended", {"session": session.id}, "room")])
+
+
+def attendance(session_id: int) -> list[int]:
+    """Who came to a session (user ids)."""
+    return list(
+        db.session.scalars(
+            select(LiveParticipant.user_id).where(LiveParticipant.session_id == session_id)
+        )
+    )
+
+
+def leave_rounds(user_id: int) -> list[int]:
+    """Take a person out of every running talking round; returns the sessions that changed."""
+    changed = []
+    sessions = db.session.scalars(
+        select(LiveSession).where(
+            LiveSession.status != LiveStatus.ENDED,
+            LiveSession.round_order.is_not(None),
+            LiveSession.circle_id.in_(
+                select(CircleMember.circle_id).where(CircleMember.user_id == user_id)
+            ),
+        )
+    ).all()
+    for session in sessions:
+        order = list(session.round_order or [])
+        if user_id not in order:
+            continue
+        index = order.index(user_id)
+        order.remove(user_id)
+        position = session.round_position or 0
+        if index < position:
+            position -= 1
+        if position >= len(order):
+            # They were the last speaker: the round is over.
+            session.round_order, session.round_position = None, None
+        else:
+            session.round_order, session.round_position = order, position
+        changed.append(session.id)
+    db.session.flush()
+    return changed
+
+
+def room_refresh(session_id: int) -> list[Broadcast]:
+    """Presence and the talking round as they are now, for a room someone left from outside."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None or session.status == LiveStatus.ENDED:
+        return []
+    return [presence_broadcast(session), round_broadcast(session)]
