@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from circles import sealing
 from circles.config import load_config, persisted_secret
 from circles.db import render_migration_type
 from circles.extensions import csrf, db, limiter, login_manager, migrate
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.extensions["circles_mail"] = make_sender(app.config)
+    sealing.init_app(app)
 
     from circles import models  # noqa: F401  (every table on the metadata)
     from circles.accounts import bp as accounts_bp

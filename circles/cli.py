@@ -1,5 +1,5 @@
 """Flask commands: ``demo`` (sample data); ``send-reminders``, ``send-checkin-reminders``,
-``checkins-reseal`` and ``purge`` (meant for cron); ``reset-second-factor`` (a lost phone)."""
+``checkins-release`` and ``purge`` (meant for cron); ``reset-second-factor`` (a lost phone)."""
 
 from __future__ import annotations
 
@@ -126,14 +126,13 @@ def register_cli(app: Flask) -> None:
         if run.failed:
             raise SystemExit(1)
 
-    @app.cli.command("checkins-reseal")
-    def checkins_reseal() -> None:
-        """Rewrite the anonymous check-in tables in key order, erasing traces of insertion order."""
-        from circles.checkins.services import reseal_anonymous_tables
+    @app.cli.command("checkins-release")
+    def checkins_release() -> None:
+        """Release check-ins that are due (pools of closed periods) and drop dead waiting ones."""
+        from circles.checkins.release import release_everywhere
 
-        reseal_anonymous_tables()
-        db.session.commit()
-        click.echo("Anonymous check-in tables rewritten.")
+        circles = release_everywhere(utcnow())
+        click.echo(f"Circles with check-ins waiting, looked at: {circles}.")
 
     @app.cli.command("reset-second-factor")
     @click.argument("email")

@@ -62,6 +62,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
     return {
         "CIRCLES_PRODUCTION": production,
         "SECRET_KEY": secret,  # empty: create_app uses a persisted one
+        # Secrets being rotated out: sessions signed and values sealed under them still open.
+        "SECRET_KEY_FALLBACKS": [
+            s.strip()
+            for s in os.environ.get("CIRCLES_SECRET_KEY_FALLBACKS", "").split(",")
+            if s.strip()
+        ],
         "SQLALCHEMY_DATABASE_URI": database_url,
         # hide_parameters: database errors never carry the values (emails, names) into logs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

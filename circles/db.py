@@ -204,7 +204,8 @@ def scoped_get_or_404(model: type[M], object_id: int, **scope: object) -> M:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: foreign keys, readers beside a writer (WAL), one fsync per checkpoint, lock waits."""
+    """SQLite: foreign keys, readers beside a writer (WAL), one fsync per checkpoint, lock waits,
+    and deleted rows overwritten with zeros."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -213,7 +214,49 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         # power cut can lose the last commits. It saves an fsync per commit (live events).
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # A deleted row's bytes would otherwise stay in the file (free space of its page, or a
+        # free page) until reused: sealed answers, rows rewritten in a new order, erased people.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+
+def begin_writing() -> None:
+    """SQLite: take the write lock before the transaction reads anything.
+
+    SQLite starts a transaction as a reader; when another connection writes before this one's
+    first write, this one could not become the writer and would fail at once ("database is
+    locked") without waiting. ``BEGIN IMMEDIATE`` waits for the lock (``busy_timeout``) instead.
+    PostgreSQL locks rows and needs none of this.
+    """
+    from circles.extensions import db
+
+    if db.engine.dialect.name == "sqlite":
+        connection = db.session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def empty_write_ahead_log() -> bool:
+    """SQLite: copy the write-ahead log into the database file and cut it to nothing.
+
+    The ``-wal`` file keeps a copy of every page each transaction wrote until it is truncated
+    (and older copies stay in it, overwritten only as it is reused): a history of the writes.
+    After rows were rewritten to hide their history, that history must go too. It waits for
+    readers and writers to finish, holding new writers back meanwhile, so it gives up after half
+    a second (``flask checkins-release`` tries again); True when the log is now empty.
+    PostgreSQL: nothing to do.
+    """
+    from circles.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        return True
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA busy_timeout=500")
+        try:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        finally:
+            connection.exec_driver_sql("PRAGMA busy_timeout=5000")
+    return not busy
 
 
 def add_or_refuse(obj: Base, message: str, field: str | None = None) -> None:

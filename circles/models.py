@@ -11,6 +11,7 @@ from circles.checkins.models import (
     CheckinReminder,
     CheckinResponse,
     CheckinScore,
+    CheckinWaiting,
 )
 from circles.groups.models import Circle, CircleInvite, CircleMember
 from circles.live.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "CheckinReminder",
     "CheckinResponse",
     "CheckinScore",
+    "CheckinWaiting",
     "Circle",
     "CircleInvite",
     "CircleMember",

@@ -10,6 +10,7 @@ import pyotp
 from circles.accounts import second_factor
 from circles.accounts import services as accounts
 from circles.accounts.models import User
+from circles.checkins import release
 from circles.checkins import services as checkins
 from circles.checkins.models import CheckinInstrument, CheckinOption, OptionKind, PeriodKind
 from circles.db import utcnow
@@ -242,15 +243,16 @@ def check_in(
     """A member's check-in for the period open at ``now``; ``scores`` may be one value for all."""
     if isinstance(scores, int):
         scores = {f"wb{i}": scores for i in range(1, 6)}
+    now = now or utcnow()
     checkins.submit_checkin(
         db.session.merge(circle),
         db.session.merge(user),
         checkins.Answers(scores, themes, practices),
-        now or utcnow(),
+        now,
         keep_private_copy=keep,
-        secret_key=SECRET_KEY,
     )
     db.session.commit()
+    release.run_release([circle.id], now)  # as the check-in page does after its commit
 
 
 def support_request(circle: Circle, user: User, message: str = "") -> SupportRequest:

@@ -1,8 +1,9 @@
 """Check-in tables. See docs/privacy.md: which table may hold what, and why.
 
 The anonymous tables (responses, scores, choices) hold no user, membership, IP, agent or time
-column; a random key and the period are all they carry. SQLite stores them WITHOUT ROWID, so rows
-sit in the order of their random keys rather than the order they were written.
+column; a random key and the period are all they carry, and they are written only in shuffled
+batches of at least k, never when a person checks in. Until then a check-in waits sealed in
+:class:`CheckinWaiting`, unreadable and of a fixed size.
 """
 
 from __future__ import annotations
@@ -106,6 +107,29 @@ class CheckinResponse(Base):
     released: Mapped[bool] = mapped_column(default=False)
 
 
+class CheckinWaiting(Base):
+    """A check-in not yet released: sealed, padded to one size, unreadable without the key.
+
+    It is written in the member's own transaction, beside their receipt, so it carries nothing
+    a copy of the database could read. :mod:`circles.checkins.release` opens the waiting
+    check-ins of a circle together, once at least k can be released, and writes them out as
+    :class:`CheckinResponse` rows in a random order, in a transaction of their own.
+    """
+
+    __tablename__ = "checkin_waiting"
+    __table_args__ = (
+        Index("ix_checkin_waiting_circle_id_period", "circle_id", "period"),
+        {"sqlite_with_rowid": False},
+    )
+
+    #: Random, like the anonymous keys.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    period: Mapped[date] = mapped_column(Date)
+    #: The answers, sealed (circles.sealing) to the same size for everyone.
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CheckinScore(Base):
     """One scale answer of an anonymous check-in."""
 
@@ -165,7 +189,7 @@ class CheckinHistory(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
     period: Mapped[date] = mapped_column(Date)
-    #: AES-GCM nonce and ciphertext of the answers, padded so its length tells nothing.
+    #: The answers sealed under the member's own key, padded to one size for everyone.
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 

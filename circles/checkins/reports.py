@@ -5,9 +5,9 @@ organisation); the rules below decide which of those counts may be shown. docs/p
 explains each rule; in short:
 
 - a figure covers at least k check-ins, or is not shown ("fewer than k");
-- a period's rows are released k or more at a time (services._release_if_enough), and figures
-  are built from released rows only, so a figure never moves by fewer than k people, and the open
-  period appears only once k are in;
+- a period's check-ins are released k or more at a time (:mod:`circles.checkins.release`), and
+  figures are built from released rows only, so a figure never moves by fewer than k people, and
+  the open period appears only once k are in;
 - closed periods that never reached k are pooled with the following thin periods until together
   they reach k (each pool is published once and never changes);
 - the organisation's figures are built only from rows already published for a circle in their
@@ -41,6 +41,7 @@ from circles.checkins.models import (
     CheckinResponse,
     CheckinScore,
 )
+from circles.checkins.release import Counts, period_counts, publication_units
 from circles.checkins.services import current_period, week_start
 from circles.extensions import db
 from circles.groups.models import Circle
@@ -104,14 +105,6 @@ class Report:
     questions: list[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class _Unit:
-    periods: tuple[date, ...]
-    #: Built from the released rows of one period, or from a pool of thin closed periods.
-    released: bool
-    published: bool
-
-
 Hist = dict[str, list[int]]
 
 
@@ -156,37 +149,6 @@ def _choice_shown(count: int, respondents: int, k: int) -> bool:
     return count >= k and respondents - count >= k
 
 
-def _units(
-    responses: dict[tuple[date, bool], int], open_period: date | None, k: int
-) -> list[_Unit]:
-    """Split a circle's periods into released single periods, pools of thin closed periods and
-    withheld periods; deterministic, and a published unit never changes once shown."""
-    units: list[_Unit] = []
-    run: list[date] = []
-    run_n = 0
-
-    def withhold_run() -> None:
-        nonlocal run, run_n
-        units.extend(_Unit((p,), False, False) for p in run)
-        run, run_n = [], 0
-
-    for period in sorted({p for p, _ in responses}):
-        closed = open_period is None or period < open_period
-        if responses.get((period, True), 0):
-            withhold_run()
-            units.append(_Unit((period,), True, True))
-        elif not closed:
-            withhold_run()  # the open period waits for k; it never joins a pool while open
-        else:
-            run.append(period)
-            run_n += responses.get((period, False), 0)
-            if run_n >= k:
-                units.append(_Unit(tuple(run), False, True))
-                run, run_n = [], 0
-    withhold_run()
-    return units
-
-
 def circle_report(circle: Circle, k: int, now: datetime) -> Report:
     """Figures of one circle, for its facilitators and its organisation's admins."""
     instrument = db.session.get(CheckinInstrument, circle.id)
@@ -199,14 +161,8 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
     open_period = current_period(instrument, now) if instrument else None
 
     R, S, C = CheckinResponse, CheckinScore, CheckinChoice
-    responses: dict[tuple[date, bool], int] = {
-        (p, rel): n
-        for p, rel, n in db.session.execute(
-            select(R.period, R.released, func.count())
-            .where(R.circle_id == circle.id)
-            .group_by(R.period, R.released)
-        )
-    }
+    per_period = period_counts([circle.id]).get(circle.id) or Counts()
+    responses, waiting = per_period.readable, per_period.waiting
     scores: dict[tuple[date, bool], Hist] = defaultdict(dict)
     for p, rel, key, value, n in db.session.execute(
         select(R.period, R.released, S.item_key, S.value, func.count())
@@ -233,9 +189,11 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
 
     figures: list[Figure] = []
     counts: list[ChoiceCount] = []
-    for unit in _units(responses, open_period, k):
+    # Check-ins still sealed count towards the units (how periods pool), never towards a figure.
+    for unit in publication_units(per_period.everyone(), open_period, k):
         first, last = unit.periods[0], unit.periods[-1]
-        if not unit.published:
+        if not unit.published or (not unit.released and any(waiting.get(p) for p in unit.periods)):
+            # Withheld; or a pool whose check-ins are not written out yet (release runs first).
             figures.append(Figure(circle.name, first, last, "*", "All questions"))
             continue
         merged: Hist = {}

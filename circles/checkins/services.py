@@ -1,7 +1,8 @@
-"""Check-ins: set-up, periods, the anonymous check-in itself and the member's private history.
+"""Check-ins: set-up, periods, taking a check-in, and the member's private history.
 
 Nothing here logs, and nothing here may: a log line written during a check-in could pair the
-person with what they answered (docs/privacy.md, rule 7).
+person with what they answered (docs/privacy.md, rule 7). How a check-in becomes part of the
+figures is :mod:`circles.checkins.release`.
 """
 
 from __future__ import annotations
@@ -12,21 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select
 
-from circles import crypto
 from circles.accounts.models import User
 from circles.checkins.instrument import Questions, questions_for
 from circles.checkins.models import (
     SCALE_MAX,
     SCALE_MIN,
-    CheckinChoice,
     CheckinHistory,
     CheckinInstrument,
     CheckinOption,
     CheckinReceipt,
-    CheckinResponse,
-    CheckinScore,
+    CheckinWaiting,
     OptionKind,
     PeriodKind,
 )
@@ -35,7 +33,7 @@ from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle
 from circles.meetings.models import Meeting
-from circles.orgs.models import Organisation
+from circles.sealing import keyring
 
 MAX_OWN_OPTIONS = 20
 
@@ -148,17 +146,15 @@ def submit_checkin(
     now: datetime,
     *,
     keep_private_copy: bool,
-    secret_key: str | bytes,
 ) -> None:
-    """Store one check-in anonymously, mark the person as done, and release figures in steps of k.
+    """Take one check-in: mark the person as done and keep the answers sealed until release.
 
-    The receipt says only who is done; the anonymous row says only what was answered. Neither
-    points to the other (docs/privacy.md).
+    Nothing readable is written here: the receipt says only who is done, the waiting check-in
+    is sealed and as long as any other, and so is the private copy. The caller commits, then
+    runs :func:`circles.checkins.release.run_release`, which writes check-ins out readable only
+    k or more at a time, shuffled, in a transaction of its own (docs/privacy.md).
     """
-    # One check-in of a circle at a time, so release steps are never split by a race.
-    instrument = db.session.scalar(
-        select(CheckinInstrument).where(CheckinInstrument.circle_id == circle.id).with_for_update()
-    )
+    instrument = instrument_for(circle.id)
     if instrument is None:
         raise ServiceError("Check-ins are not set up for this circle yet.")
     period = current_period(instrument, now)
@@ -171,32 +167,26 @@ def submit_checkin(
         CheckinReceipt(circle_id=circle.id, period=period, user_id=user.id),
         already_done_message(instrument),
     )
-    response_id = secrets.token_hex(16)
-    db.session.add(CheckinResponse(id=response_id, circle_id=circle.id, period=period))
-    db.session.flush()
-    db.session.add_all(
-        CheckinScore(response_id=response_id, item_key=key, value=value)
-        for key, value in answers.scores.items()
+    ring = keyring()
+    plain = encode_answers(answers)
+    db.session.add(
+        CheckinWaiting(
+            id=secrets.token_hex(16),
+            circle_id=circle.id,
+            period=period,
+            sealed=ring.seal(_WAITING, plain, ANSWERS_SIZE),
+        )
     )
-    db.session.add_all(
-        [CheckinChoice(response_id=response_id, kind="theme", option_key=k) for k in answers.themes]
-        + [
-            CheckinChoice(response_id=response_id, kind="practice", option_key=k)
-            for k in answers.practices
-        ]
-    )
-    db.session.flush()
-    _release_if_enough(circle, period)
     if keep_private_copy:
         db.session.add(
             CheckinHistory(
                 user_id=user.id,
                 circle_id=circle.id,
                 period=period,
-                sealed=seal(answers, history_key(secret_key, user.id)),
+                sealed=ring.seal(_history(user.id), plain, ANSWERS_SIZE),
             )
         )
-        db.session.flush()
+    db.session.flush()
 
 
 def already_done_message(instrument: CheckinInstrument) -> str:
@@ -204,81 +194,31 @@ def already_done_message(instrument: CheckinInstrument) -> str:
     return f"You have already checked in {when}. Thank you. The next check-in opens later."
 
 
-def _release_if_enough(circle: Circle, period: date) -> None:
-    """Once k check-ins of a period wait unreleased, release them all together."""
-    k = db.session.scalar(select(Organisation.anonymity_k).where(Organisation.id == circle.org_id))
-    waiting = db.session.scalar(
-        select(func.count()).where(
-            CheckinResponse.circle_id == circle.id,
-            CheckinResponse.period == period,
-            CheckinResponse.released.is_(False),
-        )
-    )
-    if k is not None and waiting is not None and waiting >= k:
-        db.session.execute(
-            update(CheckinResponse)
-            .where(
-                CheckinResponse.circle_id == circle.id,
-                CheckinResponse.period == period,
-                CheckinResponse.released.is_(False),
-            )
-            .values(released=True)
-        )
+# --- Sealed answers: waiting for release, and the member's private history --------------------
+
+#: Every sealed check-in is padded to this size (the longest possible fits: 25 scale answers and
+#: 40 ticks with the longest keys take under 2,000 bytes).
+ANSWERS_SIZE = 4096
+_WAITING = "checkin-waiting"
 
 
-_RESEAL_COLUMNS = {
-    "checkin_responses": "period",
-    "checkin_scores": "value",
-    "checkin_choices": "kind",
-    "checkin_receipts": "period",
-}
+def _history(user_id: int) -> str:
+    """The purpose of a member's own key: a database copy alone cannot open their history."""
+    return f"checkin-history:{user_id}"
 
 
-def reseal_anonymous_tables() -> None:
-    """PostgreSQL: rewrite the anonymous tables in random-key order, in one transaction.
-
-    The heap keeps rows roughly in insertion order and stamps each with the id of the transaction
-    that wrote it (xmin), which a person with access to the live database could line up with the
-    receipts. Touching every row in one statement gives them all one new xmin; CLUSTER then
-    rewrites each table in key order. SQLite needs nothing: these tables are WITHOUT ROWID, so
-    rows are stored by their random key.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    # Table and a column to rewrite unchanged; fixed names, nothing from input.
-    for table, column in _RESEAL_COLUMNS.items():
-        db.session.execute(text(f"UPDATE {table} SET {column} = {column}"))  # noqa: S608
-        db.session.execute(text(f"CLUSTER {table} USING pk_{table}"))
-
-
-# --- The member's private history -------------------------------------------------------------
-
-#: Sealed answers are padded to a multiple of this, so their length says nothing.
-_PAD = 512
-
-
-def history_key(secret_key: str | bytes, user_id: int) -> bytes:
-    """The member's own key, derived from the app's secret: a database copy alone cannot open it."""
-    return crypto.derive_key(secret_key, f"checkin-history:{user_id}")
-
-
-def seal(answers: Answers, key: bytes) -> bytes:
-    plain = json.dumps(
+def encode_answers(answers: Answers) -> bytes:
+    return json.dumps(
         {
-            "scores": dict(answers.scores),
+            "scores": dict(sorted(answers.scores.items())),
             "themes": sorted(answers.themes),
             "practices": sorted(answers.practices),
-        }
+        },
+        separators=(",", ":"),
     ).encode()
-    plain += b" " * (-len(plain) % _PAD)
-    return crypto.seal(key, plain)
 
 
-def unseal(sealed: bytes, key: bytes) -> Answers | None:
-    """The answers, or None when they cannot be opened (for example after a key change)."""
-    plain = crypto.unseal(key, sealed)
-    if plain is None:
-        return None
+def decode_answers(plain: bytes) -> Answers:
     data = json.loads(plain)
     return Answers(
         scores={str(k): int(v) for k, v in data["scores"].items()},
@@ -287,21 +227,38 @@ def unseal(sealed: bytes, key: bytes) -> Answers | None:
     )
 
 
+def open_waiting(sealed: bytes) -> Answers | None:
+    """A waiting check-in's answers, or None when no configured secret opens it."""
+    plain = keyring().unseal(_WAITING, sealed)
+    return None if plain is None else decode_answers(plain)
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     period: date
     answers: Answers | None
 
 
-def own_history(user_id: int, circle_id: int, secret_key: str | bytes) -> list[HistoryEntry]:
-    """The member's own check-ins in a circle, oldest first, opened with their key."""
-    key = history_key(secret_key, user_id)
+def own_history(user_id: int, circle_id: int) -> list[HistoryEntry]:
+    """The member's own check-ins in a circle, oldest first, opened with their key (None: can no
+    longer be opened, for example after the secret changed without a fallback)."""
+    ring = keyring()
     rows = db.session.scalars(
         select(CheckinHistory)
         .where(CheckinHistory.user_id == user_id, CheckinHistory.circle_id == circle_id)
         .order_by(CheckinHistory.period)
     )
-    return [HistoryEntry(row.period, unseal(row.sealed, key)) for row in rows]
+    entries = []
+    for row in rows:
+        plain = ring.unseal(_history(user_id), row.sealed)
+        entries.append(HistoryEntry(row.period, None if plain is None else decode_answers(plain)))
+    return entries
+
+
+def open_history(user_id: int, sealed: bytes) -> Answers | None:
+    """One private copy of the member's, opened (for their data export)."""
+    plain = keyring().unseal(_history(user_id), sealed)
+    return None if plain is None else decode_answers(plain)
 
 
 def delete_own_history(user_id: int, circle_id: int) -> None:

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from circles.audit import services as audit
 from circles.audit.models import AuditAction
-from circles.checkins import bp, reports, services
+from circles.checkins import bp, release, reports, services
 from circles.checkins.charts import ChartPoint, trend_chart
 from circles.checkins.forms import InstrumentForm, OptionForm, checkin_form
 from circles.checkins.instrument import SCALE_LABELS, WELLBEING_KEYS, questions_for
@@ -74,12 +74,14 @@ def checkin(circle_id: int) -> Response | tuple[str, int]:
                         answers,
                         now,
                         keep_private_copy=bool(form.keep_copy.data),
-                        secret_key=current_app.secret_key or "",
                     )
                 except ServiceError as error:
                     show_error_on_form(form, error)
                 else:
                     db.session.commit()
+                    # In a transaction of its own, after the person's is committed: nothing
+                    # about them is written beside check-ins that become readable.
+                    release.run_release([circle_id], now)
                     flash("Thank you. Your check-in is in, without your name on it.", "success")
                     return redirect(url_for("checkins.checkin", circle_id=circle_id))
             status = 400
@@ -130,7 +132,7 @@ def checkin_page_with(access: CircleAccess, support_form: SupportRequestForm) ->
 @login_required
 def history(circle_id: int) -> str:
     access = _member_access_or_403(circle_id)
-    entries = services.own_history(current_user.id, circle_id, current_app.secret_key or "")
+    entries = services.own_history(current_user.id, circle_id)
     options = services.circle_options(circle_id)
     points = [
         ChartPoint(
@@ -282,7 +284,10 @@ def _csv_response(report: reports.Report, filename: str) -> Response:
 
 def _circle_report(circle_id: int, action: AuditAction) -> tuple[CircleAccess, reports.Report]:
     access = managed_circle_or_404(circle_id, current_user)
-    report = reports.circle_report(access.circle, access.circle.org.anonymity_k, utcnow())
+    now = utcnow()
+    # Check-ins due for release (a pool whose last period just closed) come out first.
+    release.run_release([circle_id], now)
+    report = reports.circle_report(access.circle, access.circle.org.anonymity_k, now)
     # Every look at an aggregate is on the record (PRODUCT.md C7).
     audit.record(access.circle.org_id, current_user.id, action, "circle", circle_id)
     db.session.commit()

@@ -8,9 +8,10 @@ prompts' submissions for the facilitators.
 The rules are the same for one answer as for a hundred: :func:`submit_response` and
 :func:`pass_prompt` are a batch of one.
 
-An anonymous answer's row holds no author, no time and a random key (see the models); the
-:class:`~circles.live.models.LiveSubmission` row, which says only *that* someone answered,
-makes a repeat of the same ``client_id`` an acknowledged no-op.
+The :class:`~circles.live.models.LiveSubmission` row says *that* someone answered and makes a
+repeat of the same ``client_id`` an acknowledged no-op. An anonymous prompt's answer is sealed
+into that row and written out only at the reveal, among all the others, shuffled
+(:mod:`circles.live.mixing`); a named prompt's answer is a response at once, under the name.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from circles.live.access import (
     is_id,
     require_member,
 )
+from circles.live.commitments import seal_commitment
+from circles.live.mixing import seal_answer
 from circles.live.models import (
     MAX_RESPONSE,
     Commitment,
@@ -100,27 +103,29 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
             continue
         earlier[key] = client
         submissions.append(
-            {"prompt_id": prompt.id, "user_id": who.actor.user_id, "client_id": client}
+            {
+                "prompt_id": prompt.id,
+                "user_id": who.actor.user_id,
+                "client_id": client,
+                # Anonymous: the answer (or pass) waits sealed until the reveal writes it out
+                # among the others (circles.live.mixing); nothing readable is written now.
+                "sealed": seal_answer(prompt.kind, value) if prompt.anonymous else None,
+            }
         )
-        if value is not None:
+        if value is not None and not prompt.anonymous:
             responses.append(
+                {"prompt_id": prompt.id, "value": value, "author_name": who.actor.name}
+            )
+        if value is not None and prompt.kind == PromptKind.COMMITMENT:
+            # Kept for the member alone, sealed, to be shown back to them next time.
+            commitments.append(
                 {
-                    "prompt_id": prompt.id,
-                    "value": value,
-                    "author_name": None if prompt.anonymous else who.actor.name,
-                    "hidden": False,
+                    "user_id": who.actor.user_id,
+                    "circle_id": who.circle_id,
+                    "session_id": who.session_id,
+                    "sealed": seal_commitment(who.actor.user_id, value),
                 }
             )
-            if prompt.kind == PromptKind.COMMITMENT:
-                # Kept for the member alone, to be shown back to them next time.
-                commitments.append(
-                    {
-                        "user_id": who.actor.user_id,
-                        "circle_id": who.circle_id,
-                        "session_id": who.session_id,
-                        "text": value,
-                    }
-                )
         outcome = Outcome()
         results.append(outcome)
         last[prompt.id] = outcome
@@ -146,7 +151,7 @@ _KEY_BYTES, _SHUFFLE_BYTES = 16, 4
 
 
 def _draw_keys(responses: list[dict[str, Any]]) -> None:
-    """Give each response its random key and shuffle key, from one draw for the whole batch."""
+    """Give each named response its random key and shuffle key, from one draw for the batch."""
     size = _KEY_BYTES + _SHUFFLE_BYTES
     drawn = secrets.token_bytes(size * len(responses))
     for index, response in enumerate(responses):
@@ -154,6 +159,7 @@ def _draw_keys(responses: list[dict[str, Any]]) -> None:
         response["id"] = chunk[:_KEY_BYTES].hex()
         # 31 bits, like the column's values always were (an int fits either database).
         response["shuffle_key"] = int.from_bytes(chunk[_KEY_BYTES:]) >> 1
+        response["hidden"] = False
 
 
 def submit_response(
@@ -185,7 +191,7 @@ def _one(session: LiveSession, actor: Actor, answer: Answer) -> Outcome:
 
 _prompts, _submissions = LivePrompt.__table__.c, LiveSubmission.__table__.c
 #: Built once: batches run them many times a second.
-_INSERT_SUBMISSIONS = DriverInsert(LiveSubmission, ("prompt_id", "user_id", "client_id"))
+_INSERT_SUBMISSIONS = DriverInsert(LiveSubmission, ("prompt_id", "user_id", "client_id", "sealed"))
 _INSERT_RESPONSES = DriverInsert(
     LiveResponse,
     ("id", "prompt_id", "value", "author_name", "shuffle_key", "hidden"),
@@ -200,6 +206,10 @@ _RULES = select(
     _prompts.options,
     _prompts.scale,
 ).where(one_of(_prompts.id, "prompts"))
+#: PostgreSQL: answers wait while another process reveals or closes one of their prompts, then
+#: see it no longer open; without it an answer could be sealed after its prompt's reveal and
+#: never come out. (SQLite batches hold the database's write lock already.)
+_RULES_LOCKED = _RULES.with_for_update(read=True)
 _EARLIER = select(_submissions.prompt_id, _submissions.user_id, _submissions.client_id).where(
     one_of(_submissions.prompt_id, "prompts"),
     one_of(_submissions.user_id, "people"),
@@ -214,7 +224,7 @@ _COUNTS = (
 def _rules(prompt_ids: set[Any]) -> dict[int, Rules]:
     if not prompt_ids:
         return {}
-    rows = db.session.connection().execute(_RULES, {"prompts": list(prompt_ids)})
+    rows = db.session.connection().execute(_RULES_LOCKED, {"prompts": list(prompt_ids)})
     return {row.id: Rules(*row) for row in rows}
 
 

@@ -1,14 +1,36 @@
-"""Commitments: a small action a member chose, kept for them alone and shown back next time."""
+"""Commitments: a small action a member chose, kept for them alone and shown back next time.
+
+The words are sealed under the member's own key and padded to one size, so that a copy of the
+database can neither read them nor match them, by their words or their length, to the response
+the member may have given to an anonymous commitment prompt (docs/privacy.md).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from circles.extensions import db
-from circles.live.models import (
-    Commitment,
-    LiveSession,
-)
+from circles.live.models import MAX_RESPONSE, Commitment, LiveSession
+from circles.sealing import keyring
+
+#: The longest commitment, in UTF-8 with its length in front, fits.
+COMMITMENT_SIZE = 4 * MAX_RESPONSE + 8
+#: Shown in place of words no configured secret opens any more.
+UNREADABLE = "(This commitment can no longer be opened.)"
+
+
+def _purpose(user_id: int) -> str:
+    return f"commitment:{user_id}"
+
+
+def seal_commitment(user_id: int, text: str) -> bytes:
+    return keyring().seal(_purpose(user_id), text.encode(), COMMITMENT_SIZE)
+
+
+def opened_text(user_id: int, sealed: bytes) -> str:
+    """The commitment's words, for the member who made it."""
+    plain = keyring().unseal(_purpose(user_id), sealed)
+    return UNREADABLE if plain is None else plain.decode()
 
 
 def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, str]]:
@@ -30,4 +52,6 @@ def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, st
         .where(Commitment.user_id == user_id, Commitment.session_id == last_session)
         .order_by(Commitment.created_at)
     ).all()
-    return [{"text": c.text, "made_at": c.created_at.isoformat()} for c in rows]
+    return [
+        {"text": opened_text(user_id, c.sealed), "made_at": c.created_at.isoformat()} for c in rows
+    ]

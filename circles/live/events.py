@@ -26,7 +26,7 @@ from flask_socketio import SocketIO
 from limits import parse_many
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from circles.db import utcnow
+from circles.db import begin_writing, utcnow
 from circles.extensions import db
 from circles.live import access, answers, facilitation, opening, prompts, rooms, support
 from circles.live.access import Actor, Broadcast, LiveError, Outcome
@@ -59,18 +59,6 @@ def _retryable(error: Exception) -> bool:
     """A deadlock or serialization failure (PostgreSQL): the transaction may simply run again."""
     orig = getattr(error, "orig", None)
     return isinstance(error, DBAPIError) and getattr(orig, "sqlstate", None) in {"40001", "40P01"}
-
-
-def _begin_writing() -> None:
-    """SQLite: take the write lock before the batch reads anything.
-
-    Each event runs in a savepoint, and SQLite starts a savepoint's transaction as a reader; when
-    another connection writes before the batch's first write, the batch could not become the
-    writer and fails at once ("database is locked"), without waiting. ``BEGIN IMMEDIATE`` waits
-    for the lock (``busy_timeout``) instead. PostgreSQL locks rows and needs none of this.
-    """
-    if db.engine.dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class ConnectionLimiter:
@@ -372,7 +360,7 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
             for job in jobs:
                 job.result = None
             try:
-                _begin_writing()
+                begin_writing()
                 handled: list[tuple[Job, Done]] = []
                 for bulk, run in _runs(jobs):
                     if bulk is not None:

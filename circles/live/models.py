@@ -1,7 +1,9 @@
 """Live sessions: their state (kept in the database so a restart loses nothing) and content.
 
 Anonymous responses carry no author at all: who has answered a prompt is kept apart, in
-:class:`LiveSubmission`, which holds no content. Response keys are random, not sequential.
+:class:`LiveSubmission`. Until the reveal an anonymous answer waits there sealed (unreadable, one
+size for every answer and pass); the reveal opens them all and writes the responses out in a
+random order, in one transaction. Response keys are random, not sequential.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
@@ -133,7 +135,11 @@ class LiveResponse(Base):
 
 
 class LiveSubmission(Base):
-    """That a person answered or passed a prompt; no content. Makes submitting idempotent."""
+    """That a person answered or passed a prompt. Makes submitting idempotent.
+
+    For an anonymous prompt it also holds the answer (or the pass) sealed until the reveal,
+    emptied then; a named prompt's answer is written as a response at once.
+    """
 
     __tablename__ = "live_submissions"
     __table_args__ = (UniqueConstraint("prompt_id", "user_id"),)
@@ -143,6 +149,8 @@ class LiveSubmission(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: The client's id for the submission: the same id again is the same submission.
     client_id: Mapped[str] = mapped_column(String(64))
+    #: Anonymous prompts, until the reveal: the answer or pass sealed (circles.live.mixing).
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class LiveParticipant(Base):
@@ -172,7 +180,11 @@ class LiveConnection(Base):
 
 
 class Commitment(CreatedMixin, Base):
-    """A small action a member chose for the week; private to them, shown back next session."""
+    """A small action a member chose for the week; private to them, shown back next session.
+
+    Its words are sealed under the member's own key and padded to one size, so that neither they
+    nor their length match the anonymous response they may also have given (docs/privacy.md).
+    """
 
     __tablename__ = "commitments"
 
@@ -182,7 +194,8 @@ class Commitment(CreatedMixin, Base):
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("live_sessions.id", ondelete="SET NULL")
     )
-    text: Mapped[str] = mapped_column(String(MAX_RESPONSE))
+    #: The words, sealed (circles.live.commitments).
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SavedPrompt(CreatedMixin, Base):

@@ -15,6 +15,7 @@ from circles.live.access import (
     require_facilitator,
     require_running,
 )
+from circles.live.mixing import release_answers
 from circles.live.models import (
     LivePrompt,
     LiveResponse,
@@ -24,25 +25,33 @@ from circles.live.models import (
 from circles.live.state import revealed_payload, timer_broadcast
 
 
-def prompt_in(session: LiveSession, prompt_id: object) -> LivePrompt:
+def prompt_in(session: LiveSession, prompt_id: object, *, lock: bool = False) -> LivePrompt:
+    """The session's prompt by id; ``lock``: its row, locked and read afresh (PostgreSQL)."""
     if not is_id(prompt_id):
         raise invalid("prompt_id must be a number.")
-    prompt = db.session.scalar(
-        select(LivePrompt).where(LivePrompt.id == prompt_id, LivePrompt.session_id == session.id)
+    query = select(LivePrompt).where(
+        LivePrompt.id == prompt_id, LivePrompt.session_id == session.id
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    prompt = db.session.scalar(query)
     if prompt is None:
         raise LiveError("not_found", "There is no such prompt in this session.")
     return prompt
 
 
 def reveal_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:
+    """Show the answers to everyone, shuffled; anonymous ones come out of their seals now."""
     require_facilitator(actor)
     require_running(session)
-    prompt = prompt_in(session, prompt_id)
+    # Locked: answers being written in another process finish first, and are revealed too.
+    prompt = prompt_in(session, prompt_id, lock=True)
     if prompt.status != PromptStatus.OPEN:
         raise LiveError("closed", "Only an open prompt can be revealed.")
     if not prompt.kind.takes_answers:
         raise invalid("A silent reflection has nothing to reveal.")
+    if prompt.anonymous:
+        release_answers(prompt)
     prompt.status = PromptStatus.REVEALED
     db.session.flush()
     payload = revealed_payload(prompt)

@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, select
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import CircleMember
+from circles.live.mixing import forget_sealed
 from circles.live.models import (
     LivePrompt,
     LiveResponse,
@@ -21,8 +22,14 @@ from circles.live.models import (
 def delete_content(session_id: int) -> int:
     """Delete what people answered in a session (not attendance, not commitments)."""
     prompt_ids = select(LivePrompt.id).where(LivePrompt.session_id == session_id)
+    forget_sealed(prompt_ids)
     result = db.session.execute(delete(LiveResponse).where(LiveResponse.prompt_id.in_(prompt_ids)))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_unrevealed(session_id: int) -> None:
+    """At the session's end: answers never revealed can never be, so their seals go at once."""
+    forget_sealed(select(LivePrompt.id).where(LivePrompt.session_id == session_id))
 
 
 def purge_expired_content(now: datetime | None = None) -> int:

@@ -26,7 +26,7 @@ from circles.live.models import (
     LiveStatus,
     PromptStatus,
 )
-from circles.live.retention import delete_content
+from circles.live.retention import delete_content, forget_unrevealed
 from circles.live.state import participant_of, presence_broadcast, round_broadcast, state
 from circles.orgs.models import Organisation
 
@@ -135,6 +135,7 @@ def end_session(session: LiveSession, actor: Actor, now: datetime | None = None)
     if keep_days:
         # The organisation keeps answers for a while; `flask purge` deletes them afterwards.
         session.content_expires_at = now + timedelta(days=keep_days)
+        forget_unrevealed(session.id)
     else:
         delete_content(session.id)
     db.session.flush()

@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 from circles.accounts.models import User
 from circles.audit import services as audit
 from circles.audit.models import SCRUB_OPTION, AuditAction, AuditEntry
-from circles.checkins.models import CheckinHistory, CheckinResponse
+from circles.checkins.models import CheckinHistory, CheckinResponse, CheckinWaiting
 from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -190,6 +190,7 @@ def _others_in(org_id: int, uid: int) -> bool:
             CircleMember.circle_id.in_(circles), CircleMember.user_id != uid
         ),
         select(CheckinResponse.id).where(CheckinResponse.circle_id.in_(circles)),
+        select(CheckinWaiting.id).where(CheckinWaiting.circle_id.in_(circles)),
         select(CheckinHistory.id).where(
             CheckinHistory.circle_id.in_(circles), CheckinHistory.user_id != uid
         ),

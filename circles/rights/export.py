@@ -21,6 +21,7 @@ from circles.checkins.models import CheckinHistory, CheckinOption, CheckinReceip
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
 from circles.live import retention as live_retention
+from circles.live.commitments import opened_text
 from circles.live.models import (
     Commitment,
     LiveParticipant,
@@ -70,7 +71,7 @@ def record_export(user_id: int) -> None:
         audit.record(org_id, user_id, AuditAction.DATA_EXPORTED, "user", user_id)
 
 
-def personal_data(user: User, secret_key: str | bytes, now: datetime) -> dict[str, Any]:
+def personal_data(user: User, now: datetime) -> dict[str, Any]:
     """Everything Circles holds about ``user``, ready for ``json.dumps``."""
     uid = user.id
     return {
@@ -95,7 +96,7 @@ def personal_data(user: User, secret_key: str | bytes, now: datetime) -> dict[st
         "commitments": _commitments(uid),
         "live_sessions_joined": _live_sessions(uid),
         "live_answers_with_your_name": _named_answers(uid),
-        "check_ins": _check_ins(uid, secret_key),
+        "check_ins": _check_ins(uid),
         "check_in_reminders_sent": _checkin_reminders(uid),
         "support_requests": _support_requests(uid),
         "library_prompts_you_added": _saved_prompts(uid),
@@ -203,7 +204,10 @@ def _commitments(uid: int) -> list[dict[str, Any]]:
         .where(Commitment.user_id == uid)
         .order_by(Commitment.created_at)
     ).all()
-    return [{"circle": circle, "text": c.text, "made_at": _iso(c.created_at)} for c, circle in rows]
+    return [
+        {"circle": circle, "text": opened_text(uid, c.sealed), "made_at": _iso(c.created_at)}
+        for c, circle in rows
+    ]
 
 
 def _live_sessions(uid: int) -> list[dict[str, Any]]:
@@ -250,7 +254,7 @@ def _named_answers(uid: int) -> list[dict[str, Any]]:
     return answers
 
 
-def _check_ins(uid: int, secret_key: str | bytes) -> list[dict[str, Any]]:
+def _check_ins(uid: int) -> list[dict[str, Any]]:
     """Each period the person checked in, with their private copy where they kept one."""
     receipts = db.session.execute(
         select(CheckinReceipt.circle_id, CheckinReceipt.period, Circle.name)
@@ -270,7 +274,6 @@ def _check_ins(uid: int, secret_key: str | bytes) -> list[dict[str, Any]]:
         circle_id: labels_for([o for o in options if o.circle_id == circle_id])
         for circle_id in circle_ids
     }
-    key = checkins.history_key(secret_key, uid)
     entries: dict[tuple[int, date], dict[str, Any]] = {
         (circle_id, period): {
             "circle": name,
@@ -283,7 +286,7 @@ def _check_ins(uid: int, secret_key: str | bytes) -> list[dict[str, Any]]:
         entry = entries.setdefault(
             (copy.circle_id, copy.period), {"circle": name, "period_from": _iso(copy.period)}
         )
-        answers = checkins.unseal(copy.sealed, key)
+        answers = checkins.open_history(uid, copy.sealed)
         if answers is None:
             entry["private_copy"] = "kept, but it can no longer be opened"
             continue

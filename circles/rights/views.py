@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, render_template, request, session
+from flask import Blueprint, Response, render_template, request, session
 from flask_login import current_user, login_required, logout_user
 
 from circles.accounts.services import check_password
@@ -40,7 +40,7 @@ def download_data() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("rights/data.html", form=form), 400
     now = utcnow()
-    data = export.personal_data(current_user, current_app.secret_key or "", now)
+    data = export.personal_data(current_user, now)
     export.record_export(current_user.id)
     db.session.commit()
     response = Response(

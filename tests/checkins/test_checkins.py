@@ -13,7 +13,7 @@ from circles.checkins.models import (
     CheckinHistory,
     CheckinReceipt,
     CheckinResponse,
-    CheckinScore,
+    CheckinWaiting,
     OptionKind,
     PeriodKind,
 )
@@ -48,12 +48,28 @@ def test_member_checks_in_once_per_period(app, circle_with_member):
     assert "without your name" in page.get_data(as_text=True)
     sent = client.post(f"/circles/{circle.id}/checkin", data={**GOOD, "themes": ["t_grief"]})
     assert sent.status_code == 302
-    assert count(app, CheckinResponse) == 1 and count(app, CheckinReceipt) == 1
+    # Alone, the check-in waits sealed: nothing readable is written until k are in.
+    assert count(app, CheckinWaiting) == 1 and count(app, CheckinReceipt) == 1
+    assert count(app, CheckinResponse) == 0
     again = client.get(f"/circles/{circle.id}/checkin")
     assert "You have checked in this week" in again.get_data(as_text=True)
     second = client.post(f"/circles/{circle.id}/checkin", data=GOOD, follow_redirects=True)
     assert "already checked in" in second.get_data(as_text=True)
-    assert count(app, CheckinResponse) == 1
+    assert count(app, CheckinWaiting) == 1
+
+
+def test_the_kth_check_in_brings_the_waiting_ones_out_together(app, make, circle_with_member):
+    circle, member, _ = circle_with_member  # the organisation's k is 5
+    others = [make.create_user() for _ in range(4)]
+    for other in others:
+        make.add_member(circle, other)
+    for number, person in enumerate([member, *others[:3]], start=1):
+        assert client_for(app, person).post(f"/circles/{circle.id}/checkin", data=GOOD)
+        assert (count(app, CheckinWaiting), count(app, CheckinResponse)) == (number, 0)
+    client_for(app, others[3]).post(f"/circles/{circle.id}/checkin", data=GOOD)
+    assert (count(app, CheckinWaiting), count(app, CheckinResponse)) == (0, 5)
+    with app.app_context():
+        assert db.session.scalars(select(CheckinResponse.released)).all() == [True] * 5
 
 
 def test_missing_or_bad_values_store_nothing_and_keep_the_input(app, circle_with_member):
@@ -93,7 +109,7 @@ def test_private_history_shows_the_trend_and_can_be_deleted(app, make, circle_wi
     assert len({len(blob) for blob in sealed}) == 1  # padded: the length tells nothing
     client.post(f"/circles/{circle.id}/checkin/history/delete")
     assert count(app, CheckinHistory) == 0
-    assert count(app, CheckinResponse) == 2  # the anonymous check-ins stay
+    assert count(app, CheckinWaiting) == 2  # the anonymous check-ins stay (waiting for k)
 
 
 def test_no_private_copy_when_the_member_says_no(app, circle_with_member):
@@ -101,7 +117,7 @@ def test_no_private_copy_when_the_member_says_no(app, circle_with_member):
     client = client_for(app, member)
     data = dict(GOOD)  # keep_copy unticked: not sent
     assert client.post(f"/circles/{circle.id}/checkin", data=data).status_code == 302
-    assert count(app, CheckinHistory) == 0 and count(app, CheckinResponse) == 1
+    assert count(app, CheckinHistory) == 0 and count(app, CheckinWaiting) == 1
 
 
 def test_own_items_are_asked_from_the_next_period(app, ctx, make, circle_with_member):
@@ -116,7 +132,10 @@ def test_own_items_are_asked_from_the_next_period(app, ctx, make, circle_with_me
     make.check_in(
         circle, member, {**{f"wb{i}": 3 for i in range(1, 6)}, option.key: 5}, now=next_week
     )
-    assert db.session.scalar(select(func.count()).select_from(CheckinScore)) == 11
+    given = [
+        services.open_waiting(row) for row in db.session.scalars(select(CheckinWaiting.sealed))
+    ]
+    assert sorted(len(answers.scores) for answers in given if answers) == [5, 6]
 
 
 def test_facilitator_sets_up_check_ins_per_meeting(app, make):
@@ -170,7 +189,7 @@ def test_reminder_command(app, make, circle_with_member):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["send-checkin-reminders"])
     assert "Check-in reminders sent: 1." in result.output
-    assert "rewritten" in runner.invoke(args=["checkins-reseal"]).output
+    assert "looked at: 0" in runner.invoke(args=["checkins-release"]).output
 
 
 def test_member_pages_link_to_the_check_in(app, circle_with_member):

@@ -26,8 +26,9 @@ ORIGIN = "http://circles.test"  # the session app's CIRCLES_BASE_URL
 _ids = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def server_url(app: Flask) -> Iterator[str]:
+@contextlib.contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 by a thread; yields its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-socket-server", daemon=True)
     thread.start()
@@ -35,6 +36,13 @@ def server_url(app: Flask) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket, or it is left to the garbage collector
+
+
+@pytest.fixture(scope="session")
+def server_url(app: Flask) -> Iterator[str]:
+    with served(app) as url:
+        yield url
 
 
 def cookie_for(app: Flask, user: Any) -> str:

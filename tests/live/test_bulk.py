@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import access, answers, opening
+from circles.live import access, answers, opening, prompts
 from circles.live.access import LiveError, Outcome, Seat
 from circles.live.answers import Answer
 from circles.live.models import (
@@ -103,6 +103,12 @@ def test_a_batch_of_answers_is_judged_answer_by_answer(app, make):
             select(LiveSubmission.prompt_id, func.count()).group_by(LiveSubmission.prompt_id)
         ).all()
         assert dict(stored) == {pa: 2, pb: 1}
+        # Anonymous: nothing readable until the reveal, then the two answers (the pass: none).
+        assert db.session.scalar(select(func.count()).select_from(LiveResponse)) == 0
+        for room_, prompt_id in ((a, pa), (b, pb)):
+            session, facilitator = access.actor_for(room_["session"], room_["facilitator"].id)
+            prompts.reveal_prompt(session, facilitator, prompt_id)
+        db.session.commit()
         values = db.session.scalars(select(LiveResponse.value).where(LiveResponse.prompt_id == pa))
         assert sorted(values) == ["Calm", "Tired"]
         assert db.session.scalar(select(func.count()).select_from(LiveResponse)) == 2  # no pass
@@ -240,24 +246,24 @@ def test_answers_arriving_together_are_written_together_and_judged_one_by_one(
 
 
 @contextmanager
-def refusing_value(app, value: str):
-    """A database trigger that fails any insert of an answer with this value: a real failure
-    of the database in the middle of a batch's insert, on SQLite or PostgreSQL."""
+def refusing_value(app, client_id: str):
+    """A database trigger that fails any insert of an answer with this client id: a real
+    failure of the database in the middle of a batch's insert, on SQLite or PostgreSQL."""
     with app.app_context():
         with db.engine.begin() as connection:
             if db.engine.dialect.name == "sqlite":
                 connection.exec_driver_sql(
-                    "CREATE TRIGGER refuse_value BEFORE INSERT ON live_responses "
-                    f"WHEN NEW.value = '{value}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                    "CREATE TRIGGER refuse_value BEFORE INSERT ON live_submissions "
+                    f"WHEN NEW.client_id = '{client_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
                 )
             else:
                 connection.exec_driver_sql(
                     "CREATE FUNCTION refuse_value() RETURNS trigger AS $$ BEGIN "
-                    f"IF NEW.value = '{value}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    f"IF NEW.client_id = '{client_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
                     "RETURN NEW; END $$ LANGUAGE plpgsql"
                 )
                 connection.exec_driver_sql(
-                    "CREATE TRIGGER refuse_value BEFORE INSERT ON live_responses "
+                    "CREATE TRIGGER refuse_value BEFORE INSERT ON live_submissions "
                     "FOR EACH ROW EXECUTE FUNCTION refuse_value()"
                 )
         try:
@@ -267,7 +273,7 @@ def refusing_value(app, value: str):
                 if db.engine.dialect.name == "sqlite":
                     connection.exec_driver_sql("DROP TRIGGER refuse_value")
                 else:
-                    connection.exec_driver_sql("DROP TRIGGER refuse_value ON live_responses")
+                    connection.exec_driver_sql("DROP TRIGGER refuse_value ON live_submissions")
                     connection.exec_driver_sql("DROP FUNCTION refuse_value()")
 
 
@@ -292,11 +298,16 @@ def test_when_the_database_fails_one_answer_of_a_batch_the_others_are_kept(app, 
     s = room["session"].id
     prompt_id = c["fran"].call("prompt.open", {"session": s, "prompt": TEXT_PROMPT})["prompt"]["id"]
 
-    def answer(name: str, value: str):
-        submit = {"session": s, "prompt_id": prompt_id, "value": value, "client_id": name}
+    def answer(name: str, value: str, client_id: str | None = None):
+        submit = {
+            "session": s,
+            "prompt_id": prompt_id,
+            "value": value,
+            "client_id": client_id or name,
+        }
         return lambda: c[name].call("response.submit", submit, timeout=15)
 
-    with refusing_value(app, "boom"):
+    with refusing_value(app, "mo"):
         with writing_held(app):
             acks, threads = send_together(
                 lambda: c["fran"].call("hand.raise", {"session": s}, timeout=15),
@@ -312,11 +323,13 @@ def test_when_the_database_fails_one_answer_of_a_batch_the_others_are_kept(app, 
     assert acks["mo"]["error"]["code"] == "server_error"
     assert acks["nic"] == acks["ola"] == {"ok": True}
     with app.app_context():
-        values = db.session.scalars(select(LiveResponse.value)).all()
-        assert sorted(values) == ["Fine", "Ok"]
         assert db.session.scalar(select(func.count()).select_from(LiveSubmission)) == 2
     # Mo's answer left nothing behind: Mo can answer again.
-    assert answer("mo", "Calmer")() == {"ok": True}
+    assert answer("mo", "Calmer", client_id="mo again")() == {"ok": True}
+    assert c["fran"].call("prompt.reveal", {"session": s, "prompt_id": prompt_id})["ok"]
+    with app.app_context():
+        values = db.session.scalars(select(LiveResponse.value)).all()
+        assert sorted(values) == ["Calmer", "Fine", "Ok"]
 
 
 def test_a_socket_that_leaves_before_its_join_is_written_is_not_left_present(app, connect, room):

@@ -43,7 +43,10 @@ def seed(app) -> tuple[Any, Seeded]:
         session, fac = access.actor_for(live.id, facilitator.id)
         _, ezra = access.actor_for(live.id, extra.id)
         rooms.join(session, ezra, "seed-sid")
-        prompt = opening.open_prompt(session, fac, {"kind": "text", "text": "How is it?"})
+        # Named: its answer is a response at once (an anonymous one waits for the reveal).
+        prompt = opening.open_prompt(
+            session, fac, {"kind": "text", "text": "How is it?", "anonymous": False}
+        )
         prompt_id = prompt.ack["prompt"]["id"]
         answers.submit_response(session, ezra, prompt_id, "Fine", "seed")
         facilitation.start_round(session, fac)

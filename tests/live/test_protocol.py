@@ -114,8 +114,9 @@ def test_submitting_is_idempotent_on_the_client_id(app, connect, room):
     assert c["mo"].call("response.submit", submit) == {"ok": True, "duplicate": True}
     other = c["mo"].call("response.submit", {**submit, "client_id": "other", "value": "Twice"})
     assert other["ok"] is False and other["error"]["code"] == "already_answered"
+    assert c["fran"].call("prompt.reveal", {"session": session, "prompt_id": prompt_id})["ok"]
     with app.app_context():
-        assert len(db.session.scalars(select(LiveResponse)).all()) == 1
+        assert db.session.scalars(select(LiveResponse.value)).all() == ["Once"]
         assert len(db.session.scalars(select(LiveSubmission)).all()) == 1
 
 
@@ -217,6 +218,7 @@ def test_values_no_database_can_hold_are_refused_as_invalid(app, connect, room, 
     assert ack["ok"] is False and ack["error"]["code"] == "invalid", ack
     submit = {"session": session, "prompt_id": prompt_id, "value": "Here", "client_id": "b"}
     assert c["mo"].call("response.submit", submit) == {"ok": True}
+    assert c["fran"].call("prompt.reveal", {"session": session, "prompt_id": prompt_id})["ok"]
     with app.app_context():
         assert db.session.scalars(select(LiveResponse.value)).all() == ["Here"]
 

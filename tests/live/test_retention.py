@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import access, answers, opening, retention, rooms
-from circles.live.models import LiveResponse, LiveSession
+from circles.live import access, answers, opening, prompts, retention, rooms
+from circles.live.models import LiveResponse, LiveSession, LiveSubmission
 from tests import factories as f
 
 
@@ -25,9 +25,19 @@ def answered_session(keep_days):
     _, member = access.actor_for(live.id, mo.id)
     prompt = opening.open_prompt(session, fac, {"kind": "text", "text": "Today?"}).ack["prompt"]
     answers.submit_response(session, member, prompt["id"], "Calm", "1")
+    prompts.reveal_prompt(session, fac, prompt["id"])
+    later = opening.open_prompt(session, fac, {"kind": "text", "text": "And now?"}).ack["prompt"]
+    answers.submit_response(session, member, later["id"], "Lighter", "2")  # never revealed
     rooms.end_session(session, fac)
     db.session.commit()
     return session
+
+
+def sealed():
+    """Answers still waiting, sealed, for a reveal."""
+    return db.session.scalar(
+        select(func.count()).select_from(LiveSubmission).where(LiveSubmission.sealed.is_not(None))
+    )
 
 
 def responses():
@@ -36,12 +46,13 @@ def responses():
 
 def test_by_default_answers_are_deleted_when_the_session_ends(ctx):
     session = answered_session(0)
-    assert responses() == 0 and session.content_expires_at is None
+    assert responses() == 0 and sealed() == 0 and session.content_expires_at is None
 
 
 def test_kept_answers_are_purged_once_their_days_are_over_and_only_then(ctx, app):
     session = answered_session(7)
     assert responses() == 1
+    assert sealed() == 0  # an answer never revealed never will be: it goes at the end
     assert session.content_expires_at is not None
     runner = app.test_cli_runner()
     assert "Live-session answers deleted: 0." in runner.invoke(args=["purge"]).output

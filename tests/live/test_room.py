@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from circles.extensions import db
-from circles.live.models import Commitment, LiveParticipant, LivePrompt, LiveResponse
+from circles.live.commitments import opened_text
+from circles.live.models import (
+    Commitment,
+    LiveParticipant,
+    LivePrompt,
+    LiveResponse,
+    LiveSubmission,
+)
 from tests.conftest import client_for
 from tests.live.conftest import TEXT_PROMPT, cookie_for, joined
 
@@ -205,7 +212,12 @@ def test_ending_keeps_attendance_and_commitments_and_deletes_the_rest(app, conne
     assert rows(app, LivePrompt) == 2  # the prompts themselves (the facilitator's words) stay
     with app.app_context():
         kept = db.session.scalars(select(Commitment)).all()
-        assert [(k.user_id, k.text) for k in kept] == [(room["mo"].id, "Walk every morning")]
+        assert [(k.user_id, opened_text(k.user_id, k.sealed)) for k in kept] == [
+            (room["mo"].id, "Walk every morning")
+        ]
+        assert b"Walk" not in kept[0].sealed  # sealed: a copy of the database cannot read it
+        assert rows(app, LiveSubmission) == 2
+        assert db.session.scalars(select(LiveSubmission.sealed)).all() == [None, None]
     after = c["mo"].call("hand.raise", {"session": s})
     assert after["ok"] is False and after["error"]["code"] == "ended"
 

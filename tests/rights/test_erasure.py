@@ -11,12 +11,13 @@ from circles.accounts.models import User
 from circles.accounts.services import create_personal_org
 from circles.audit.models import AuditEntry
 from circles.checkins import reports
-from circles.checkins.models import CheckinHistory, CheckinResponse
+from circles.checkins.models import CheckinHistory, CheckinResponse, CheckinWaiting
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember
 from circles.live import access as live_access
 from circles.live import rooms as live_rooms
+from circles.live.commitments import opened_text
 from circles.live.models import Commitment, LiveResponse, SavedPrompt
 from circles.meetings.models import MeetingSeries
 from circles.orgs.models import Organisation, OrgMember, OrgRole
@@ -172,9 +173,12 @@ def _nicolas_records(app, harbour):
             "history": db.session.scalar(
                 select(func.count()).where(CheckinHistory.user_id == harbour.nicola)
             ),
-            "commitments": db.session.scalars(
-                select(Commitment.text).where(Commitment.user_id == harbour.nicola)
-            ).all(),
+            "commitments": [
+                opened_text(harbour.nicola, sealed)
+                for sealed in db.session.scalars(
+                    select(Commitment.sealed).where(Commitment.user_id == harbour.nicola)
+                )
+            ],
             "support": db.session.scalars(
                 select(SupportRequest.message).where(SupportRequest.user_id == harbour.nicola)
             ).all(),
@@ -240,7 +244,8 @@ def test_a_practice_nobody_else_used_goes_with_its_owner(app, make):
     assert count(app, AuditEntry) == 0  # nobody is left whose log would note it
 
 
-def test_a_practice_others_still_use_stays_without_its_name(app, make):
+def practice_with_mo(app, *, keep_copy: bool = True):
+    """Fran's own practice, with Mo in its evening circle, checked in once."""
     with app.app_context():
         fran = f.create_user("Fran Okafor")
         org = create_personal_org(fran)
@@ -249,7 +254,12 @@ def test_a_practice_others_still_use_stays_without_its_name(app, make):
         mo = f.create_user("Mo")
         f.add_member(circle, mo, "Mo")
         f.set_up_checkins(circle)
-        f.check_in(circle, mo, 3)
+        f.check_in(circle, mo, 3, keep=keep_copy)
+    return fran, mo, org, circle
+
+
+def test_a_practice_others_still_use_stays_without_its_name(app, make):
+    fran, _, org, circle = practice_with_mo(app)
     client = browser(app, fran.id)
     assert client.post("/account/delete", data=CONFIRMED).status_code == 409
     client.post(f"/circles/{circle.id}/archive")
@@ -262,6 +272,15 @@ def test_a_practice_others_still_use_stays_without_its_name(app, make):
     assert figures(app, [org.id]) == before
     assert identifiers_left(app, fran.id, ("Fran Okafor",)) == []
     assert count(app, AuditEntry, AuditEntry.action == "account_erased") == 1
+
+
+def test_a_check_in_still_waiting_for_release_keeps_the_practice(app, make):
+    """Mo checked in (one check-in, sealed, waiting for k) and left: it is still someone's."""
+    fran, mo, _, circle = practice_with_mo(app, keep_copy=False)  # only the check-in itself
+    assert count(app, CheckinWaiting) == 1
+    assert browser(app, mo.id).post(f"/circles/{circle.id}/leave").status_code == 302
+    assert browser(app, fran.id).post("/account/delete", data=CONFIRMED).status_code == 200
+    assert count(app, Organisation) == 1 and count(app, CheckinWaiting) == 1
 
 
 def test_the_service_reports_what_the_caller_must_do_after_committing(app, ctx, harbour):

@@ -16,7 +16,7 @@ from circles.groups.models import Circle
 from circles.rights import export
 from tests import factories as f
 from tests.conftest import client_for
-from tests.rights.conftest import MORGAN, NICOLA, SECRET
+from tests.rights.conftest import MORGAN, NICOLA
 
 
 def download(app, user_id):
@@ -161,7 +161,7 @@ def test_the_export_reads_a_constant_number_of_queries(app, harbour, count_queri
 
     def build() -> int:
         with app.app_context(), count_queries() as counter:
-            export.personal_data(db.session.get(User, harbour.morgan), SECRET, utcnow())
+            export.personal_data(db.session.get(User, harbour.morgan), utcnow())
         return counter.count
 
     few = build()
