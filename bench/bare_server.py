@@ -1,8 +1,8 @@
 """The baseline: a bare python-socketio server doing the same room broadcast as the app.
 
 No database, no authorisation: join a room, fan a prompt out to it, count answers for the
-facilitator. Served the same way as the app (gunicorn, one gevent worker), with python-socketio's
-defaults.
+facilitator, reveal them to the room shuffled. Served the same way as the app (gunicorn, one
+gevent worker), with python-socketio's defaults.
 
 ``BENCH_BARE_TUNED=1`` gives it the app's own process settings instead (events on each socket's
 reader, the app's packet JSON, the app's garbage-collector tuning): a second baseline that shows
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
+import secrets
 from collections import defaultdict
 from typing import Any
 
@@ -36,6 +38,7 @@ if TUNED:
 NS = "/live"
 _prompt_ids = itertools.count(1)
 _answers: dict[int, int] = defaultdict(int)
+_values: dict[int, list[Any]] = defaultdict(list)
 _roles: dict[str, str] = {}
 
 
@@ -60,6 +63,17 @@ def prompt_open(sid: str, data: dict[str, Any]) -> dict[str, Any]:
 @sio.on("response.submit", namespace=NS)
 def response_submit(sid: str, data: dict[str, Any]) -> dict[str, Any]:
     _answers[data["prompt_id"]] += 1
+    _values[data["prompt_id"]].append(data["value"])
     count = {"prompt_id": data["prompt_id"], "count": _answers[data["prompt_id"]]}
     sio.emit("response.count", count, to=f"live:{data['session']}:facilitators", namespace=NS)
+    return {"ok": True}
+
+
+@sio.on("prompt.reveal", namespace=NS)
+def prompt_reveal(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+    values = _values.pop(data["prompt_id"], [])
+    random.shuffle(values)
+    responses = [{"id": secrets.token_hex(16), "value": value} for value in values]
+    revealed = {"prompt_id": data["prompt_id"], "responses": responses}
+    sio.emit("prompt.revealed", revealed, to=f"live:{data['session']}", namespace=NS)
     return {"ok": True}

@@ -4,10 +4,13 @@ Both servers run as ``gunicorn -k gevent -w 1`` pinned to CPU 0; the load genera
 process, asyncio + python-socketio AsyncClients over WebSocket) runs on CPU 1. Each run connects
 ``--members`` members in ``--sessions`` live sessions (plus one facilitator per session), then for
 ``--rounds`` rounds every facilitator opens a prompt at the same moment and every member answers
-it as soon as it arrives. Measured, per server:
+it as soon as it arrives; once every answer is counted, every facilitator reveals. Measured, per
+server:
 
 - prompt fan-out latency (facilitator's send -> each member's receipt), p50/p95/p99;
 - response delivery latency (member's send -> the facilitator's count reaching that answer),
+  p50/p95/p99;
+- reveal fan-out latency (facilitator's reveal -> each member's receipt of the answers),
   p50/p95/p99;
 - deliveries per second, server CPU-seconds per 10k deliveries (over the rounds), memory per
   connection;
@@ -237,6 +240,7 @@ def rss_bytes(pid: int) -> int:
 class Measures:
     fanout: list[float] = field(default_factory=list)
     delivery: list[float] = field(default_factory=list)
+    reveal: list[float] = field(default_factory=list)
     delivered: int = 0
     expected: int = 0
     elapsed: float = 0.0
@@ -266,6 +270,8 @@ async def run_load(
     measured, ``mark("measuring")``, then run the measured rounds."""
     measures = Measures()
     sent_at: dict[tuple[int, int], float] = {}
+    revealed_at: dict[tuple[int, int], float] = {}
+    prompt_of: dict[int, int] = {}
     submits: dict[int, list[float]] = defaultdict(list)
     counts_seen: dict[int, int] = defaultdict(int)
     round_no = 0
@@ -323,7 +329,13 @@ async def run_load(
                 )
                 check_done()
 
+            async def on_revealed(data: dict[str, Any]) -> None:
+                measures.reveal.append(time.perf_counter() - revealed_at[(sid, round_no)])
+                measures.delivered += 1
+                check_done()
+
             member.on("prompt.opened", on_prompt, namespace="/live")
+            member.on("prompt.revealed", on_revealed, namespace="/live")
             assert (await member.call("join", {"session": sid}, namespace="/live"))["ok"]
             return member
 
@@ -338,6 +350,7 @@ async def run_load(
             # The warm-up rounds are over: measure from here.
             measures.fanout.clear()
             measures.delivery.clear()
+            measures.reveal.clear()
             measures.delivered = measures.expected = 0
             mark("measuring")
             start = time.perf_counter()
@@ -346,10 +359,21 @@ async def run_load(
             submits[sid].clear()
             counts_seen[sid] = 0
         measures.expected += 2 * members  # every member gets the prompt; every answer a count
+        rooms = list(zip(seed.sessions, facilitators, strict=True))
         await asyncio.gather(
             *(
-                _open(facilitator, session_id, round_no, sent_at)
-                for (session_id, _, _), facilitator in zip(seed.sessions, facilitators, strict=True)
+                _open(facilitator, session_id, round_no, sent_at, prompt_of)
+                for (session_id, _, _), facilitator in rooms
+            )
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), timeout=30)
+        done.clear()
+        measures.expected += members  # every member gets the answers revealed
+        await asyncio.gather(
+            *(
+                _reveal(facilitator, session_id, prompt_of[session_id], round_no, revealed_at)
+                for (session_id, _, _), facilitator in rooms
             )
         )
         with contextlib.suppress(TimeoutError):
@@ -372,6 +396,7 @@ async def _open(
     session_id: int,
     round_no: int,
     sent_at: dict[tuple[int, int], float],
+    prompt_of: dict[int, int],
 ) -> None:
     sent_at[(session_id, round_no)] = time.perf_counter()
     prompt = {"kind": "text", "text": f"Round {round_no}: what is here for you?", "anonymous": True}
@@ -380,6 +405,25 @@ async def _open(
     )
     if not ack.get("ok"):
         raise RuntimeError(f"prompt.open refused: {ack}")
+    prompt_of[session_id] = ack["prompt"]["id"]
+
+
+async def _reveal(
+    client: socketio.AsyncClient,
+    session_id: int,
+    prompt_id: int,
+    round_no: int,
+    revealed_at: dict[tuple[int, int], float],
+) -> None:
+    revealed_at[(session_id, round_no)] = time.perf_counter()
+    ack = await client.call(
+        "prompt.reveal",
+        {"session": session_id, "prompt_id": prompt_id},
+        namespace="/live",
+        timeout=30,
+    )
+    if not ack.get("ok"):
+        raise RuntimeError(f"prompt.reveal refused: {ack}")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -393,7 +437,7 @@ def percentile(values: list[float], p: float) -> float:
 class Result:
     name: str
     measures: Measures
-    #: CPU-seconds of the rounds (prompts out, answers in, counts out)
+    #: CPU-seconds of the rounds (prompts out, answers in, counts out, reveals out)
     cpu: float
     #: CPU-seconds of connecting and joining everyone, before the rounds
     cpu_joining: float
@@ -443,6 +487,9 @@ MEASURES: list[tuple[str, Callable[[Result], float]]] = [
     ("response p50 (ms)", lambda r: statistics.median(r.measures.delivery) * 1000),
     ("response p95 (ms)", lambda r: percentile(r.measures.delivery, 95) * 1000),
     ("response p99 (ms)", lambda r: percentile(r.measures.delivery, 99) * 1000),
+    ("reveal p50 (ms)", lambda r: statistics.median(r.measures.reveal) * 1000),
+    ("reveal p95 (ms)", lambda r: percentile(r.measures.reveal, 95) * 1000),
+    ("reveal p99 (ms)", lambda r: percentile(r.measures.reveal, 99) * 1000),
     ("deliveries / s", lambda r: r.deliveries_per_second),
     ("CPU-s / 10k deliveries", lambda r: r.cpu_per_10k),
     ("CPU-ms / connection (connect + join)", lambda r: r.cpu_joining / r.connections * 1000),
@@ -450,7 +497,7 @@ MEASURES: list[tuple[str, Callable[[Result], float]]] = [
     ("delivered / expected", lambda r: r.measures.delivered / r.measures.expected),
 ]
 #: The targets' measures, shown run by run as well.
-PER_RUN = ("fan-out p99 (ms)", "response p99 (ms)", "CPU-s / 10k deliveries")
+PER_RUN = ("fan-out p99 (ms)", "response p99 (ms)", "reveal p99 (ms)", "CPU-s / 10k deliveries")
 
 
 def report(runs: list[dict[str, Result]], extra: dict[str, str]) -> str:
@@ -573,7 +620,7 @@ def main() -> None:
         env_a = app_env(database_url, urls[0], tmp, args.two_processes)
         env_a["CIRCLES_ALLOWED_ORIGINS"] = ",".join(urls)
         env_b = {**env_a, "CIRCLES_BASE_URL": urls[1]}
-        servers = [
+        processes = [
             start_gunicorn("circles.wsgi:app", ports[0], env_a),
             start_gunicorn("circles.wsgi:app", ports[1], env_b),
         ]
@@ -583,9 +630,9 @@ def main() -> None:
                 f"{measures.delivered / measures.expected:.3f}"
             )
         finally:
-            for server in servers:
-                server.terminate()
-                server.wait(timeout=20)
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=20)
 
     print()
     print(

@@ -114,8 +114,8 @@ def checkins_round(app: Any, world: dict[str, Any], sealed: bool, now: datetime)
     from circles.groups.models import Circle
 
     with app.app_context():
-        circle = db.session.get(Circle, world["circle"])
-        users = [db.session.get(User, p) for p in world["people"]]
+        circle = db.session.get_one(Circle, world["circle"])
+        users = [db.session.get_one(User, p) for p in world["people"]]
         start = time.perf_counter()
         for n, user in enumerate(users):
             given = services.Answers(
@@ -140,6 +140,7 @@ def _written_at_once(circle: Any, user: Any, answers: Any, now: datetime) -> Non
     from sqlalchemy import func, select, update
 
     from circles.checkins import services
+    from circles.checkins.instrument import questions_for
     from circles.checkins.models import (
         CheckinChoice,
         CheckinHistory,
@@ -154,10 +155,10 @@ def _written_at_once(circle: Any, user: Any, answers: Any, now: datetime) -> Non
     instrument = db.session.scalar(
         select(CheckinInstrument).where(CheckinInstrument.circle_id == circle.id).with_for_update()
     )
+    assert instrument is not None
     period = services.current_period(instrument, now)
-    services.check_answers(
-        answers, services.questions_for(services.circle_options(circle.id), period)
-    )
+    assert period is not None
+    services.check_answers(answers, questions_for(services.circle_options(circle.id), period))
     db.session.add(CheckinReceipt(circle_id=circle.id, period=period, user_id=user.id))
     key = secrets.token_hex(16)
     db.session.add(CheckinResponse(id=key, circle_id=circle.id, period=period))

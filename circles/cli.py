@@ -131,8 +131,11 @@ def register_cli(app: Flask) -> None:
         """Release check-ins that are due (pools of closed periods) and drop dead waiting ones."""
         from circles.checkins.release import release_everywhere
 
-        circles = release_everywhere(utcnow())
+        circles, emptied = release_everywhere(utcnow())
         click.echo(f"Circles with check-ins waiting, looked at: {circles}.")
+        if not emptied:
+            click.echo("The SQLite write-ahead log could not be emptied (busy); run again.")
+            raise SystemExit(1)
 
     @app.cli.command("reset-second-factor")
     @click.argument("email")

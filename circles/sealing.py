@@ -63,6 +63,12 @@ class Keyring:
         nonce = secrets.token_bytes(_NONCE)
         return nonce + _cipher(self._secrets[0], purpose).encrypt(nonce, pad(plain, size), None)
 
+    def mac(self, purpose: str, data: str) -> str:
+        """A keyed hash of ``data`` (64 hex digits): equal for equal data, meaningless without
+        the secret (client ids kept only to recognise a repeat)."""
+        key = hmac.new(self._secrets[0], purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, data.encode(), hashlib.sha256).hexdigest()
+
     def unseal(self, purpose: str, sealed: bytes) -> bytes | None:
         """The plain bytes, or None when no key of the ring opens them."""
         nonce, body = sealed[:_NONCE], sealed[_NONCE:]

@@ -105,8 +105,8 @@ def run_release(circle_ids: Iterable[int], now: datetime | None = None) -> None:
         db.session.rollback()
         log.warning("check-in release deferred (%s)", type(error).__name__)
         return
-    if released:
-        empty_write_ahead_log()
+    if released and not empty_write_ahead_log():
+        log.info("write-ahead log not emptied yet (readers busy); flask checkins-release retries")
 
 
 @dataclass
@@ -163,8 +163,11 @@ class _Plan:
         return self.step is None and not self.pools and not self.dead
 
 
-def _plans(circle_ids: Sequence[int], now: datetime, *, lock: bool) -> list[_Plan]:
-    """What is due in each circle; with ``lock``, its instrument row is locked first."""
+def _plans(
+    circle_ids: Sequence[int], now: datetime, *, lock: bool, skip_step: bool = False
+) -> list[_Plan]:
+    """What is due in each circle; with ``lock``, its instrument row is locked first;
+    ``skip_step``: plan as if the open period's step could not be written (see release_due)."""
     query = (
         select(CheckinInstrument, Organisation.anonymity_k)
         .join(Circle, Circle.id == CheckinInstrument.circle_id)
@@ -182,12 +185,19 @@ def _plans(circle_ids: Sequence[int], now: datetime, *, lock: bool) -> list[_Pla
         if mine is None or not mine.waiting:
             continue
         open_period = current_period(instrument, now)
+        # A pool is published once and never changes: a check-in that reached a period already
+        # written out as part of a pool (it was sent as the period closed) can never count.
+        dead = [p for p in mine.waiting if mine.readable.get((p, False)) and p != open_period]
+        for period in dead:
+            mine.waiting.pop(period)
         step = open_period if mine.waiting.get(open_period, 0) >= k else None  # type: ignore[arg-type]
-        if step is not None:
+        if step is not None and not skip_step:
             # Counted as released from here on, as they will be once the step is written.
             n = mine.waiting.pop(step)
             mine.readable[(step, True)] = mine.readable.get((step, True), 0) + n
-        pools, dead = [], []
+        else:
+            step = None
+        pools = []
         for unit in publication_units(mine.everyone(), open_period, k):
             waiting = [p for p in unit.periods if mine.waiting.get(p)]
             if not waiting:
@@ -216,7 +226,15 @@ def release_due(circle_ids: Sequence[int], now: datetime) -> bool:
     released = False
     for plan in _plans(circle_ids, now, lock=True):
         if plan.step is not None:
-            released |= _write_out(plan.circle_id, (plan.step,), released=True, at_least=plan.k)
+            if _write_out(plan.circle_id, (plan.step,), released=True, at_least=plan.k):
+                released = True
+            else:
+                # Some of the step's check-ins could not be opened (a secret no longer set):
+                # they are gone, fewer than k remain, and the rest is planned without the step.
+                again = _plans([plan.circle_id], now, lock=True, skip_step=True)
+                if not again:
+                    continue
+                plan = again[0]
         for periods in plan.pools:
             released |= _write_out(plan.circle_id, periods, released=False, at_least=plan.k)
         if plan.dead:
@@ -234,6 +252,7 @@ def _write_out(circle_id: int, periods: tuple[date, ...], *, released: bool, at_
     join, in a random order under new keys; False (nothing written) when fewer than ``at_least``
     would come out (a step needs k new ones, a pool k in all)."""
     opened: list[tuple[date, Answers]] = []
+    taken: list[str] = []
     lost: list[str] = []
     for row in db.session.scalars(
         select(CheckinWaiting).where(
@@ -245,6 +264,7 @@ def _write_out(circle_id: int, periods: tuple[date, ...], *, released: bool, at_
             lost.append(row.id)
         else:
             opened.append((row.period, answers))
+            taken.append(row.id)
     if lost:
         db.session.execute(delete(CheckinWaiting).where(CheckinWaiting.id.in_(lost)))
     readable = _readable(circle_id, periods, released)
@@ -258,11 +278,8 @@ def _write_out(circle_id: int, periods: tuple[date, ...], *, released: bool, at_
             CheckinResponse.released.is_(released),
         )
     )
-    db.session.execute(
-        delete(CheckinWaiting).where(
-            CheckinWaiting.circle_id == circle_id, CheckinWaiting.period.in_(periods)
-        )
-    )
+    # Only the rows opened above: one that arrived since (PostgreSQL) waits for the next release.
+    db.session.execute(delete(CheckinWaiting).where(CheckinWaiting.id.in_(taken)))
     secrets.SystemRandom().shuffle(opened)
     responses: list[dict[str, Any]] = []
     scores: list[dict[str, Any]] = []
@@ -321,9 +338,11 @@ def _readable(
     ]
 
 
-def release_everywhere(now: datetime | None = None) -> int:
-    """``flask checkins-release``: release what is due in every circle with check-ins waiting."""
+def release_everywhere(now: datetime | None = None) -> tuple[int, bool]:
+    """``flask checkins-release``: release what is due in every circle with check-ins waiting;
+    returns how many circles were looked at, and whether the write-ahead log is now empty."""
     circle_ids = list(db.session.scalars(select(CheckinWaiting.circle_id).distinct()))
+    db.session.commit()
     run_release(circle_ids, now)
-    empty_write_ahead_log()  # also when an earlier release's checkpoint had to give up
-    return len(circle_ids)
+    # Also when an earlier release's checkpoint had to give up.
+    return len(circle_ids), empty_write_ahead_log()

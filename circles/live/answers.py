@@ -37,7 +37,7 @@ from circles.live.access import (
     require_member,
 )
 from circles.live.commitments import seal_commitment
-from circles.live.mixing import seal_answer
+from circles.live.mixing import client_key, seal_answer
 from circles.live.models import (
     MAX_RESPONSE,
     Commitment,
@@ -92,7 +92,8 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
     for who, answer in batch:
         try:
             prompt = _answerable(who, answer, prompts)
-            client = _client_id(answer.client_id) if not answer.passing else _pass_id(answer)
+            given = _client_id(answer.client_id) if not answer.passing else _pass_id(answer)
+            client = client_key(prompt.id, who.actor.user_id, given)
             key = (prompt.id, who.actor.user_id)
             if key in earlier:
                 results.append(_repeat(earlier[key], client))
@@ -116,8 +117,9 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
             responses.append(
                 {"prompt_id": prompt.id, "value": value, "author_name": who.actor.name}
             )
-        if value is not None and prompt.kind == PromptKind.COMMITMENT:
-            # Kept for the member alone, sealed, to be shown back to them next time.
+        if value is not None and prompt.kind == PromptKind.COMMITMENT and not prompt.anonymous:
+            # Kept for the member alone, sealed, to be shown back to them next time. (On an
+            # anonymous prompt, commitments are written when the answers come out: mixing.)
             commitments.append(
                 {
                     "user_id": who.actor.user_id,

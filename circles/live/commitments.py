@@ -28,7 +28,7 @@ def seal_commitment(user_id: int, text: str) -> bytes:
 
 
 def opened_text(user_id: int, sealed: bytes) -> str:
-    """The commitment's words, for the member who made it."""
+    """The commitment's words, for the member who made it ("" for a pass, see mixing)."""
     plain = keyring().unseal(_purpose(user_id), sealed)
     return UNREADABLE if plain is None else plain.decode()
 
@@ -52,6 +52,7 @@ def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, st
         .where(Commitment.user_id == user_id, Commitment.session_id == last_session)
         .order_by(Commitment.created_at)
     ).all()
-    return [
-        {"text": opened_text(user_id, c.sealed), "made_at": c.created_at.isoformat()} for c in rows
-    ]
+    kept = [(opened_text(user_id, c.sealed), c.created_at) for c in rows]
+    # An empty one is a pass on an anonymous commitment prompt: kept only so that the rows do
+    # not say who passed; never shown.
+    return [{"text": text, "made_at": made.isoformat()} for text, made in kept if text]

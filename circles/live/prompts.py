@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from circles.db import empty_write_ahead_log_soon
 from circles.extensions import db
 from circles.live.access import (
     Actor,
@@ -55,7 +56,12 @@ def reveal_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outc
     prompt.status = PromptStatus.REVEALED
     db.session.flush()
     payload = revealed_payload(prompt)
-    return Outcome(ack={}, broadcasts=[Broadcast("prompt.revealed", payload, "room")])
+    return Outcome(
+        ack={},
+        broadcasts=[Broadcast("prompt.revealed", payload, "room")],
+        # SQLite's -wal still holds the submissions as they were before (in the order given).
+        after_commit=[empty_write_ahead_log_soon] if prompt.anonymous else [],
+    )
 
 
 def close_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:

@@ -27,11 +27,6 @@ def delete_content(session_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def forget_unrevealed(session_id: int) -> None:
-    """At the session's end: answers never revealed can never be, so their seals go at once."""
-    forget_sealed(select(LivePrompt.id).where(LivePrompt.session_id == session_id))
-
-
 def purge_expired_content(now: datetime | None = None) -> int:
     """Delete the answers of ended sessions whose retention has run out; returns how many."""
     now = now or utcnow()

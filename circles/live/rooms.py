@@ -19,6 +19,7 @@ from circles.live.access import (
     require_facilitator,
     require_running,
 )
+from circles.live.mixing import settle_unrevealed
 from circles.live.models import (
     LiveConnection,
     LiveParticipant,
@@ -26,7 +27,7 @@ from circles.live.models import (
     LiveStatus,
     PromptStatus,
 )
-from circles.live.retention import delete_content, forget_unrevealed
+from circles.live.retention import delete_content
 from circles.live.state import participant_of, presence_broadcast, round_broadcast, state
 from circles.orgs.models import Organisation
 
@@ -132,10 +133,11 @@ def end_session(session: LiveSession, actor: Actor, now: datetime | None = None)
         .join(Circle, Circle.org_id == Organisation.id)
         .where(Circle.id == session.circle_id)
     )
+    # Answers never revealed never will be: commitments go to their members, seals go.
+    settle_unrevealed(session, now)
     if keep_days:
         # The organisation keeps answers for a while; `flask purge` deletes them afterwards.
         session.content_expires_at = now + timedelta(days=keep_days)
-        forget_unrevealed(session.id)
     else:
         delete_content(session.id)
     db.session.flush()

@@ -204,9 +204,11 @@ def _commitments(uid: int) -> list[dict[str, Any]]:
         .where(Commitment.user_id == uid)
         .order_by(Commitment.created_at)
     ).all()
-    return [
-        {"circle": circle, "text": opened_text(uid, c.sealed), "made_at": _iso(c.created_at)}
-        for c, circle in rows
+    kept = [(opened_text(uid, c.sealed), c, circle) for c, circle in rows]
+    return [  # an empty one stands for a pass (circles.live.mixing): not a commitment
+        {"circle": circle, "text": text, "made_at": _iso(c.created_at)}
+        for text, c, circle in kept
+        if text
     ]
 
 

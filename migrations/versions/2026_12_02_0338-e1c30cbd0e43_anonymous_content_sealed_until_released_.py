@@ -24,6 +24,7 @@ import json
 import random
 import secrets
 import struct
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -105,7 +106,7 @@ commitments = _table("commitments", "id", "user_id", "text", "sealed")
 live_responses = _table(
     "live_responses", "id", "prompt_id", "value", "author_name", "shuffle_key", "hidden"
 )
-submissions = _table("live_submissions", "id", "prompt_id", "sealed")
+submissions = _table("live_submissions", "id", "prompt_id", "user_id", "client_id", "sealed")
 
 
 def _checkins(connection, released) -> dict:
@@ -230,6 +231,22 @@ def upgrade():
     random.SystemRandom().shuffle(kept)
     for row in kept:
         connection.execute(sa.insert(live_responses).values({**row, "id": secrets.token_hex(16)}))
+    # Client ids kept only as keyed hashes ("pass", or a client's time in its id, said too much).
+    mac_key = hmac.new(_secrets()[0], b"live-client", hashlib.sha256).digest()
+    for row_id, prompt_id, user_id, client_id in connection.execute(
+        sa.select(
+            submissions.c.id,
+            submissions.c.prompt_id,
+            submissions.c.user_id,
+            submissions.c.client_id,
+        )
+    ):
+        hashed = hmac.new(mac_key, f"{prompt_id}:{user_id}:{client_id}".encode(), hashlib.sha256)
+        connection.execute(
+            sa.update(submissions)
+            .where(submissions.c.id == row_id)
+            .values(client_id=hashed.hexdigest())
+        )
 
     with op.batch_alter_table("commitments", schema=None) as batch_op:
         batch_op.alter_column("sealed", existing_type=sa.LargeBinary(), nullable=False)
@@ -239,6 +256,13 @@ def upgrade():
         # helps, and keeping them in the row spares a TOAST insert for every answer.
         for table in SEALED_COLUMNS:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN sealed SET STORAGE PLAIN")
+    else:
+        # The rows rewritten above, and everything deleted before deleted rows were overwritten
+        # (secure_delete), may still lie in free space or in the -wal: rebuild the file, then
+        # empty the -wal.
+        with op.get_context().autocommit_block():
+            op.execute("VACUUM")
+            op.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def downgrade():
@@ -255,6 +279,8 @@ def downgrade():
         connection.execute(
             sa.update(commitments).where(commitments.c.id == row_id).values(text=text)
         )
+    # An empty commitment stood for a pass on an anonymous prompt; the earlier code had none.
+    connection.execute(sa.delete(commitments).where(commitments.c.text == ""))
     # Histories in the earlier format: JSON padded with spaces to a multiple of 512.
     for row_id, user_id, sealed in connection.execute(
         sa.select(history.c.id, history.c.user_id, history.c.sealed)
@@ -277,22 +303,55 @@ def downgrade():
             data = json.loads(plain)
             rows.append((circle_id, period, data["scores"], data["themes"], data["practices"]))
     _write_checkins(connection, rows, False)
-    # Anonymous answers waiting for their reveal: responses, as the earlier code wrote them.
-    for prompt_id, sealed in connection.execute(
-        sa.select(submissions.c.prompt_id, submissions.c.sealed).where(
-            submissions.c.sealed.is_not(None)
+    # Anonymous answers waiting for their reveal: responses, and commitments, as the earlier
+    # code wrote them at once.
+    prompts = _table("live_prompts", "id", "kind", "session_id")
+    sessions = _table("live_sessions", "id", "circle_id")
+    for prompt_id, user_id, sealed, kind, session_id, circle_id in connection.execute(
+        sa.select(
+            submissions.c.prompt_id,
+            submissions.c.user_id,
+            submissions.c.sealed,
+            prompts.c.kind,
+            prompts.c.session_id,
+            sessions.c.circle_id,
         )
+        .join(prompts, prompts.c.id == submissions.c.prompt_id)
+        .join(sessions, sessions.c.id == prompts.c.session_id)
+        .where(submissions.c.sealed.is_not(None))
     ):
         plain = _unseal("live-answer", sealed)
-        if plain is not None and plain[:1] == b"a":
+        if plain is None or plain[:1] != b"a":
+            continue
+        connection.execute(
+            sa.insert(live_responses).values(
+                id=secrets.token_hex(16),
+                prompt_id=prompt_id,
+                value=plain[1:].decode(),
+                author_name=None,
+                shuffle_key=secrets.randbits(31),
+                hidden=False,
+            )
+        )
+        if kind == "commitment":
             connection.execute(
-                sa.insert(live_responses).values(
-                    id=secrets.token_hex(16),
-                    prompt_id=prompt_id,
-                    value=plain[1:].decode(),
-                    author_name=None,
-                    shuffle_key=secrets.randbits(31),
-                    hidden=False,
+                sa.insert(
+                    _table(
+                        "commitments",
+                        "user_id",
+                        "circle_id",
+                        "session_id",
+                        "text",
+                        "sealed",
+                        "created_at",
+                    )
+                ).values(
+                    user_id=user_id,
+                    circle_id=circle_id,
+                    session_id=session_id,
+                    text=plain[1:].decode(),
+                    sealed=b"",
+                    created_at=datetime.now(UTC),
                 )
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,3 +141,86 @@ def test_sealed_values_are_one_size_whatever_they_hold():
         ring.seal("p", b"x" * 61, 64)
     assert ring.unseal("p", ring.seal("p", b"hello", 64)) == b"hello"
     assert ring.unseal("other purpose", ring.seal("p", b"hello", 64)) is None
+
+
+def test_a_failed_step_does_not_give_up_the_thin_weeks_before_it(app, another_app, circle):
+    """Four of the week's five cannot be opened (a secret gone): no step, and last week's lone
+    check-in still waits for a pool instead of being given up as closed off by a step."""
+    members = people(6)
+    f.check_in(circle, members[0], 3, now=NOW - timedelta(weeks=1))
+    for person in members[1:5]:
+        f.check_in(circle, person, 3, now=NOW)
+    lost = another_app(SECRET_KEY="a-new-secret-that-is-long-enough-0123456789")
+    with lost.app_context():
+        f.check_in(circle, members[5], 3, now=NOW)
+        weeks = db.session.scalars(sa.select(CheckinWaiting.period)).all()
+        assert sorted(weeks) == [
+            (NOW - timedelta(weeks=1)).date() - timedelta(days=2),
+            NOW.date() - timedelta(days=2),
+        ]
+        assert count(CheckinResponse) == 0
+        db.session.remove()
+
+
+def test_a_check_in_reaching_a_week_already_pooled_is_never_counted(circle):
+    """Sent as its week closed, it arrives after that week went out in a pool: published once,
+    a pool never changes (it would move by one person)."""
+    members = people(7)
+    for week_back, group in ((2, members[:3]), (1, members[3:6])):
+        for person in group:
+            f.check_in(circle, person, 3, now=NOW - timedelta(weeks=week_back))
+    release.run_release([circle.id], NOW)
+    before = reports.circle_report(circle, 5, NOW).figures
+    assert count(CheckinResponse) == 6
+    f.check_in(circle, members[6], 5, now=NOW - timedelta(weeks=1))  # late, into a pooled week
+    release.run_release([circle.id], NOW)
+    assert count(CheckinWaiting) == 0 and count(CheckinResponse) == 6
+    assert reports.circle_report(circle, 5, NOW).figures == before
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (row-level races)"
+)
+def test_a_check_in_arriving_during_a_release_is_kept_for_the_next(app, circle):
+    """PostgreSQL: a check-in committed by another request between the release's read of the
+    waiting check-ins and its delete is not deleted with them."""
+    members = people(7)
+    for person in members[:5]:
+        services_submit(circle, person)
+    late = {"done": False}
+
+    def arrive(conn, cursor, statement, *args):
+        if not late["done"] and "FROM checkin_waiting" in statement and "count" not in statement:
+            late["done"] = True
+            with app.app_context(), db.engine.connect() as other:
+                other.execute(
+                    sa.insert(CheckinWaiting).values(
+                        id="f" * 32,
+                        circle_id=circle.id,
+                        period=NOW.date() - timedelta(days=2),
+                        sealed=b"\\0" * 16,
+                    )
+                )
+                other.commit()
+
+    sa.event.listen(db.engine, "after_cursor_execute", arrive)
+    try:
+        release.run_release([circle.id], NOW)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", arrive)
+    assert late["done"] and count(CheckinResponse) == 5
+    assert db.session.scalars(sa.select(CheckinWaiting.id)).all() == ["f" * 32]
+
+
+def services_submit(circle, person):
+    """A check-in, committed, without the release that follows it on the page."""
+    from circles.checkins import services
+
+    services.submit_checkin(
+        db.session.merge(circle),
+        db.session.merge(person),
+        services.Answers({f"wb{i}": 3 for i in range(1, 6)}),
+        NOW,
+        keep_private_copy=False,
+    )
+    db.session.commit()

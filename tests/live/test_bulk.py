@@ -246,20 +246,20 @@ def test_answers_arriving_together_are_written_together_and_judged_one_by_one(
 
 
 @contextmanager
-def refusing_value(app, client_id: str):
-    """A database trigger that fails any insert of an answer with this client id: a real
-    failure of the database in the middle of a batch's insert, on SQLite or PostgreSQL."""
+def refusing_value(app, user_id: int):
+    """A database trigger that fails any insert of this person's answer: a real failure of the
+    database in the middle of a batch's insert, on SQLite or PostgreSQL."""
     with app.app_context():
         with db.engine.begin() as connection:
             if db.engine.dialect.name == "sqlite":
                 connection.exec_driver_sql(
                     "CREATE TRIGGER refuse_value BEFORE INSERT ON live_submissions "
-                    f"WHEN NEW.client_id = '{client_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                    f"WHEN NEW.user_id = {int(user_id)} BEGIN SELECT RAISE(ABORT, 'refused'); END"
                 )
             else:
                 connection.exec_driver_sql(
                     "CREATE FUNCTION refuse_value() RETURNS trigger AS $$ BEGIN "
-                    f"IF NEW.client_id = '{client_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    f"IF NEW.user_id = {int(user_id)} THEN RAISE EXCEPTION 'refused'; END IF; "
                     "RETURN NEW; END $$ LANGUAGE plpgsql"
                 )
                 connection.exec_driver_sql(
@@ -307,7 +307,7 @@ def test_when_the_database_fails_one_answer_of_a_batch_the_others_are_kept(app, 
         }
         return lambda: c[name].call("response.submit", submit, timeout=15)
 
-    with refusing_value(app, "mo"):
+    with refusing_value(app, room["mo"].id):
         with writing_held(app):
             acks, threads = send_together(
                 lambda: c["fran"].call("hand.raise", {"session": s}, timeout=15),
@@ -325,7 +325,7 @@ def test_when_the_database_fails_one_answer_of_a_batch_the_others_are_kept(app, 
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LiveSubmission)) == 2
     # Mo's answer left nothing behind: Mo can answer again.
-    assert answer("mo", "Calmer", client_id="mo again")() == {"ok": True}
+    assert answer("mo", "Calmer")() == {"ok": True}
     assert c["fran"].call("prompt.reveal", {"session": s, "prompt_id": prompt_id})["ok"]
     with app.app_context():
         values = db.session.scalars(select(LiveResponse.value)).all()

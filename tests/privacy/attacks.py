@@ -214,20 +214,42 @@ def live_attacks(holder: Holder, truth: Truth) -> dict[str, Attempt]:
         person_size[(row["prompt_id"], row["user_id"])] = _row_size(row)
     attempts: dict[str, Attempt] = {}
 
-    def by_order(name: str, rows: list[Row]) -> None:
+    def by_order(
+        name: str, rows: list[Row], who: dict[int, list[int]] = people, spread: bool = False
+    ) -> None:
+        """Pair by position; ``spread``: by relative position (the i-th of n answers with the
+        person as far along the order of m people), when some of the people passed."""
         per_prompt: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for row in rows:
             if row["prompt_id"] in prompts:
                 per_prompt[row["prompt_id"]].append((row["prompt_id"], row["value"]))
         guesses, groups = [], []
         for prompt_id, found in per_prompt.items():
-            guesses += zip_orders(people[prompt_id], found)
+            order = who.get(prompt_id, [])
+            if spread and order:
+                order = [order[i * len(order) // len(found)] for i in range(len(found))]
+            guesses += zip_orders(order, found)
             groups.append(len(found))
         attempts[name] = Attempt(guesses, groups)
 
     for order, rows in holder.orders("live_responses").items():
         by_order(f"live answers: live_responses by {order}", rows)
     by_order("live answers: key order", sorted(responses, key=lambda r: r["id"]))
+    # The order people answered in, as any part of the copy keeps it, against the answers'
+    # lengths (in the scenario, later answers are longer).
+    by_length = sorted(responses, key=lambda r: len(r["value"]))
+    for order, rows in holder.orders("live_submissions").items():
+        answered: dict[int, list[int]] = defaultdict(list)
+        for row in rows:
+            if row.get("user_id") not in answered[row["prompt_id"]]:
+                answered[row["prompt_id"]].append(row["user_id"])
+        by_order(
+            f"live answers: people by live_submissions {order}, answers by length",
+            by_length,
+            answered,
+            spread=True,
+        )
+    by_order("live answers: people by submission id, answers by length", by_length, spread=True)
 
     # The size stored for each person's submission against the length of each answer.
     guesses, groups = [], []
@@ -304,6 +326,38 @@ def shared_value_attacks(holder: Holder, truth: Truth) -> dict[str, Attempt]:
 
 
 MEMBERS_PER_PROMPT = 10
+
+
+def who_passed(holder: Holder, truth: Truth) -> list[str]:
+    """Every way the copy tells who passed an anonymous prompt: a value or a size that the
+    passers' rows share and nobody else's do, or rows that only those who answered have."""
+    session_of = {r["id"]: r["session_id"] for r in holder.rows("live_prompts")}
+    submissions = holder.rows("live_submissions")
+    commitments = holder.rows("commitments")
+    found = []
+    for prompt_id, passers in truth.passed.items():
+        mine = [r for r in submissions if r["prompt_id"] == prompt_id]
+        kept = [r for r in commitments if r.get("session_id") == session_of.get(prompt_id)]
+        if prompt_id not in truth.commitment_prompts:
+            kept = []
+        answered = {r["user_id"] for r in mine}
+        if kept and answered - {r["user_id"] for r in kept} == passers:
+            found.append(f"prompt {prompt_id}: only those who answered have a commitment row")
+        for table, rows in (("live_submissions", mine), ("commitments", kept)):
+            for column in rows[0] if rows else ():
+                if column in ("rowid_", "id", "prompt_id", "user_id", "sizes_", "ctid_"):
+                    continue
+                for view, of in (
+                    ("value", lambda r, c=column: r[c]),
+                    ("size", lambda r, c=column: r["sizes_"].get(c)),
+                ):
+                    groups: dict[Any, set[int]] = defaultdict(set)
+                    for row in rows:
+                        groups[repr(of(row))].add(row["user_id"])
+                    if any(users == passers for users in groups.values()):
+                        found.append(f"prompt {prompt_id}: {table}.{column} by {view}")
+    return found
+
 
 ALL: list[Callable[[Holder, Truth], dict[str, Attempt]]] = [
     checkin_attacks,

@@ -38,10 +38,14 @@ def test_the_copies_hold_every_answer_in_the_clear_for_the_attacks_to_work_on(wo
     answers = [
         r for r in holder.rows("live_responses") if r["prompt_id"] in world.truth.prompt_circle
     ]
-    assert len(answers) == 3 * CIRCLES * MEMBERS
+    passes = sum(len(passers) for passers in world.truth.passed.values())
+    assert passes and len(answers) == 3 * CIRCLES * MEMBERS - passes
 
 
-@pytest.mark.parametrize("copy", ["before the last reveal", "at the end"])
+COPIES = ["while check-ins wait", "before the last reveal", "at the end"]
+
+
+@pytest.mark.parametrize("copy", COPIES)
 def test_no_pairing_of_anonymous_content_with_people_beats_chance(world, copy):
     holder = attacks.Holder(world.copies[copy])
     truth = _truth(world)
@@ -56,3 +60,10 @@ def test_no_pairing_of_anonymous_content_with_people_beats_chance(world, copy):
                 beaten.append(line)
     assert tried, "no attack had anything to work on"
     assert not beaten, "\n".join(beaten)
+
+
+@pytest.mark.parametrize("copy", COPIES)
+def test_no_copy_says_who_passed(world, copy):
+    """A pass is indistinguishable from an answer to the other members (PRODUCT.md C5), and to
+    whoever holds the database: no value, size or missing row sets the passers apart."""
+    assert attacks.who_passed(attacks.Holder(world.copies[copy]), world.truth) == []

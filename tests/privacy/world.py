@@ -1,11 +1,15 @@
 """Three circles of ten act in a random order; copies of the database are taken as they go.
 
-The scenario of the dump holder's attack (``test_unlinkable.py``): every member checks in and
-answers three anonymous live prompts (open text, a commitment, a scale), in an order drawn anew
-for each thing, each answer waiting for its acknowledgement so that write order is exactly that
-random order. Copies are taken before the last reveal (answers still waiting) and at the end. A
-fresh database of its own (a new SQLite file, or a new PostgreSQL database) keeps other tests'
-pages and transactions out of the copies.
+The scenario of the dump holder's attack (``test_unlinkable.py``): every member checks in, then
+takes part in three anonymous live prompts (open text, a commitment, a scale), in an order drawn
+anew for each thing, each answer waiting for its acknowledgement so that write order is exactly
+that order. Three members of each circle pass the commitment and scale prompts (as the web page
+sends a pass: no client id); on the text prompt everyone answers, and those who answer later
+write longer answers, so the order in which people answered would tell whose answer is whose if a
+copy kept it.
+Copies are taken while check-ins wait (part-way through them), before the last reveal (its
+answers waiting, sealed) and at the end. A fresh database of its own (a new SQLite file, or a
+new PostgreSQL database) keeps other tests' pages and transactions out of the copies.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Truth:
     #: prompt id -> circle id, and which prompts asked for commitments
     prompt_circle: dict[int, int] = field(default_factory=dict)
     commitment_prompts: set[int] = field(default_factory=set)
+    #: prompt id -> the members who passed it (and so gave no answer)
+    passed: dict[int, set[int]] = field(default_factory=dict)
 
 
 class PgCopy:
@@ -202,9 +208,14 @@ def _act(app: Flask, url: str, server: str, root: Path, clients: list[LiveClient
                 truth.circle_of[member.id] = circle.id
             facilitators.append((facilitator, circle.id, f.live_session(circle, facilitator).id))
 
-    # Check-ins: distinct scores for everyone, a varying number of ticks, a random order.
+    copies: dict[str, Any] = {}
+    # Check-ins: distinct scores for everyone, a varying number of ticks, a random order; a copy
+    # is taken half-way, with some circles released once and check-ins waiting in all of them.
     vectors = rng.sample(list(itertools.product(range(6), repeat=5)), len(people))
-    for member, scores in zip(rng.sample(people, len(people)), vectors, strict=True):
+    order = rng.sample(people, len(people))
+    for number, (member, scores) in enumerate(zip(order, vectors, strict=True)):
+        if number == len(people) * 6 // 10:
+            copies["while check-ins wait"] = _copy(app, url, root, "checking-in")
         ticked = rng.sample(CHOICES, rng.randint(0, len(CHOICES)))
         data: dict[str, Any] = {f"scale_wb{i + 1}": str(v) for i, v in enumerate(scores)}
         data["keep_copy"] = "y"
@@ -226,7 +237,6 @@ def _act(app: Flask, url: str, server: str, root: Path, clients: list[LiveClient
         _ok(sockets[member.id].call("join", {"session": rooms[truth.circle_of[member.id]]}))
     clients.extend(sockets.values())
 
-    copies: dict[str, Any] = {}
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
     prompts = [
         {"kind": "text", "text": "What is with you tonight?", "anonymous": True},
@@ -244,20 +254,38 @@ def _act(app: Flask, url: str, server: str, root: Path, clients: list[LiveClient
             if spec["kind"] == "commitment":
                 truth.commitment_prompts.add(ack["prompt"]["id"])
         scale_values = {c: rng.sample(range(11), MEMBERS) for c in opened}
-        for member in rng.sample(people, len(people)):
+        # Three of each circle pass the commitment and scale prompts, as the web page does it.
+        passing = set()
+        if spec["kind"] != "text":
+            for circle_id, prompt_id in opened.items():
+                members = [m.id for m in people if truth.circle_of[m.id] == circle_id]
+                truth.passed[prompt_id] = set(rng.sample(members, 3))
+                passing |= truth.passed[prompt_id]
+        for position, member in enumerate(rng.sample(people, len(people))):
             circle_id = truth.circle_of[member.id]
             prompt_id = opened[circle_id]
+            session = rooms[circle_id]
+            if member.id in passing:
+                _ok(
+                    sockets[member.id].call(
+                        "response.pass", {"session": session, "prompt_id": prompt_id}
+                    )
+                )
+                continue
             if spec["kind"] == "scale":
                 value: Any = scale_values[circle_id].pop()
                 stored = str(value)
+            elif spec["kind"] == "text":
+                # Those who answer later write more: the order people answered in would tell.
+                value = stored = f"{secrets.token_hex(4)} " + "." * (10 * position)
             else:
                 # A word of its own and a length of its own, so that text and size could tell.
                 value = stored = f"{secrets.token_hex(4)} " + "." * rng.randint(0, 300)
             payload = {
-                "session": rooms[circle_id],
+                "session": session,
                 "prompt_id": prompt_id,
                 "value": value,
-                "client_id": secrets.token_hex(8),
+                "client_id": f"{secrets.token_hex(4)}-{position}",  # the web page's: time first
             }
             _ok(sockets[member.id].call("response.submit", payload))
             truth.answers[(prompt_id, stored)] = member.id
@@ -269,6 +297,9 @@ def _act(app: Flask, url: str, server: str, root: Path, clients: list[LiveClient
                     "prompt.reveal", {"session": session_id, "prompt_id": opened[circle_id]}
                 )
             )
+        # A second after a reveal, the SQLite -wal no longer holds the submissions as they were
+        # before it (circles.db.empty_write_ahead_log_soon); copies are taken from then on.
+        time.sleep(1.5)
     copies["at the end"] = _copy(app, url, root, "end")
     return World(truth, copies, dialect)
 
