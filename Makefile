@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve bench bench-reports test lint demo install install-dev install-prod migrate clean
+.PHONY: run serve bench bench-reports bench-write-path test lint demo install install-dev install-prod migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: install-dev install-prod
 # The check-in reporting benchmark; BENCH_DATABASE_URL=postgresql+psycopg://... for PostgreSQL.
 bench-reports: install-dev
 	$(BIN)/python bench/report_bench.py
+
+# What sealing anonymous answers and check-ins costs per write (same BENCH_DATABASE_URL).
+bench-write-path: install-dev
+	$(BIN)/python bench/write_path_bench.py
 
 demo: migrate
 	$(BIN)/flask demo

@@ -75,10 +75,10 @@ def answers_round(
     (seconds per answer, seconds per reveal)."""
     from circles.db import begin_writing
     from circles.extensions import db
-    from circles.live import access, answers, opening, prompts
+    from circles.live import access, answers, opening, revealing
     from circles.live.answers import Answer
 
-    writing = revealing = 0.0
+    writing = spent_revealing = 0.0
     with app.app_context():
         session, facilitator = access.actor_for(world["session"], world["owner"])
         seats = []
@@ -99,11 +99,11 @@ def answers_round(
             writing += time.perf_counter() - start
             start = time.perf_counter()
             begin_writing()
-            prompts.reveal_prompt(session, facilitator, prompt_id)
+            revealing.reveal_prompt(session, facilitator, prompt_id)
             db.session.commit()
-            revealing += time.perf_counter() - start
+            spent_revealing += time.perf_counter() - start
         db.session.remove()
-    return writing / (len(seats) * prompts_per_round), revealing / prompts_per_round
+    return writing / (len(seats) * prompts_per_round), spent_revealing / prompts_per_round
 
 
 def checkins_round(app: Any, world: dict[str, Any], sealed: bool, now: datetime) -> float:
@@ -256,7 +256,8 @@ def main() -> None:
         ]
         for name, before, after, scale, unit in rows:
             b, a = median(before) * scale, median(after) * scale
-            print(f"| {name} | {b:.0f} {unit} | {a:.0f} {unit} | {a / b:.2f} |")
+            digits = 1 if unit == "ms" else 0
+            print(f"| {name} | {b:.{digits}f} {unit} | {a:.{digits}f} {unit} | {a / b:.2f} |")
 
 
 if __name__ == "__main__":

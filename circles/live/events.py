@@ -28,7 +28,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from circles.db import begin_writing, utcnow
 from circles.extensions import db
-from circles.live import access, answers, facilitation, opening, prompts, rooms, support
+from circles.live import (
+    access,
+    answers,
+    facilitation,
+    opening,
+    prompts,
+    revealing,
+    rooms,
+    support,
+)
 from circles.live.access import Actor, Broadcast, LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
 from circles.safety import services as safety
@@ -154,7 +163,6 @@ def push_support_status(support: SupportRequest) -> None:
 
 #: event name -> handler, for the events handled one at a time
 EVENTS: dict[str, Handler] = {
-    "prompt.reveal": lambda s, a, p: prompts.reveal_prompt(s, a, p.get("prompt_id")),
     "prompt.close": lambda s, a, p: prompts.close_prompt(s, a, p.get("prompt_id")),
     "timer.start": lambda s, a, p: facilitation.start_timer(s, a, p.get("seconds")),
     "timer.stop": lambda s, a, p: facilitation.stop_timer(s, a),
@@ -174,7 +182,8 @@ EVENTS: dict[str, Handler] = {
 Bulk = Callable[[list[tuple[access.Seat, Any]]], list[Outcome | LiveError]]
 
 #: Events handled many at a time: event -> (what the payload asks for, the batch function).
-#: Answers come in floods when a prompt opens, and prompts open at the top of the hour.
+#: Answers come in floods when a prompt opens, prompts open at the top of the hour, and the
+#: answers are revealed together at the end of a round.
 BULK: dict[str, tuple[Callable[[dict[str, Any]], Any], Bulk]] = {
     "response.submit": (
         lambda p: answers.Answer(p.get("prompt_id"), p.get("value"), p.get("client_id")),
@@ -188,6 +197,7 @@ BULK: dict[str, tuple[Callable[[dict[str, Any]], Any], Bulk]] = {
         lambda p: opening.Opening(p.get("prompt"), p.get("plan_item")),
         opening.open_prompts,
     ),
+    "prompt.reveal": (lambda p: revealing.Reveal(p.get("prompt_id")), revealing.reveal_prompts),
 }
 #: Every event a client may send.
 CLIENT_EVENTS = ("join", *EVENTS, *BULK)

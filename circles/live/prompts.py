@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from circles.db import empty_write_ahead_log_soon
 from circles.extensions import db
 from circles.live.access import (
     Actor,
@@ -16,14 +15,13 @@ from circles.live.access import (
     require_facilitator,
     require_running,
 )
-from circles.live.mixing import release_answers
 from circles.live.models import (
     LivePrompt,
     LiveResponse,
     LiveSession,
     PromptStatus,
 )
-from circles.live.state import revealed_payload, timer_broadcast
+from circles.live.state import timer_broadcast
 
 
 def prompt_in(session: LiveSession, prompt_id: object, *, lock: bool = False) -> LivePrompt:
@@ -39,29 +37,6 @@ def prompt_in(session: LiveSession, prompt_id: object, *, lock: bool = False) ->
     if prompt is None:
         raise LiveError("not_found", "There is no such prompt in this session.")
     return prompt
-
-
-def reveal_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:
-    """Show the answers to everyone, shuffled; anonymous ones come out of their seals now."""
-    require_facilitator(actor)
-    require_running(session)
-    # Locked: answers being written in another process finish first, and are revealed too.
-    prompt = prompt_in(session, prompt_id, lock=True)
-    if prompt.status != PromptStatus.OPEN:
-        raise LiveError("closed", "Only an open prompt can be revealed.")
-    if not prompt.kind.takes_answers:
-        raise invalid("A silent reflection has nothing to reveal.")
-    if prompt.anonymous:
-        release_answers(prompt)
-    prompt.status = PromptStatus.REVEALED
-    db.session.flush()
-    payload = revealed_payload(prompt)
-    return Outcome(
-        ack={},
-        broadcasts=[Broadcast("prompt.revealed", payload, "room")],
-        # SQLite's -wal still holds the submissions as they were before (in the order given).
-        after_commit=[empty_write_ahead_log_soon] if prompt.anonymous else [],
-    )
 
 
 def close_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:

@@ -93,28 +93,35 @@ def prompt_payload(prompt: PromptFields) -> dict[str, Any]:
     return data
 
 
-def _typed_value(prompt: LivePrompt, value: str) -> Any:
-    if prompt.kind in (PromptKind.SCALE, PromptKind.CHOICE):
-        return int(value)
-    return value
-
-
 def revealed_payload(prompt: LivePrompt) -> dict[str, Any]:
     """The prompt's visible responses, shuffled the same way for everyone."""
-    rows = db.session.scalars(
-        select(LiveResponse)
+    rows = db.session.execute(
+        select(LiveResponse.id, LiveResponse.value, LiveResponse.author_name)
         .where(LiveResponse.prompt_id == prompt.id, LiveResponse.hidden.is_(False))
         .order_by(LiveResponse.shuffle_key, LiveResponse.id)
-    ).all()
-    responses = []
-    for row in rows:
-        item: dict[str, Any] = {"id": row.id, "value": _typed_value(prompt, row.value)}
-        if prompt.kind == PromptKind.CHOICE and prompt.options:
-            item["label"] = prompt.options[int(row.value)]
-        if not prompt.anonymous and row.author_name:
-            item["author"] = row.author_name
-        responses.append(item)
-    return {"prompt_id": prompt.id, "responses": responses}
+    ).mappings()
+    return {
+        "prompt_id": prompt.id,
+        "responses": [
+            response_item(prompt.kind, prompt.options, prompt.anonymous, row) for row in rows
+        ],
+    }
+
+
+def response_item(
+    kind: PromptKind, options: list[str] | None, anonymous: bool, row: Any
+) -> dict[str, Any]:
+    """One response as a reveal shows it (``row``: its id, value and author_name)."""
+    value = row["value"]
+    item: dict[str, Any] = {
+        "id": row["id"],
+        "value": int(value) if kind in (PromptKind.SCALE, PromptKind.CHOICE) else value,
+    }
+    if kind == PromptKind.CHOICE and options:
+        item["label"] = options[int(value)]
+    if not anonymous and row["author_name"]:
+        item["author"] = row["author_name"]
+    return item
 
 
 def present(session: LiveSession) -> list[dict[str, Any]]:

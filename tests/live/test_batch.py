@@ -8,7 +8,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from circles.live import answers, opening
+from circles.live import answers, opening, revealing
 from circles.live.batch import GroupCommit, Job
 from circles.live.events import Event, Login, _runs
 
@@ -94,7 +94,7 @@ def test_a_batch_that_fails_wakes_everyone_and_the_next_one_runs():
     assert group.submit(9) == "fine"  # not stuck busy
 
 
-def test_a_batch_runs_in_order_with_answers_and_opens_together_and_one_open_per_session():
+def test_a_batch_runs_in_order_with_answers_opens_and_reveals_together_one_open_per_session():
     def job(name: str, session: object) -> Job:
         return Job(Event(name, "sid", Login("hash"), {"session": session}))
 
@@ -106,6 +106,7 @@ def test_a_batch_runs_in_order_with_answers_and_opens_together_and_one_open_per_
         job("prompt.open", 2),
         job("prompt.open", 1),  # the same room again: the next run
         job("prompt.reveal", 1),
+        job("prompt.reveal", 2),
         job("hand.raise", 2),
         job("response.submit", 3),
     ]
@@ -114,9 +115,9 @@ def test_a_batch_runs_in_order_with_answers_and_opens_together_and_one_open_per_
         (answers.record, [0, 1, 2]),
         (opening.open_prompts, [3, 4]),
         (opening.open_prompts, [5]),
-        (None, [6]),
-        (None, [7]),
-        (answers.record, [8]),
+        (revealing.reveal_prompts, [6, 7]),
+        (None, [8]),
+        (answers.record, [9]),
     ]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import access, answers, opening, prompts
+from circles.live import access, answers, opening, revealing
 from circles.live.access import LiveError, Outcome, Seat
 from circles.live.answers import Answer
 from circles.live.models import (
@@ -27,6 +27,7 @@ from circles.live.models import (
     PromptStatus,
 )
 from circles.live.opening import Opening
+from circles.live.revealing import Reveal
 from tests.live.conftest import TEXT_PROMPT, joined
 
 
@@ -107,7 +108,7 @@ def test_a_batch_of_answers_is_judged_answer_by_answer(app, make):
         assert db.session.scalar(select(func.count()).select_from(LiveResponse)) == 0
         for room_, prompt_id in ((a, pa), (b, pb)):
             session, facilitator = access.actor_for(room_["session"], room_["facilitator"].id)
-            prompts.reveal_prompt(session, facilitator, prompt_id)
+            revealing.reveal_prompt(session, facilitator, prompt_id)
         db.session.commit()
         values = db.session.scalars(select(LiveResponse.value).where(LiveResponse.prompt_id == pa))
         assert sorted(values) == ["Calm", "Tired"]
@@ -409,3 +410,39 @@ def test_a_batch_that_deadlocks_with_another_process_runs_again(app, connect, ro
 
     assert acks["fran"]["ok"] is True and acks["gil"]["ok"] is True, acks
     assert "tried again" in caplog.text
+
+
+def test_a_batch_of_reveals_is_judged_reveal_by_reveal(app, make):
+    a, b = rooms(make, 2)
+    with app.app_context():
+        fac_a, fac_b = seat(a["session"], a["facilitator"]), seat(b["session"], b["facilitator"])
+        mo = seat(a["session"], a["members"][0])
+        pat = seat(b["session"], b["members"][0])
+        named = {**TEXT_PROMPT, "anonymous": False}
+        (opened_a,) = opening.open_prompts([(fac_a, Opening(TEXT_PROMPT))])
+        (opened_b,) = opening.open_prompts([(fac_b, Opening(named))])
+        assert isinstance(opened_a, Outcome) and isinstance(opened_b, Outcome)
+        pa, pb = opened_a.ack["prompt"]["id"], opened_b.ack["prompt"]["id"]
+        answers.record([(mo, Answer(pa, "Calm", "m1")), (pat, Answer(pb, "Here", "p1"))])
+        results = revealing.reveal_prompts(
+            [
+                (mo, Reveal(pa)),  # members answer; facilitators reveal
+                (fac_a, Reveal(pb)),  # another room's prompt
+                (fac_a, Reveal("1")),  # not an id
+                (fac_a, Reveal(pa)),
+                (fac_b, Reveal(pb)),
+                (fac_a, Reveal(pa)),  # revealed a moment ago, in this very batch
+            ]
+        )
+        db.session.commit()
+        assert judged(results) == ["forbidden", "not_found", "invalid", {}, {}, "closed"]
+        payloads = [o.broadcasts[0].data for o in results if isinstance(o, Outcome)]
+        assert payloads[0]["responses"][0]["value"] == "Calm"
+        assert "author" not in payloads[0]["responses"][0]
+        assert payloads[1]["responses"][0] == {
+            "id": payloads[1]["responses"][0]["id"],
+            "value": "Here",
+            "author": "M10",
+        }
+        statuses = db.session.scalars(select(LivePrompt.status).order_by(LivePrompt.id)).all()
+        assert statuses == [PromptStatus.REVEALED, PromptStatus.REVEALED]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import access, answers, opening, prompts, retention, rooms
+from circles.live import access, answers, opening, retention, revealing, rooms
 from circles.live.models import LiveResponse, LiveSession, LiveSubmission
 from tests import factories as f
 
@@ -25,7 +25,7 @@ def answered_session(keep_days):
     _, member = access.actor_for(live.id, mo.id)
     prompt = opening.open_prompt(session, fac, {"kind": "text", "text": "Today?"}).ack["prompt"]
     answers.submit_response(session, member, prompt["id"], "Calm", "1")
-    prompts.reveal_prompt(session, fac, prompt["id"])
+    revealing.reveal_prompt(session, fac, prompt["id"])
     later = opening.open_prompt(session, fac, {"kind": "text", "text": "And now?"}).ack["prompt"]
     answers.submit_response(session, member, later["id"], "Lighter", "2")  # never revealed
     rooms.end_session(session, fac)
