@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve bench bench-reports bench-write-path test lint demo install install-dev install-prod migrate clean
+.PHONY: run serve jobs bench bench-reports bench-write-path test lint demo install install-dev install-prod migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,14 +31,25 @@ install-prod: $(VENV)/.installed-prod
 migrate: install
 	$(BIN)/flask db upgrade
 
+# Links in mail and invitations point where `make run` serves (unless CIRCLES_BASE_URL is set).
+run serve jobs: export CIRCLES_BASE_URL ?= http://$(HOST):$(PORT)
+
+# The app and, beside it, the job consumer (mail, reminders, purge); both stop together.
 run: migrate
+	$(BIN)/flask jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # The production server: gunicorn with one gevent worker per process (WebSocket via
-# simple-websocket). Run more processes behind nginx with CIRCLES_REDIS_URL set.
+# simple-websocket), and the job consumer beside it. Run more processes behind nginx with
+# CIRCLES_REDIS_URL set (the jobs then queue in Redis); see docs/operations.md, "Jobs".
 serve: install-prod migrate
+	$(BIN)/flask jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	CIRCLES_ASYNC_MODE=gevent $(BIN)/gunicorn -k gevent -w 1 --worker-connections 10000 \
 		-b $(HOST):$(PORT) circles.wsgi:app
+
+# The job consumer alone (mail, reminders, purge, check-in release), e.g. as its own service.
+jobs: migrate
+	$(BIN)/flask jobs
 
 # Not part of the test suite: the live-room benchmark (see docs/benchmarks.md).
 # BENCH_REDIS_URL=redis://... adds the two-process run.

@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from circles import sealing
+from circles import jobs, logs, sealing
 from circles.config import load_config, persisted_secret
 from circles.db import render_migration_type
 from circles.extensions import csrf, db, limiter, login_manager, migrate
@@ -34,6 +34,9 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+#: The largest message a live client may send (Engine.IO's max_http_buffer_size).
+LIVE_PACKET_LIMIT = 64 * 1024
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -101,6 +104,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+    jobs.init_app(app)
+    logs.install(app.url_map)
     _init_socketio(app)
     app.after_request(_security_headers)
     return app
@@ -108,7 +113,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_socketio(app: Flask) -> SocketIO:
     """One Socket.IO server per app (tests build several apps), with the live namespace."""
-    from circles.live import wire
+    from circles.live import transport, wire
     from circles.live.events import register_live_events
     from circles.live.queue import client_manager
 
@@ -134,17 +139,22 @@ def _init_socketio(app: Flask) -> SocketIO:
         # The Redis queue between processes, publishing apart from listening (see the module).
         client_manager=client_manager(app.config["CIRCLES_REDIS_URL"]),
         cors_allowed_origins=origin_allowed,
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=LIVE_PACKET_LIMIT,
         # Each socket's events run on its own reader, one after the other, instead of a new
         # greenlet (or thread) per event: events wait for their group commit there, and a
         # socket's events are handled in the order they were sent (docs/benchmarks.md).
         async_handlers=False,
         # The standard JSON with one decoder for every packet (see the module).
         json=wire,
+        # Events whose data cannot be decoded are answered "invalid" (see the module).
+        serializer=transport.LivePacket,
         logger=False,
         engineio_logger=False,
     )
     register_live_events(socketio, app, app.config["CIRCLES_LIVE_EVENT_LIMIT"])
+    transport.refuse_malformed_events(socketio.server)
+    # Outermost: a long-polling POST Engine.IO would refuse is answered before it reads it.
+    app.wsgi_app = transport.PollingGuard(app.wsgi_app, LIVE_PACKET_LIMIT)  # type: ignore[method-assign]
     return socketio
 
 

@@ -1,5 +1,7 @@
 """Flask commands: ``demo`` (sample data); ``send-reminders``, ``send-checkin-reminders``,
-``checkins-release`` and ``purge`` (meant for cron); ``reset-second-factor`` (a lost phone)."""
+``checkins-release`` and ``purge`` (the job queue runs them on its own schedule, see
+:mod:`circles.tasks`; cron may too); ``reset-second-factor`` (a lost phone). ``jobs`` (the
+consumer) is registered by :mod:`circles.jobs`."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from circles.redis_checks import fail_fast_options, is_redis_url
+
 #: Secrets shorter than this are refused in production.
 MIN_SECRET_LENGTH = 32
 
@@ -40,6 +42,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
     instance = Path(instance_path)
     production = os.environ.get("CIRCLES_ENV", "development").strip().lower() == "production"
     redis_url = os.environ.get("CIRCLES_REDIS_URL") or None
+    ratelimit_uri = os.environ.get("CIRCLES_RATELIMIT_STORAGE_URI") or redis_url or "memory://"
 
     secret = os.environ.get("CIRCLES_SECRET_KEY", "")
     if production:
@@ -83,10 +86,16 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("CIRCLES_SESSION_HOURS", "336")) * 3600,
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
-        # Login throttling (Flask-Limiter)
-        "RATELIMIT_STORAGE_URI": os.environ.get("CIRCLES_RATELIMIT_STORAGE_URI")
-        or redis_url
-        or "memory://",
+        # Request bodies: the longest form (a 5,000-character agreement in any script, percent-
+        # encoded) is under 100 KiB; anything over 1 MiB is refused with a 413 before it is read.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Login throttling (Flask-Limiter). Should its Redis stop answering, the limits are
+        # counted in this process's memory until it answers again (logins must not fail with
+        # Redis), and no request waits on it for more than a moment.
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,
+        "RATELIMIT_STORAGE_OPTIONS": fail_fast_options() if is_redis_url(ratelimit_uri) else {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "CIRCLES_LOGIN_LIMIT_PER_IP": os.environ.get(
             "CIRCLES_LOGIN_LIMIT_PER_IP", "20 per 10 minutes"
@@ -99,6 +108,20 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
             "CIRCLES_LOGIN_LIMIT_PER_ACCOUNT", "30 per hour"
         ),
+        # Failed logins for one account from a browser it logged in from before (the device
+        # cookie): such a browser is held to this instead of the limits above, so strangers'
+        # guesses never lock the owner out of their own devices (OWASP's device cookies).
+        "CIRCLES_LOGIN_LIMIT_PER_DEVICE": os.environ.get(
+            "CIRCLES_LOGIN_LIMIT_PER_DEVICE", "5 per 10 minutes"
+        ),
+        "CIRCLES_DEVICE_COOKIE_DAYS": int(os.environ.get("CIRCLES_DEVICE_COOKIE_DAYS", "365")),
+        # Account mail (sign-up confirmations and notices, password resets) to one address,
+        # whoever asks for it: no one can flood an inbox through the forms.
+        "CIRCLES_ACCOUNT_MAIL_LIMIT": os.environ.get(
+            "CIRCLES_ACCOUNT_MAIL_LIMIT", "3 per hour;10 per day"
+        ),
+        # How long the link in a sign-up confirmation mail works.
+        "CIRCLES_SIGNUP_CONFIRM_HOURS": int(os.environ.get("CIRCLES_SIGNUP_CONFIRM_HOURS", "24")),
         # Wrong codes at the second step of logging in, per account (from any address).
         "CIRCLES_SECOND_FACTOR_LIMIT_PER_ACCOUNT": os.environ.get(
             "CIRCLES_SECOND_FACTOR_LIMIT_PER_ACCOUNT", "5 per 5 minutes;30 per day"
@@ -126,7 +149,14 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_LIVE_EVENT_LIMIT": os.environ.get(
             "CIRCLES_LIVE_EVENT_LIMIT", "20 per second;300 per minute"
         ),
-        # Meeting reminders: sent this many hours before a meeting by `flask send-reminders`
+        # Meeting reminders: sent this many hours before a meeting (job queue, `send-reminders`)
         "CIRCLES_REMINDER_HOURS": float(os.environ.get("CIRCLES_REMINDER_HOURS", "24")),
+        # The job queue (circles.jobs): SQLite in the instance folder, or Redis when there is one
+        "CIRCLES_JOBS_URL": os.environ.get("CIRCLES_JOBS_URL")
+        or redis_url
+        or f"sqlite:///{instance / 'jobs.sqlite3'}",
+        "CIRCLES_JOBS_WORKERS": int(os.environ.get("CIRCLES_JOBS_WORKERS", "2")),
+        # Run each job at once where it is queued, with no consumer (tests, debugging)
+        "CIRCLES_JOBS_IMMEDIATE": _env_bool("CIRCLES_JOBS_IMMEDIATE", False),
         "CIRCLES_INVITE_DEFAULT_DAYS": 14,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -267,18 +268,29 @@ _checkpoint_waiting = threading.Lock()
 def empty_write_ahead_log_soon(delay: float = 1.0) -> None:
     """SQLite: :func:`empty_write_ahead_log` a moment from now, once for a burst of calls.
 
-    For work after a commit (a reveal): the caller does not wait, and a hundred rooms revealing
+    For work after a commit (``after_commit(empty_write_ahead_log_soon)`` after a reveal): it
+    returns at once, the checkpoint runs on a thread of its own, and a hundred rooms revealing
     at once cost one checkpoint, not a hundred. PostgreSQL: nothing to do.
     """
+    from flask import current_app
+
     from circles.extensions import db
 
     if db.engine.dialect.name != "sqlite" or not _checkpoint_waiting.acquire(blocking=False):
         return
-    try:
-        time.sleep(delay)  # the calls of the burst arrive meanwhile and return at once
-        empty_write_ahead_log()
-    finally:
-        _checkpoint_waiting.release()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def checkpoint() -> None:
+        try:
+            time.sleep(delay)  # the calls of the burst arrive meanwhile and return at once
+            with app.app_context():
+                empty_write_ahead_log()
+        except Exception as error:  # tried again by the next reveal or `flask checkins-release`
+            logging.getLogger(__name__).warning("checkpoint failed: %s", type(error).__name__)
+        finally:
+            _checkpoint_waiting.release()
+
+    threading.Thread(target=checkpoint, daemon=True).start()
 
 
 def add_or_refuse(obj: Base, message: str, field: str | None = None) -> None:

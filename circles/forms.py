@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import (
+    EmailField,
+    Field,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -16,6 +26,46 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+
+from circles.urls import MAX_ID
+
+#: Characters no field may hold: C0 controls (NUL, which PostgreSQL refuses; escape; bell...)
+#: and lone surrogates (not UTF-8). Tabs are allowed everywhere, line breaks in longer text only.
+_UNSAVABLE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\ud800-\udfff]")
+_UNSAVABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+UNSAVABLE_MESSAGE = (
+    "This contains a character that can't be saved (an invisible control character, perhaps "
+    "pasted along with the text). Please remove it."
+)
+TOO_LARGE_MESSAGE = "That number is too large."
+
+
+def unsavable(field: Field) -> str | None:
+    """Why what was sent for this field cannot be kept, or None when it can."""
+    pattern = _UNSAVABLE_TEXT if isinstance(field, TextAreaField) else _UNSAVABLE_LINE
+    for value in field.raw_data or ():
+        if isinstance(value, str) and pattern.search(value):
+            return UNSAVABLE_MESSAGE
+    data = field.data
+    if isinstance(data, int) and not isinstance(data, bool) and abs(data) > MAX_ID:
+        return TOO_LARGE_MESSAGE
+    return None
+
+
+class Form(FlaskForm):
+    """Every form's base: besides its own rules, each field refuses what no database can keep
+    (control characters, lone surrogates, numbers beyond a database integer), with a message
+    beside the field, so that bad input is never a server error and never half saved."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        for field in self:
+            problem = unsavable(field)
+            if problem is not None:
+                field.errors = [problem]
+                valid = False
+        return valid
+
 
 #: Zones offered in pickers: canonical IANA names, grouped later by their region.
 _LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Chile/", "Mexico/")
@@ -70,7 +120,7 @@ def display_name_field(label: str, max_length: int, description: str = "") -> St
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for buttons that change state."""
 
 

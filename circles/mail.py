@@ -1,20 +1,36 @@
-"""Outgoing mail through a pluggable sender: console (development), SMTP, or an in-memory outbox."""
+"""Outgoing mail through a pluggable sender: console (development), SMTP, or an in-memory outbox.
+
+:func:`send_mail` never talks to the mail server: it seals the message and queues a job
+(:mod:`circles.jobs`) once the caller's transaction commits. The job delivers it and, when the
+server is away, tries again later. Reminder jobs deliver directly (:func:`send_once`).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from flask import current_app
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from circles.db import utcnow
 from circles.extensions import db
+from circles.jobs import TryAgain, enqueue_after_commit
+from circles.sealing import keyring
 
 log = logging.getLogger(__name__)
+
+#: Sealing purpose of mail waiting in the queue (reset links are secrets).
+QUEUED_MAIL = "queued-mail"
+#: Queued mail is padded to a multiple of this many bytes.
+MAIL_BLOCK = 2048
 
 
 @dataclass(frozen=True)
@@ -84,38 +100,99 @@ def make_sender(config: dict[str, Any]) -> MailSender:
     raise ValueError(f"unknown CIRCLES_MAIL_BACKEND {backend!r} (console, smtp or memory)")
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one message through the app's configured sender; a failure is logged and False."""
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Queue one message: delivered by a job once the current transaction commits.
+
+    Call it before the commit of the change the mail tells of: it is dropped if that rolls
+    back. A transaction that wrote nothing (a reset link) has nothing to wait for, and the mail
+    is queued at once. Its content waits in the queue sealed.
+    """
+    enqueue_after_commit("deliver_mail", seal_mail(Mail(to=to, subject=subject, body=body)))
+
+
+def seal_mail(mail: Mail) -> bytes:
+    """The message sealed under the app's secret, padded to whole blocks."""
+    plain = json.dumps([mail.to, mail.subject, mail.body]).encode()
+    size = (len(plain) + 4) // MAIL_BLOCK * MAIL_BLOCK + MAIL_BLOCK  # 4: the length in front
+    return keyring().seal(QUEUED_MAIL, plain, size)
+
+
+def deliver_sealed(sealed: bytes) -> None:
+    """The mail job: open a queued message and deliver it."""
+    plain = keyring().unseal(QUEUED_MAIL, sealed)
+    if plain is None:  # sealed under a secret no longer in the keyring
+        log.error("a queued mail could not be opened and was dropped")
+        return
+    to, subject, body = json.loads(plain)
+    deliver(Mail(to=to, subject=subject, body=body))
+
+
+def deliver(mail: Mail) -> None:
+    """Hand one message to the configured sender now; :class:`TryAgain` when it failed.
+
+    A recipient the server refuses for good is logged and not tried again.
+    """
     sender: MailSender = current_app.extensions["circles_mail"]
     try:
-        sender.send(Mail(to=to, subject=subject, body=body))
+        sender.send(mail)
+    except smtplib.SMTPRecipientsRefused:
+        log.error("mail refused for its recipient; not tried again")
     except (OSError, smtplib.SMTPException) as error:
         # The type only: a delivery error can quote the recipient's address.
-        log.error("mail delivery failed: %s", type(error).__name__)
-        return False
-    return True
+        raise TryAgain(f"mail delivery failed: {type(error).__name__}") from None
 
 
-def send_once(claim: Any, to: str, message: Callable[[], tuple[str, str]]) -> bool | None:
-    """Send a mail at most once, for jobs that may run twice or at the same time.
+class DeliveryClaim(Protocol):
+    """A reminder's claim row: one per person and thing reminded of, under a unique key."""
 
-    The claim (a row under a unique constraint: one per person and thing reminded of) is
-    committed first; only the run whose insert succeeds sends. A failed delivery deletes the
-    claim so the next run tries again. None when another run holds the claim already.
+    delivered: Any
+    attempts: Any
+
+    @classmethod
+    def unfinished(cls, now: datetime) -> ColumnElement[bool]:
+        """Claims that a run took and never finished: to be sent again."""
+        ...
+
+    def same_reminder(self) -> tuple[ColumnElement[bool], ...]: ...
+
+
+def send_once(claim: DeliveryClaim, to: str, message: Callable[[], tuple[str, str]]) -> bool | None:
+    """Deliver a reminder once, for jobs that may run twice, at the same time, or die midway.
+
+    The claim (a row under a unique constraint) is committed first; only the run whose insert
+    succeeds delivers, then marks the claim delivered. A failed delivery deletes the claim, so
+    that a later run (the job's retry, or the next scan) tries again. A claim its model calls
+    unfinished (never marked delivered, and old enough that its run must have died while
+    sending) is taken over by one run, chosen by compare-and-set on ``attempts``. So a reminder
+    is never lost; it is sent twice only if a run dies between the mail server's answer and
+    marking its claim. None when another run holds the claim.
     """
+    model = type(claim)
     db.session.add(claim)
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # another run claimed it first
-        return None
+        db.session.rollback()  # another run claimed it: taken over only if that run died
+        same = claim.same_reminder()
+        seen = db.session.scalar(select(model.attempts).where(*same, model.unfinished(utcnow())))
+        taken = seen is not None and db.session.execute(
+            update(model)
+            .where(*same, model.delivered.is_(False), model.attempts == seen)
+            .values(attempts=seen + 1)
+        )
+        db.session.commit()
+        if not taken or getattr(taken, "rowcount", 0) != 1:
+            return None
     try:
         subject, body = message()
-        delivered = send_mail(to, subject, body)
+        deliver(Mail(to=to, subject=subject, body=body))
     except Exception as error:  # one bad mail must not stop the others
-        log.error("claimed mail failed: %s", type(error).__name__)
-        delivered = False
-    if not delivered:
-        db.session.delete(claim)
+        reason = error if isinstance(error, TryAgain) else type(error).__name__
+        log.error("claimed mail failed: %s", reason)
+        db.session.rollback()
+        db.session.execute(delete(model).where(*claim.same_reminder()))
         db.session.commit()
-    return delivered
+        return False
+    db.session.execute(update(model).where(*claim.same_reminder()).values(delivered=True))
+    db.session.commit()
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import contains_eager
@@ -13,6 +13,7 @@ from circles.groups.models import Circle, CircleMember
 from circles.live import rooms as live_rooms
 from circles.meetings import services as meetings
 from circles.orgs.models import Organisation, OrgMember
+from circles.redis_checks import probes_for
 
 bp = Blueprint("main", __name__)
 
@@ -54,13 +55,21 @@ def home() -> str:
 
 
 @bp.get("/health")
-def health() -> tuple[dict[str, str], int]:
-    """Liveness and database reachability, for load balancers; reveals nothing else."""
+def health() -> tuple[dict[str, object], int]:
+    """For load balancers and monitoring: 503 without the database; 200 otherwise, "degraded"
+    while a Redis the app relies on does not answer (the app still works, see
+    docs/operations.md). Names what is unreachable, never an address or an error."""
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
         return {"status": "unavailable"}, 503
+    probes = current_app.extensions.get("circles_redis_probes")
+    if probes is None:
+        probes = current_app.extensions["circles_redis_probes"] = probes_for(current_app.config)
+    unreachable = [name for name, probe in probes.items() if not probe.reachable()]
+    if unreachable:
+        return {"status": "degraded", "unreachable": unreachable}, 200
     return {"status": "ok"}, 200
 
 

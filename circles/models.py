@@ -1,6 +1,12 @@
 """Imports every model so that metadata (Alembic, tests) sees all tables."""
 
-from circles.accounts.models import AuthSession, RecoveryCode, TotpCredential, User
+from circles.accounts.models import (
+    AuthSession,
+    RecoveryCode,
+    SignupRequest,
+    TotpCredential,
+    User,
+)
 from circles.audit.models import AuditEntry
 from circles.checkins.models import (
     CheckinChoice,
@@ -70,6 +76,7 @@ __all__ = [
     "ReminderSent",
     "Rsvp",
     "SavedPrompt",
+    "SignupRequest",
     "SupportRequest",
     "TotpCredential",
     "User",

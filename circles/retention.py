@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import Delete, delete, or_, select
 
 from circles.accounts.models import AuthSession
+from circles.accounts.signup import purge_expired_signups
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite
 from circles.live.retention import purge_expired_content
@@ -30,6 +31,7 @@ class Purged:
     support_requests: int
     invitations: int
     logins: int
+    signups: int
 
     def lines(self) -> list[str]:
         return [
@@ -37,6 +39,7 @@ class Purged:
             f"Closed support requests deleted: {self.support_requests}.",
             f"Expired invitation links deleted: {self.invitations}.",
             f"Expired logins deleted: {self.logins}.",
+            f"Unconfirmed sign-ups deleted: {self.signups}.",
         ]
 
 
@@ -103,4 +106,5 @@ def purge(now: datetime) -> Purged:
         support_requests=purge_support_requests(now),
         invitations=purge_invitations(now),
         logins=purge_logins(now),
+        signups=purge_expired_signups(now),
     )

@@ -92,9 +92,11 @@ def safe_next_url(target: str | None) -> str | None:
     """A same-site path to go to after login, or None for anything that could leave the site."""
     if not target:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
-    if "\\" in target:
+    if not target.isprintable():
+        return None  # no control characters: a line break would split the Location header
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target

@@ -72,5 +72,6 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def shared_forms() -> dict[str, object]:
-        # The logout button in the header needs a CSRF token on every page.
-        return {"logout_form": ConfirmForm()}
+        # The logout button in the header needs a CSRF token on every page; never the request's
+        # body (which may be the reason for an error page: too large to read).
+        return {"logout_form": ConfirmForm(formdata=None)}

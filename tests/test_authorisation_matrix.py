@@ -75,6 +75,10 @@ MATRIX = [
     ),
     Case("accounts.signup", "GET", lambda w: "/signup", LOGGED_IN_REDIRECT),
     Case("accounts.signup", "POST", lambda w: "/signup", expect(302, anonymous=200)),
+    # Says where the last sign-up from this browser was sent, or that a link was sent.
+    Case("accounts.signup_sent", "GET", lambda w: "/signup/check-your-inbox", expect(200)),
+    Case("accounts.confirm_signup", "GET", lambda w: "/signup/confirm/not-a-token", expect(404)),
+    Case("accounts.confirm_signup", "POST", lambda w: "/signup/confirm/not-a-token", expect(404)),
     Case("accounts.login", "GET", lambda w: "/login", LOGGED_IN_REDIRECT),
     Case("accounts.login", "POST", lambda w: "/login", expect(302, anonymous=200)),
     Case("accounts.logout", "POST", lambda w: "/logout", expect(302)),

@@ -1,7 +1,7 @@
-"""Accounts: sign-up, login, password reset, profile."""
+"""Accounts: sign-up, login, password reset, profile, two-step sign-in."""
 
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from circles.accounts import views  # noqa: E402,F401
+from circles.accounts import signup_views, two_step_views, views  # noqa: E402,F401

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from circles.forms import display_name_field, strip_filter, timezone_field
+from circles.forms import Form, display_name_field, strip_filter, timezone_field
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
@@ -52,7 +51,7 @@ def _confirm_field(other: str) -> PasswordField:
     )
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     display_name = display_name_field(
         "Your name", 80, "How we greet you. Each circle asks separately what to call you there."
     )
@@ -71,7 +70,17 @@ class SignupForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class ConfirmSignupForm(Form):
+    """The password chosen at sign-up: only whoever chose it can make the account with it."""
+
+    password = PasswordField(
+        "The password you chose",
+        validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)],
+        description="The one you typed when you signed up.",
+    )
+
+
+class LoginForm(Form):
     email = _email_field()
     password = PasswordField(
         "Password",
@@ -79,21 +88,21 @@ class LoginForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _new_password_field("New password")
     confirm = _confirm_field("password")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = display_name_field("Your name", 80)
     timezone = timezone_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(message="Enter your current password.")]
     )
@@ -129,7 +138,7 @@ def _current_password_field() -> PasswordField:
     )
 
 
-class SecondStepForm(FlaskForm):
+class SecondStepForm(Form):
     """The second step of logging in: a code from the app, or else a recovery code."""
 
     code = StringField(
@@ -160,18 +169,18 @@ class SecondStepForm(FlaskForm):
         return str(self.code.data or self.recovery_code.data or "")
 
 
-class ConfirmAppForm(FlaskForm):
+class ConfirmAppForm(Form):
     code = _app_code_field(
         "Code from your app",
         "The 6 digits your app shows for Circles now. They change every 30 seconds.",
     )
 
 
-class RecoveryCodesForm(FlaskForm):
+class RecoveryCodesForm(Form):
     password = _current_password_field()
 
 
-class PasswordAndCodeForm(FlaskForm):
+class PasswordAndCodeForm(Form):
     password = _current_password_field()
     code = StringField(
         "Code from your app, or a recovery code",

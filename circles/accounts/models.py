@@ -109,3 +109,27 @@ class RecoveryCode(CreatedMixin, Base):
     #: HMAC-SHA256 of the code under a key derived from SECRET_KEY (hex).
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None]
+
+
+class SignupRequest(CreatedMixin, Base):
+    """A sign-up waiting for its email address to be confirmed; no account exists until then.
+
+    The link in the confirmation mail carries the token, kept here only as its hash. The row is
+    deleted when the link is used, when the address gets an account, or a day later by the
+    periodic purge, whichever comes first.
+    """
+
+    __tablename__ = "signup_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Lower-cased; becomes the account's email once confirmed.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64))
+    #: Signed up to host circles: confirming also makes their personal organisation.
+    facilitator: Mapped[bool] = mapped_column(default=False)
+    #: A same-site path to open once confirmed, sealed: it can be an invitation link, which
+    #: works for whoever reads it (links are otherwise kept only as hashes).
+    sealed_next: Mapped[bytes | None] = mapped_column(LargeBinary)

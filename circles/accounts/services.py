@@ -103,8 +103,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def check_password(user: User, password: str) -> bool:
+    return password_matches(user.password_hash, password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(user.password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from circles.checkins.instrument import SCALE_LABELS, Questions
 from circles.checkins.models import MAX_OPTION_LABEL, OptionKind, PeriodKind
-from circles.forms import strip_filter
+from circles.forms import Form, strip_filter
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -19,7 +18,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(Form):
     """Fields are added per period by :func:`checkin_form`."""
 
     keep_copy = BooleanField(
@@ -60,7 +59,7 @@ def checkin_form(questions: Questions, **form_options: Any) -> CheckinForm:
     return PeriodCheckinForm(**form_options)
 
 
-class InstrumentForm(FlaskForm):
+class InstrumentForm(Form):
     period_kind = RadioField(
         "How often members check in",
         choices=[SelectChoice(kind.value, kind.label) for kind in PeriodKind],
@@ -69,7 +68,7 @@ class InstrumentForm(FlaskForm):
     )
 
 
-class OptionForm(FlaskForm):
+class OptionForm(Form):
     kind = RadioField(
         "What to add",
         choices=[

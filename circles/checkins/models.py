@@ -9,10 +9,11 @@ batches of at least k, never when a person checks in. Until then a check-in wait
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -194,7 +195,7 @@ class CheckinHistory(Base):
 
 
 class CheckinReminder(Base):
-    """Claims one check-in reminder per person and period, so it is sent exactly once."""
+    """Claims one check-in reminder per person and period, so it is sent once (circles.mail)."""
 
     __tablename__ = "checkin_reminders"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -206,3 +207,21 @@ class CheckinReminder(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    #: The mail server took it. Like every check-in table, no time is kept: a claim is left
+    #: undelivered only by a run that died while sending (a failed delivery deletes it), and the
+    #: next daily scan sends it again (see circles.mail.send_once).
+    delivered: Mapped[bool] = mapped_column(default=False)
+    #: Runs that took the claim; one run at a time takes it over (compare and set).
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
+
+    @classmethod
+    def unfinished(cls, now: datetime) -> ColumnElement[bool]:
+        return cls.delivered.is_(False)
+
+    def same_reminder(self) -> tuple[ColumnElement[bool], ...]:
+        cls = type(self)
+        return (
+            cls.circle_id == self.circle_id,
+            cls.period == self.period,
+            cls.user_id == self.user_id,
+        )

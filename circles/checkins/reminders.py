@@ -1,7 +1,8 @@
-"""Check-in reminders by mail, sent by `flask send-checkin-reminders` (cron), once per period.
+"""Check-in reminders by mail, once per person and period: queued by a daily job (one job per
+person, :func:`send_checkin_reminder`), or sent at once by ``flask send-checkin-reminders``.
 
 Like meeting reminders, each is claimed first (a unique row per circle, period and person), so a
-repeated or parallel run never mails twice; a failed delivery releases its claim.
+repeated or parallel run never mails twice; a failed delivery releases its claim and is retried.
 """
 
 from __future__ import annotations
@@ -9,31 +10,39 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from circles.accounts.models import User
 from circles.checkins.models import CheckinInstrument, CheckinReceipt, CheckinReminder
 from circles.checkins.services import current_period
+from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.jobs import TryAgain, enqueue
 from circles.mail import send_once
 from circles.meetings.reminders import ReminderRun
 from circles.urls import external_url
 
 
-def due_checkin_reminders(now: datetime) -> list[tuple[int, datetime | None, User]]:
-    """(circle id, period, member) for members of active circles not yet checked in or reminded."""
+def due_checkin_reminders(
+    now: datetime, only: tuple[int, int] | None = None
+) -> list[tuple[int, datetime | None, User]]:
+    """(circle id, period, member) for members of active circles not yet checked in or reminded
+    (``only`` this circle and member)."""
     due = []
-    instruments = db.session.scalars(
+    query = (
         select(CheckinInstrument)
         .join(Circle, Circle.id == CheckinInstrument.circle_id)
         .where(Circle.archived_at.is_(None))
-    ).all()
+    )
+    if only is not None:
+        query = query.where(CheckinInstrument.circle_id == only[0])
+    instruments = db.session.scalars(query).all()
     for instrument in instruments:
         period = current_period(instrument, now)
         if period is None:
             continue
-        people = db.session.scalars(
+        people_query = (
             select(User)
             .join(CircleMember, CircleMember.user_id == User.id)
             .outerjoin(
@@ -56,10 +65,13 @@ def due_checkin_reminders(now: datetime) -> list[tuple[int, datetime | None, Use
                 CircleMember.circle_id == instrument.circle_id,
                 CircleMember.role == CircleRole.MEMBER,
                 CheckinReceipt.user_id.is_(None),
-                CheckinReminder.user_id.is_(None),
+                or_(CheckinReminder.user_id.is_(None), CheckinReminder.unfinished(now)),
             )
             .order_by(User.id)
         )
+        if only is not None:
+            people_query = people_query.where(User.id == only[1])
+        people = db.session.scalars(people_query)
         due += [(instrument.circle_id, period, user) for user in people]
     return due  # type: ignore[return-value]
 
@@ -82,13 +94,31 @@ def checkin_reminder_text(circle_id: int, user: User) -> tuple[str, str]:
     return "Your circle check-in is open", body
 
 
+def remind(circle_id: int, period: datetime | None, user: User) -> bool | None:
+    """Claim and send one reminder (see :func:`circles.mail.send_once`); commits."""
+    return send_once(
+        CheckinReminder(circle_id=circle_id, period=period, user_id=user.id),
+        user.email,
+        partial(checkin_reminder_text, circle_id, user),
+    )
+
+
 def send_checkin_reminders(now: datetime) -> ReminderRun:
     """Claim and send each due reminder; commits per reminder (a job, not a request)."""
-    return ReminderRun.of(
-        send_once(
-            CheckinReminder(circle_id=circle_id, period=period, user_id=user.id),
-            user.email,
-            partial(checkin_reminder_text, circle_id, user),
-        )
-        for circle_id, period, user in due_checkin_reminders(now)
-    )
+    return ReminderRun.of(remind(*due) for due in due_checkin_reminders(now))
+
+
+def queue_checkin_reminders() -> int:
+    """The periodic job: queue a :func:`send_checkin_reminder` job per due reminder; how many."""
+    due = [(circle_id, user.id) for circle_id, _, user in due_checkin_reminders(utcnow())]
+    db.session.rollback()  # read only; end the transaction before the jobs run
+    for circle_id, user_id in due:
+        enqueue("checkin_reminder", circle_id, user_id)
+    return len(due)
+
+
+def send_checkin_reminder(circle_id: int, user_id: int) -> None:
+    """The job: send this reminder if it is still due and unclaimed; retried if delivery fails."""
+    for due in due_checkin_reminders(utcnow(), only=(circle_id, user_id)):
+        if remind(*due) is False:
+            raise TryAgain("check-in reminder not delivered")

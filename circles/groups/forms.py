@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from circles.forms import InviteLinkFormMixin, display_name_field, strip_filter
+from circles.forms import Form, InviteLinkFormMixin, display_name_field, strip_filter
 from circles.groups.models import MAX_CAPACITY
 
 CIRCLE_NAME_HELP = "Shown to members. A neutral name keeps things discreet on shared screens."
@@ -20,7 +19,7 @@ This circle is peer support, not therapy or emergency care. If you are in crisis
 We arrive on time when we can, and let the facilitator know when we cannot."""
 
 
-class CircleForm(FlaskForm):
+class CircleForm(Form):
     name = StringField(
         "Circle name",
         validators=[DataRequired(message="Enter a name for the circle."), Length(max=120)],
@@ -53,11 +52,11 @@ class NewCircleForm(CircleForm):
     )
 
 
-class CircleInviteForm(InviteLinkFormMixin, FlaskForm):
+class CircleInviteForm(InviteLinkFormMixin, Form):
     pass
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     accept = BooleanField(
         "I have read the circle agreement and accept it",
         validators=[
@@ -71,7 +70,7 @@ class JoinForm(FlaskForm):
     )
 
 
-class CoFacilitatorForm(FlaskForm):
+class CoFacilitatorForm(Form):
     user_id = SelectField("Team member", coerce=int, validate_choice=False)
     display_name = StringField(
         "Their name in this circle (optional)",

@@ -1,4 +1,8 @@
-"""Circles: create and edit, invitations, joining, roster changes."""
+"""Circles: create and edit, invitations, joining, roster changes.
+
+Invitations and roster changes made by staff record their entry in the organisation's audit log
+here, whoever calls them (a page, a command), with the person who made them (``by``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from sqlalchemy import func, select
 
 from circles import invites
 from circles.accounts.models import User
+from circles.audit import services as audit
+from circles.audit.models import AuditAction
 from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -147,7 +153,23 @@ def create_invite(
     token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
     db.session.add(invite)
     db.session.flush()
+    audit.record(
+        circle.org_id, by.id, AuditAction.MEMBERS_INVITED, "invite", invite.id, circle=circle.id
+    )
     return invite, token
+
+
+def revoke_invite(invite: CircleInvite, *, by: User) -> None:
+    """Withdraw a circle's invitation link: nobody can use it any more."""
+    invites.revoke(invite)
+    audit.record(
+        invite.circle.org_id,
+        by.id,
+        AuditAction.MEMBER_INVITE_REVOKED,
+        "invite",
+        invite.id,
+        circle=invite.circle_id,
+    )
 
 
 def existing_membership(circle_id: int, user: User) -> CircleMember | None:
@@ -197,18 +219,28 @@ def co_facilitator_candidates(circle: Circle) -> list[User]:
     )
 
 
-def add_co_facilitator(circle: Circle, user_id: int, display_name: str) -> CircleMember:
+def add_co_facilitator(
+    circle: Circle, user_id: int, display_name: str, *, by: User
+) -> CircleMember:
     """Make one of the organisation's staff a co-facilitator of the circle."""
     candidate = next((u for u in co_facilitator_candidates(circle) if u.id == user_id), None)
     if candidate is None:
         raise ServiceError("Choose someone from your organisation's team.", "user_id")
     # Members see this name; default to the first name, as the join form does.
     name = display_name or candidate.display_name.split(" ")[0][:MAX_DISPLAY_NAME]
-    return add_member(circle, candidate, name, CircleRole.FACILITATOR)
+    member = add_member(circle, candidate, name, CircleRole.FACILITATOR)
+    audit.record(
+        circle.org_id, by.id, AuditAction.CO_FACILITATOR_ADDED, "user", user_id, circle=circle.id
+    )
+    return member
 
 
-def remove_member(member: CircleMember) -> None:
-    """Take someone out of the circle; a circle always keeps at least one facilitator."""
+def remove_member(member: CircleMember, *, by: User | None) -> None:
+    """Take someone out of the circle; a circle always keeps at least one facilitator.
+
+    ``by`` is who takes them out: themselves (leaving, not audited), a facilitator or admin, or
+    None (the server's operator).
+    """
     if member.role == CircleRole.FACILITATOR and facilitator_count(member.circle_id) <= 1:
         raise ServiceError(
             "A circle needs at least one facilitator. "
@@ -216,5 +248,14 @@ def remove_member(member: CircleMember) -> None:
         )
     # Their answers for the circle's meetings go with them (counts stay true, nothing lingers).
     meetings.forget_answers(member.user_id, [member.circle_id])
+    if by is None or by.id != member.user_id:
+        audit.record(
+            member.circle.org_id,
+            by.id if by else None,
+            AuditAction.MEMBER_REMOVED,
+            "user",
+            member.user_id,
+            circle=member.circle_id,
+        )
     db.session.delete(member)
     db.session.flush()

@@ -10,8 +10,6 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from circles import invites
-from circles.audit import services as audit
-from circles.audit.models import AuditAction
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -202,15 +200,7 @@ def add_facilitator(circle_id: int) -> Response:
 
         def add() -> None:
             services.add_co_facilitator(
-                access.circle, form.user_id.data, form.display_name.data or ""
-            )
-            audit.record(
-                access.circle.org_id,
-                current_user.id,
-                AuditAction.CO_FACILITATOR_ADDED,
-                "user",
-                form.user_id.data,
-                circle=circle_id,
+                access.circle, form.user_id.data, form.display_name.data or "", by=current_user
             )
 
         commit_or_explain(add, "Co-facilitator added.")
@@ -224,18 +214,9 @@ def add_facilitator(circle_id: int) -> Response:
 def remove_member(circle_id: int, member_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
     member = scoped_get_or_404(CircleMember, member_id, circle_id=access.circle.id)
-    removed_user = member.user_id
 
     def remove() -> None:
-        services.remove_member(member)
-        audit.record(
-            access.circle.org_id,
-            current_user.id,
-            AuditAction.MEMBER_REMOVED,
-            "user",
-            removed_user,
-            circle=circle_id,
-        )
+        services.remove_member(member, by=current_user)
 
     if ConfirmForm().validate_on_submit() and commit_or_explain(
         remove,
@@ -255,7 +236,8 @@ def leave(circle_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         membership = access.membership
         if commit_or_explain(
-            lambda: services.remove_member(membership), f"You have left {access.circle.name}."
+            lambda: services.remove_member(membership, by=current_user),
+            f"You have left {access.circle.name}.",
         ):
             disconnect_user(current_user.id)
             return redirect(url_for("main.home"))
@@ -298,7 +280,7 @@ def create_invitation(circle_id: int) -> Response | tuple[str, int]:
     form = CircleInviteForm()
     if form.validate_on_submit():
         try:
-            invite, token = services.create_invite(
+            _, token = services.create_invite(
                 access.circle,
                 days=form.days.data,
                 max_uses=form.max_uses.data,
@@ -308,14 +290,6 @@ def create_invitation(circle_id: int) -> Response | tuple[str, int]:
         except ServiceError as error:
             show_error_on_form(form, error)
         else:
-            audit.record(
-                access.circle.org_id,
-                current_user.id,
-                AuditAction.MEMBERS_INVITED,
-                "invite",
-                invite.id,
-                circle=circle_id,
-            )
             db.session.commit()
             session[_NEW_LINK_KEY] = external_url("groups.join", token=token)
             return redirect(url_for("groups.invitations", circle_id=circle_id))
@@ -328,15 +302,7 @@ def revoke_invitation(circle_id: int, invite_id: int) -> Response:
     access = managed_circle_or_404(circle_id, current_user)
     invite = scoped_get_or_404(CircleInvite, invite_id, circle_id=access.circle.id)
     if ConfirmForm().validate_on_submit():
-        invites.revoke(invite)
-        audit.record(
-            access.circle.org_id,
-            current_user.id,
-            AuditAction.MEMBER_INVITE_REVOKED,
-            "invite",
-            invite.id,
-            circle=circle_id,
-        )
+        services.revoke_invite(invite, by=current_user)
         db.session.commit()
         flash("The link is withdrawn; nobody can use it any more.", "success")
     return redirect(url_for("groups.invitations", circle_id=circle_id))

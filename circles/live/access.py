@@ -7,7 +7,7 @@ or members only. Services return an :class:`Outcome`; a refused event raises :cl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeGuard
@@ -52,8 +52,6 @@ class Outcome:
     broadcasts: list[Broadcast] = field(default_factory=list)
     #: Sockets to close (a removed participant's).
     disconnect_sids: list[str] = field(default_factory=list)
-    #: Side effects that must wait for the commit (mail).
-    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

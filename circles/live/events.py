@@ -40,6 +40,7 @@ from circles.live import (
 )
 from circles.live.access import Actor, Broadcast, LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
+from circles.live.queue import SteadyRedisManager
 from circles.safety import services as safety
 from circles.safety.models import SupportRequest
 
@@ -268,6 +269,14 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
     #: single query for login and membership together, without reloading the user.
     logins: dict[str, Login] = {}
     server = socketio.server
+    if isinstance(server.manager, SteadyRedisManager):
+        # Broadcasts were lost while Redis was away: this process's own sockets (never through
+        # the queue) are told to join again and redraw from the database.
+        server.manager.on_resync(
+            lambda cause: server.emit(
+                "resync", {"reason": "broadcasts_missed"}, namespace=NAMESPACE, ignore_queue=True
+            )
+        )
 
     def close_soon(sid: str) -> None:
         socketio.sleep(0.2)
@@ -413,18 +422,8 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
                     log.error(
                         "sending after live event %s: %s", job.payload.name, type(error).__name__
                     )
-                for task in done.outcome.after_commit:
-                    socketio.start_background_task(in_background, job.payload.name, task)
             for sid in gone:
                 forget_connection(sid)
-
-    def in_background(event: str, task: Callable[[], object]) -> None:
-        """A side effect of a saved event (mail), away from the batch, in its own app context."""
-        with app.app_context():
-            try:
-                task()
-            except Exception as error:  # the change is saved; only the side effect failed
-                log.error("after live event %s: %s", event, type(error).__name__)
 
     def forget_connection(sid: str) -> None:
         """The socket is gone: drop its connection row, tell its room who is still here."""

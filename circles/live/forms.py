@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from circles.forms import Form
 from circles.live.library import THEMES
 from circles.live.models import MAX_PROMPT_TEXT, PromptKind
 from circles.live.protocol import MAX_SCALE_LABEL, MAX_TIMER_SECONDS, SCALE_BOUNDS
@@ -29,7 +29,7 @@ KEEP_CHOICES = [
 ]
 
 
-class PromptForm(FlaskForm):
+class PromptForm(Form):
     """A prompt written by a facilitator; cross-field rules are the live protocol's own."""
 
     kind = SelectField(
@@ -109,9 +109,9 @@ class LibraryPromptForm(PromptForm):
     )
 
 
-class PickPromptForm(FlaskForm):
+class PickPromptForm(Form):
     ref = HiddenField(validators=[DataRequired()])
 
 
-class MoveStepForm(FlaskForm):
+class MoveStepForm(Form):
     direction = HiddenField(validators=[DataRequired()])

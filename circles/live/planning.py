@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -22,6 +23,7 @@ from circles.live.library import BUILT_IN, THEMES
 from circles.live.models import PlanItem, PromptKind, SavedPrompt
 from circles.live.protocol import validate_spec
 from circles.meetings.models import Meeting
+from circles.urls import parse_id
 
 MAX_PLAN_STEPS = 30
 #: Saved prompts an organisation may keep (its own and all its circles').
@@ -97,10 +99,10 @@ def entry_by_ref(circle: Circle, ref: str) -> LibraryEntry:
         for prompt in BUILT_IN:
             if prompt.key == key:
                 return LibraryEntry(ref, prompt.spec(), prompt.themes, Source.BUILT_IN)
-    elif kind == "saved" and key.isdigit():
+    elif kind == "saved" and (saved_id := parse_id(key)) is not None:
         saved = db.session.scalar(
             select(SavedPrompt).where(
-                SavedPrompt.id == int(key),
+                SavedPrompt.id == saved_id,
                 SavedPrompt.org_id == circle.org_id,
                 or_(SavedPrompt.circle_id.is_(None), SavedPrompt.circle_id == circle.id),
             )
@@ -204,17 +206,28 @@ def add_to_plan(meeting: Meeting, spec: object) -> PlanItem:
     return item
 
 
+STEP_GONE = "That step is no longer in the plan; someone may have removed it just now."
+
+
 def move_step(item: PlanItem, offset: int) -> None:
-    """Move a step one place earlier (-1) or later (+1); at either end nothing changes."""
+    """Move a step one place earlier (-1) or later (+1); at either end nothing changes.
+
+    A step removed meanwhile (by another facilitator, from another page) is a ServiceError.
+    """
     steps = plan_for(item.meeting_id)
     # Renumber as we go, so steps added at the same moment still get distinct places.
-    index = next(i for i, step in enumerate(steps) if step.id == item.id)
+    index = next((i for i, step in enumerate(steps) if step.id == item.id), None)
+    if index is None:
+        raise ServiceError(STEP_GONE)
     target = index + offset
     if 0 <= target < len(steps):
         steps[index], steps[target] = steps[target], steps[index]
     for position, step in enumerate(steps):
         step.position = position
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:  # a step was deleted between reading the plan and writing it
+        raise ServiceError(STEP_GONE) from None
 
 
 def remove_step(item: PlanItem) -> None:

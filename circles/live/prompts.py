@@ -21,6 +21,7 @@ from circles.live.models import (
     LiveSession,
     PromptStatus,
 )
+from circles.live.protocol import storable
 from circles.live.state import timer_broadcast
 
 
@@ -57,7 +58,7 @@ def close_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outco
 def hide_response(session: LiveSession, actor: Actor, response_id: object) -> Outcome:
     require_facilitator(actor)
     require_running(session)
-    if not isinstance(response_id, str) or len(response_id) > 32:
+    if not isinstance(response_id, str) or len(response_id) > 32 or not storable(response_id):
         raise invalid("response_id must be a response's id.")
     response = db.session.scalar(
         select(LiveResponse)

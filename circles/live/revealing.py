@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from circles.commit_hooks import after_commit
 from circles.db import empty_write_ahead_log_soon, one_of
 from circles.extensions import db
 from circles.live.access import (
@@ -106,14 +107,10 @@ def reveal_prompts(batch: Sequence[tuple[Seat, Reveal]]) -> list[Outcome | LiveE
                 response_item(prompt.kind, prompt.options, prompt.anonymous, r) for r in rows
             ],
         }
-        outcomes.append(
-            Outcome(
-                ack={},
-                broadcasts=[Broadcast("prompt.revealed", payload, "room")],
-                # SQLite's -wal still holds the submissions as they were, in the order given.
-                after_commit=[empty_write_ahead_log_soon] if prompt.anonymous else [],
-            )
-        )
+        if prompt.anonymous:
+            # SQLite's -wal still holds the submissions as they were, in the order given.
+            after_commit(empty_write_ahead_log_soon)
+        outcomes.append(Outcome(ack={}, broadcasts=[Broadcast("prompt.revealed", payload, "room")]))
     return outcomes
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from circles.exceptions import ServiceError
@@ -40,8 +39,8 @@ def ask_for_support(session: LiveSession, actor: Actor, message: object) -> Outc
         support = safety.request_support(session.circle_id, actor.user_id, text)
     except ServiceError as error:
         raise LiveError("invalid" if error.field else "limit", error.message) from None
+    safety.notify_facilitators(session.circle_id)  # mailed once the batch commits
     return Outcome(
         ack={"support": safety.status_payload(support)},
         broadcasts=[support_broadcast(session.circle_id)],
-        after_commit=[partial(safety.notify_facilitators, session.circle_id)],
     )

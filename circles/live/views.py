@@ -23,6 +23,7 @@ from circles.live.models import LiveSession, LiveStatus, PlanItem, PromptKind, S
 from circles.meetings.models import Meeting
 from circles.safety.models import MAX_MESSAGE
 from circles.security import CircleAccess, circle_access_or_404, managed_circle_or_404
+from circles.urls import parse_id
 from circles.web import show_error_on_form
 
 
@@ -32,9 +33,12 @@ def start(circle_id: int) -> Response:
     access = circle_access_or_404(circle_id, current_user)
     if not access.is_facilitator:
         abort(403)
-    meeting_id = request.form.get("meeting_id", type=int)
-    if meeting_id is not None:
-        meeting_id = scoped_get_or_404(Meeting, meeting_id, circle_id=circle_id).id
+    meeting_id = None
+    if asked := request.form.get("meeting_id"):
+        number = parse_id(asked)  # anything but an id of this circle's meetings: not found
+        if number is None:
+            abort(404)
+        meeting_id = scoped_get_or_404(Meeting, number, circle_id=circle_id).id
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("groups.show", circle_id=circle_id))
     try:
@@ -214,7 +218,12 @@ def move_step(circle_id: int, meeting_id: int, item_id: int) -> Response:
     meeting, item = _step_or_404(circle_id, meeting_id, item_id)
     form = MoveStepForm()
     if form.validate_on_submit() and form.direction.data in ("up", "down"):
-        planning.move_step(item, -1 if form.direction.data == "up" else 1)
+        try:
+            planning.move_step(item, -1 if form.direction.data == "up" else 1)
+        except ServiceError as error:  # removed meanwhile, by someone else
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(_plan_url(meeting))
         db.session.commit()
     return redirect(_plan_url(meeting) + f"#step-{item.id}")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from circles.exceptions import ServiceError
-from circles.forms import strip_filter, timezone_field
+from circles.forms import Form, strip_filter, timezone_field
 from circles.meetings.models import MAX_DURATION_MINUTES, MAX_URL, RsvpAnswer
 from circles.meetings.recurrence import MAX_OCCURRENCES, Repeat
 from circles.meetings.rules import Scope, check_video_url
@@ -93,7 +92,7 @@ class MeetingDetailsMixin:
     )
 
 
-class ScheduleForm(MeetingDetailsMixin, FlaskForm):
+class ScheduleForm(MeetingDetailsMixin, Form):
     date = date_field("Date of the first meeting")
     start_time = time_field("Start time")
     timezone = timezone_field("Time zone of the meeting")
@@ -152,17 +151,17 @@ def scope_field(label: str, missing: str) -> RadioField:
     )
 
 
-class EditMeetingForm(MeetingDetailsMixin, FlaskForm):
+class EditMeetingForm(MeetingDetailsMixin, Form):
     date = date_field("Date")
     start_time = time_field("Start time")
     scope = scope_field("Apply the change to", "Choose which meetings the change applies to.")
 
 
-class CancelMeetingForm(FlaskForm):
+class CancelMeetingForm(Form):
     scope = scope_field("Cancel", "Choose which meetings to cancel.")
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     answer = RadioField(
         "Will you come?",
         choices=[SelectChoice(a.value, a.label) for a in RsvpAnswer],
@@ -170,10 +169,10 @@ class RsvpForm(FlaskForm):
     )
 
 
-class CalendarTitlesForm(FlaskForm):
+class CalendarTitlesForm(Form):
     show_circle_names = BooleanField("Show circle names in event titles")
 
 
-class DosingSessionForm(FlaskForm):
+class DosingSessionForm(Form):
     date = date_field("Date of the session")
     time = time_field("Time it began")

@@ -6,7 +6,17 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type, utcnow
@@ -125,8 +135,13 @@ class CalendarFeed(CreatedMixin, Base):
     show_circle_names: Mapped[bool] = mapped_column(default=False)
 
 
+#: A meeting reminder claimed this long ago and still undelivered belonged to a run that died
+#: while sending: far longer than a delivery can take (the SMTP timeout is 20 seconds).
+CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
 class ReminderSent(Base):
-    """Claims one reminder for one person and meeting, so it is sent exactly once."""
+    """Claims one reminder for one person and meeting, so it is sent once (circles.mail)."""
 
     __tablename__ = "meeting_reminders"
     __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
@@ -134,7 +149,21 @@ class ReminderSent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: When it was claimed for sending (and, once delivered, about when it was sent).
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The mail server took it. A claim left undelivered past :data:`CLAIM_TIMEOUT` belonged to
+    #: a run that died while sending, and is sent again (see circles.mail.send_once).
+    delivered: Mapped[bool] = mapped_column(default=False)
+    #: Runs that took the claim; one run at a time takes it over (compare and set).
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
+
+    @classmethod
+    def unfinished(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.delivered.is_(False), cls.sent_at < now - CLAIM_TIMEOUT)
+
+    def same_reminder(self) -> tuple[ColumnElement[bool], ...]:
+        cls = type(self)
+        return (cls.meeting_id == self.meeting_id, cls.user_id == self.user_id)
 
 
 class DosingSession(CreatedMixin, Base):

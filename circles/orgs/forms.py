@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from circles.forms import InviteLinkFormMixin, strip_filter
+from circles.forms import Form, InviteLinkFormMixin, strip_filter
 from circles.orgs.models import (
     DEFAULT_INVITE_RETENTION_DAYS,
     DEFAULT_SUPPORT_RETENTION_DAYS,
@@ -38,7 +37,7 @@ def _days_field(
     )
 
 
-class OrgSettingsForm(FlaskForm):
+class OrgSettingsForm(Form):
     name = StringField(
         "Organisation name",
         validators=[DataRequired(message="Enter a name."), Length(max=120)],
@@ -98,7 +97,7 @@ class OrgSettingsForm(FlaskForm):
     )
 
 
-class StaffInviteForm(InviteLinkFormMixin, FlaskForm):
+class StaffInviteForm(InviteLinkFormMixin, Form):
     role = SelectField(
         "Role",
         choices=[
@@ -109,7 +108,7 @@ class StaffInviteForm(InviteLinkFormMixin, FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         "Role",
         choices=[SelectChoice(role.value, role.label) for role in OrgRole],

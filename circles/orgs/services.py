@@ -1,4 +1,8 @@
-"""Organisations: settings, staff roles and staff invitations."""
+"""Organisations: settings, staff roles and staff invitations.
+
+Each change records its entry in the organisation's audit log here, whoever calls it (a page, a
+command), with the person who made it (``by``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from sqlalchemy import delete, func, select
 from circles import invites
 from circles.accounts import second_factor
 from circles.accounts.models import User
+from circles.audit import services as audit
+from circles.audit.models import AuditAction
 from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -44,9 +50,10 @@ def update_settings(
     support_retention_days: int | None = None,
     invite_retention_days: int | None = None,
     require_second_factor: bool | None = None,
-    by: User | None = None,
-) -> None:
-    """Change an organisation's name and policies; k never goes below the floor.
+    by: User,
+) -> list[str]:
+    """Change an organisation's name and policies; k never goes below the floor. Returns the
+    names of the settings that changed (recorded in the audit log, without their values).
 
     Whoever turns on required two-step sign-in (``by``) must use it already, so that saving the
     setting never locks them out of the page they are on.
@@ -58,7 +65,6 @@ def update_settings(
     if (
         require_second_factor
         and not org.require_second_factor
-        and by is not None
         and not second_factor.is_enrolled(by.id)
     ):
         raise ServiceError(
@@ -66,6 +72,7 @@ def update_settings(
             "Two-step sign-in); then you can ask the same of your team.",
             "require_second_factor",
         )
+    before = _settings_of(org)
     org.name = name.strip()
     org.anonymity_k = anonymity_k
     org.crisis_resources = crisis_resources.strip()
@@ -86,6 +93,24 @@ def update_settings(
         setattr(org, name, days)
     if require_second_factor is not None:
         org.require_second_factor = require_second_factor
+    changed = sorted(key for key, value in _settings_of(org).items() if before[key] != value)
+    if changed:
+        audit.record(
+            org.id, by.id, AuditAction.SETTINGS_CHANGED, "organisation", org.id, changed=changed
+        )
+    return changed
+
+
+def _settings_of(org: Organisation) -> dict[str, object]:
+    return {
+        "name": org.name,
+        "anonymity_k": org.anonymity_k,
+        "crisis_resources": org.crisis_resources,
+        "live_retention_days": org.live_retention_days,
+        "support_retention_days": org.support_retention_days,
+        "invite_retention_days": org.invite_retention_days,
+        "require_second_factor": org.require_second_factor,
+    }
 
 
 def create_staff_invite(
@@ -100,7 +125,16 @@ def create_staff_invite(
     token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
     db.session.add(invite)
     db.session.flush()
+    audit.record(
+        org.id, by.id, AuditAction.STAFF_INVITED, "invite", invite.id, role=invite.role.value
+    )
     return invite, token
+
+
+def revoke_staff_invite(invite: OrgInvite, *, by: User) -> None:
+    """Withdraw a team invitation link: nobody can use it any more."""
+    invites.revoke(invite)
+    audit.record(invite.org_id, by.id, AuditAction.STAFF_INVITE_REVOKED, "invite", invite.id)
 
 
 def accept_staff_invite(invite: OrgInvite, user: User) -> OrgMember:
@@ -128,8 +162,11 @@ def _owner_count(org_id: int) -> int:
     )
 
 
-def change_role(member: OrgMember, new_role: OrgRole, *, by_role: OrgRole) -> None:
-    """Change a staff member's role; only owners touch ownership, and one owner always remains."""
+def change_role(member: OrgMember, new_role: OrgRole, *, by: User, by_role: OrgRole) -> None:
+    """Change a staff member's role; only owners touch ownership, and one owner always remains.
+
+    ``by`` is who changes it, ``by_role`` their role in the organisation.
+    """
     if new_role == member.role:
         return
     if OrgRole.OWNER in (new_role, member.role) and by_role != OrgRole.OWNER:
@@ -138,11 +175,22 @@ def change_role(member: OrgMember, new_role: OrgRole, *, by_role: OrgRole) -> No
         raise ServiceError(
             "The organisation needs at least one owner. Make someone else owner first."
         )
-    member.role = new_role
+    previous, member.role = member.role, new_role
+    audit.record(
+        member.org_id,
+        by.id,
+        AuditAction.ROLE_CHANGED,
+        "user",
+        member.user_id,
+        role=f"{previous.value} to {new_role.value}",
+    )
 
 
-def remove_staff(member: OrgMember, *, by_role: OrgRole) -> None:
-    """Take someone off the staff, and off every circle of the organisation they facilitate."""
+def remove_staff(member: OrgMember, *, by: User | None, by_role: OrgRole) -> None:
+    """Take someone off the staff, and off every circle of the organisation they facilitate.
+
+    ``by`` is who removes them (None: the server's operator), ``by_role`` the role they act as.
+    """
     if member.role == OrgRole.OWNER:
         if by_role != OrgRole.OWNER:
             raise ServiceError("Only an owner can remove an owner.")
@@ -186,5 +234,8 @@ def remove_staff(member: OrgMember, *, by_role: OrgRole) -> None:
                 CircleMember.circle_id.in_(facilitated), CircleMember.user_id == member.user_id
             )
         )
+    audit.record(
+        member.org_id, by.id if by else None, AuditAction.STAFF_REMOVED, "user", member.user_id
+    )
     db.session.delete(member)
     db.session.flush()

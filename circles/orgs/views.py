@@ -10,8 +10,6 @@ from werkzeug.wrappers import Response
 
 from circles import invites
 from circles.accounts import second_factor
-from circles.audit import services as audit
-from circles.audit.models import AuditAction
 from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -20,7 +18,7 @@ from circles.groups.models import Circle, CircleMember, CircleRole
 from circles.live.events import disconnect_user
 from circles.orgs import bp, services
 from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
-from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
+from circles.orgs.models import OrgInvite, OrgMember, OrgRole
 from circles.security import org_access_or_404
 from circles.urls import external_url
 from circles.web import commit_or_explain, show_error_on_form
@@ -51,7 +49,7 @@ def settings(org_id: int) -> Response | str:
     access = org_access_or_404(org_id, current_user, admin=True)
     form = OrgSettingsForm(obj=access.org)
     if form.validate_on_submit():
-        before = _settings_of(access.org)
+        asked_before = access.org.require_second_factor
         try:
             services.update_settings(
                 access.org,
@@ -67,19 +65,9 @@ def settings(org_id: int) -> Response | str:
         except ServiceError as error:
             show_error_on_form(form, error)
         else:
-            changed = sorted(k for k, v in _settings_of(access.org).items() if before[k] != v)
-            if changed:
-                audit.record(
-                    org_id,
-                    current_user.id,
-                    AuditAction.SETTINGS_CHANGED,
-                    "organisation",
-                    org_id,
-                    changed=changed,
-                )
             db.session.commit()
             flash("Settings saved.", "success")
-            if access.org.require_second_factor and not before["require_second_factor"]:
+            if access.org.require_second_factor and not asked_before:
                 _ask_team_for_second_factor(org_id)
             return redirect(url_for("orgs.settings", org_id=org_id))
     return render_template("orgs/settings.html", org=access.org, form=form)
@@ -97,18 +85,6 @@ def _ask_team_for_second_factor(org_id: int) -> None:
             "to the next time they open a page.",
             "info",
         )
-
-
-def _settings_of(org: Organisation) -> dict[str, object]:
-    return {
-        "name": org.name,
-        "anonymity_k": org.anonymity_k,
-        "crisis_resources": org.crisis_resources,
-        "live_retention_days": org.live_retention_days,
-        "support_retention_days": org.support_retention_days,
-        "invite_retention_days": org.invite_retention_days,
-        "require_second_factor": org.require_second_factor,
-    }
 
 
 def _render_team(access: object, form: StaffInviteForm, status: int = 200) -> tuple[str, int]:
@@ -152,7 +128,7 @@ def create_invite(org_id: int) -> Response | tuple[str, int]:
     form = StaffInviteForm()
     if form.validate_on_submit():
         try:
-            invite, token = services.create_staff_invite(
+            _, token = services.create_staff_invite(
                 access.org,
                 role=OrgRole(form.role.data),
                 days=form.days.data,
@@ -163,14 +139,6 @@ def create_invite(org_id: int) -> Response | tuple[str, int]:
         except ServiceError as error:
             show_error_on_form(form, error)
         else:
-            audit.record(
-                org_id,
-                current_user.id,
-                AuditAction.STAFF_INVITED,
-                "invite",
-                invite.id,
-                role=invite.role.value,
-            )
             db.session.commit()
             session[_NEW_LINK_KEY] = external_url("orgs.join_team", token=token)
             return redirect(url_for("orgs.team", org_id=org_id))
@@ -183,8 +151,7 @@ def revoke_invite(org_id: int, invite_id: int) -> Response:
     org_access_or_404(org_id, current_user, admin=True)
     invite = scoped_get_or_404(OrgInvite, invite_id, org_id=org_id)
     if ConfirmForm().validate_on_submit():
-        invites.revoke(invite)
-        audit.record(org_id, current_user.id, AuditAction.STAFF_INVITE_REVOKED, "invite", invite.id)
+        services.revoke_staff_invite(invite, by=current_user)
         db.session.commit()
         flash("The link is withdrawn; nobody can use it any more.", "success")
     return redirect(url_for("orgs.team", org_id=org_id))
@@ -197,17 +164,10 @@ def change_role(org_id: int, member_id: int) -> Response:
     member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
     form = RoleForm()
     if form.validate_on_submit():
-        previous = member.role
 
         def change() -> None:
-            services.change_role(member, OrgRole(form.role.data), by_role=access.role)
-            audit.record(
-                org_id,
-                current_user.id,
-                AuditAction.ROLE_CHANGED,
-                "user",
-                member.user_id,
-                role=f"{previous.value} to {form.role.data}",
+            services.change_role(
+                member, OrgRole(form.role.data), by=current_user, by_role=access.role
             )
 
         commit_or_explain(change, "Role changed.")
@@ -221,11 +181,9 @@ def change_role(org_id: int, member_id: int) -> Response:
 def remove_staff(org_id: int, member_id: int) -> Response:
     access = org_access_or_404(org_id, current_user, admin=True)
     member = scoped_get_or_404(OrgMember, member_id, org_id=org_id)
-    removed_user = member.user_id
 
     def remove() -> None:
-        services.remove_staff(member, by_role=access.role)
-        audit.record(org_id, current_user.id, AuditAction.STAFF_REMOVED, "user", removed_user)
+        services.remove_staff(member, by=current_user, by_role=access.role)
 
     if ConfirmForm().validate_on_submit() and commit_or_explain(
         remove,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from circles.accounts.forms import PASSWORD_MAX
+from circles.forms import Form
 
 
-class EraseAccountForm(FlaskForm):
+class EraseAccountForm(Form):
     password = PasswordField(
         "Your password",
         validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)],

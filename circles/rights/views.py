@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request, session
 from flask_login import current_user, login_required, logout_user
 
 from circles.accounts.services import check_password
-from circles.db import utcnow
+from circles.db import empty_write_ahead_log, empty_write_ahead_log_soon, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
@@ -74,8 +74,13 @@ def delete_account() -> tuple[str, int]:
             except ServiceError as error:
                 show_error_on_form(form, error)
             else:
+                _say_goodbye(erased.email)  # queued; mailed once the erasure is committed
                 db.session.commit()
                 _after_erasure(erased)
+                # The -wal holds copies of the pages the erasure wrote over: out with them now,
+                # or (readers kept it busy) on a thread of its own in a moment.
+                if not empty_write_ahead_log():
+                    empty_write_ahead_log_soon()
                 logout_user()
                 session.clear()
                 return render_template("rights/deleted.html"), 200
@@ -84,12 +89,15 @@ def delete_account() -> tuple[str, int]:
 
 
 def _after_erasure(erased: erasure.Erasure) -> None:
-    """Close the person's live sockets, show the rooms they were in without them, tell them."""
+    """Close the person's live sockets, show the rooms they were in without them."""
     close_sockets(erased.live_sockets)
     for session_id in erased.live_rooms:
         announce(session_id, live_rooms.room_refresh(session_id))
+
+
+def _say_goodbye(email: str) -> None:
     send_mail(
-        erased.email,
+        email,
         "Your Circles account is deleted",
         "Your Circles account has been deleted, as you asked.\n\n"
         "Your profile, your circle memberships and everything kept under your name are gone. "

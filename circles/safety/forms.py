@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from circles.forms import strip_filter
+from circles.forms import Form, strip_filter
 from circles.safety.models import MAX_MESSAGE, SupportStatus
 
 
-class SupportRequestForm(FlaskForm):
+class SupportRequestForm(Form):
     message = TextAreaField(
         "Anything you would like them to know (optional)",
         validators=[Length(max=MAX_MESSAGE, message=f"Keep it under {MAX_MESSAGE} characters.")],
@@ -19,7 +18,7 @@ class SupportRequestForm(FlaskForm):
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = RadioField(
         "Status",
         choices=[SelectChoice(s.value, s.label) for s in SupportStatus],

@@ -21,7 +21,7 @@ MAX_OPEN = 3
 
 
 def request_support(circle_id: int, user_id: int, message: str = "") -> SupportRequest:
-    """Record a member's request for contact; call :func:`notify_facilitators` after commit."""
+    """Record a member's request for contact; then :func:`notify_facilitators`, and commit."""
     membership = db.session.scalar(
         select(CircleMember).where(
             CircleMember.circle_id == circle_id, CircleMember.user_id == user_id
@@ -53,7 +53,8 @@ def request_support(circle_id: int, user_id: int, message: str = "") -> SupportR
 def notify_facilitators(circle_id: int) -> int:
     """Mail each facilitator of the circle that a request waits (no name, no message, no check-in).
 
-    It takes the circle's id only, so that it can run after the request's transaction, anywhere.
+    One queued mail each, sent once the caller commits (:func:`circles.mail.send_mail`); nothing
+    waits for the mail server here. Returns how many were queued.
     """
     emails = db.session.scalars(
         select(User.email)
@@ -76,7 +77,9 @@ def notify_facilitators(circle_id: int) -> int:
             "This note went only to the circle's facilitators.",
         ]
     )
-    return sum(send_mail(email, "A request for contact", body) for email in emails)
+    for email in emails:
+        send_mail(email, "A request for contact", body)
+    return len(emails)
 
 
 def circle_requests(circle_id: int) -> list[tuple[SupportRequest, str]]:

@@ -61,8 +61,8 @@ def request_support(circle_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         flash(error.message, "error")
         return back
+    services.notify_facilitators(circle_id)  # mailed once this commits
     db.session.commit()
-    services.notify_facilitators(circle_id)
     live_events.push_support_requested(circle_id)
     flash("Your facilitators have been asked to reach out to you.", "success")
     return back

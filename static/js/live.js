@@ -1,5 +1,6 @@
 // The live room: one Socket.IO connection to /live; the server's state is the truth.
-// On every (re)connect the page joins again and redraws from the full state it gets back.
+// On every (re)connect, and when the server asks (`resync`), the page joins again and redraws
+// from the full state it gets back.
 "use strict";
 
 (() => {
@@ -301,8 +302,7 @@
   }
 
   // Socket events ----------------------------------------------------------------------------
-  socket.on("connect", async () => {
-    status("Connected. Joining…");
+  async function joinAndRedraw() {
     const ack = await send("join");
     if (ack.ok) {
       renderState(ack.state);
@@ -311,7 +311,15 @@
       status(ack.error.message);
       if (ack.error.code === "ended") { window.location.reload(); }
     }
+  }
+
+  socket.on("connect", () => {
+    status("Connected. Joining…");
+    joinAndRedraw();
   });
+  // The server may have missed telling us something (its message queue was away): join again
+  // and redraw, after a moment's random wait so that a whole server's rooms do not join at once.
+  socket.on("resync", () => { setTimeout(joinAndRedraw, Math.random() * 1000); });
   socket.on("disconnect", () => status("Connection lost. Reconnecting…"));
   socket.on("connect_error", () => status("Cannot reach the room right now. Trying again…"));
 

@@ -59,7 +59,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
 
     found: list[str] = []
     visitor = new_visitor("anonymous")
-    for path in ("/", "/login", "/signup", "/password/forgot", "/help"):
+    for path in ("/", "/login", "/signup", "/signup/check-your-inbox", "/password/forgot", "/help"):
         visitor.page.goto(path)
         found += serious_violations(visitor)
     # A form re-rendered with errors must stay accessible too.

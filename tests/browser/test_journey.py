@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -36,10 +37,23 @@ def sign_up(page: Page, name: str, email: str, kind: str) -> None:
     page.get_by_label("Time zone", exact=True).select_option("Europe/London")
     page.get_by_role("radio", name=kind, exact=True).check()
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your inbox", level=1)).to_be_visible()
+    expect(page.get_by_text(email)).to_be_visible()
+
+
+def confirm_email(page: Page, outbox: list[Any], email: str) -> None:
+    """Open the link of the confirmation mail, as the person would from their inbox."""
+    (mail,) = [m for m in outbox if m.to == email]
+    link = re.search(r"https?://\S+/signup/confirm/\S+", mail.body)
+    assert link, mail.body
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", name="Confirm your email", level=1)).to_be_visible()
+    page.get_by_label("The password you chose", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirm and open my account").click()
 
 
 def test_facilitator_invites_and_member_joins(
-    new_visitor: Callable[..., Visitor], live_server: str, artifacts_dir: Path
+    new_visitor: Callable[..., Visitor], live_server: str, artifacts_dir: Path, outbox: list[Any]
 ) -> None:
     facilitator = new_visitor("facilitator")
     member = new_visitor("member")
@@ -48,6 +62,7 @@ def test_facilitator_invites_and_member_joins(
     # 1. The facilitator signs up, which makes their personal practice, and creates a circle.
     fpage.goto("/signup")
     sign_up(fpage, FACILITATOR["name"], FACILITATOR["email"], "Host circles as a facilitator")
+    confirm_email(fpage, outbox, FACILITATOR["email"])
     expect(fpage).to_have_url(f"{live_server}/")
     expect(fpage.get_by_role("heading", name=f"Hello, {FACILITATOR['name']}")).to_be_visible()
     expect(fpage.get_by_role("heading", name="Your organisations")).to_be_visible()
@@ -87,6 +102,7 @@ def test_facilitator_invites_and_member_joins(
     expect(mpage).to_have_url(re.compile(rf"/signup\?next=({next_join})$"))
     expect(mpage.get_by_role("radio", name="Join a circle I was invited to")).to_be_checked()
     sign_up(mpage, MEMBER["name"], MEMBER["email"], "Join a circle I was invited to")
+    confirm_email(mpage, outbox, MEMBER["email"])
 
     expect(mpage).to_have_url(invite_link)
     expect(mpage.get_by_role("heading", name=f"Join {CIRCLE_NAME}", level=1)).to_be_visible()

@@ -185,6 +185,43 @@ def test_reminder_goes_once_to_members_not_yet_checked_in(app, make, outbox, cir
     assert "without your name" in outbox[0].body
 
 
+def test_the_queue_reminds_each_member_once_even_when_its_scan_runs_twice(
+    app, make, outbox, circle_with_member
+):
+    from circles.checkins.reminders import queue_checkin_reminders
+
+    _, member, _ = circle_with_member
+    with app.app_context():
+        queued = [queue_checkin_reminders(), queue_checkin_reminders()]  # jobs run at once here
+    assert queued == [1, 0]
+    assert [m.to for m in outbox] == [member.email]
+
+
+def test_a_check_in_reminder_left_unfinished_by_a_dead_run_is_sent_later(
+    app, make, outbox, circle_with_member
+):
+    from circles.checkins.models import CheckinReminder
+    from circles.checkins.reminders import send_checkin_reminders
+
+    circle, member, _ = circle_with_member
+    with app.app_context():
+        now = datetime.now(UTC)
+        period = services.current_period(services.instrument_for(circle.id), now)
+        db.session.add(
+            CheckinReminder(
+                circle_id=circle.id,
+                period=period,
+                user_id=member.id,
+            )
+        )
+        db.session.commit()
+        assert send_checkin_reminders(now).sent == 1
+        assert send_checkin_reminders(now).sent == 0
+        claim = db.session.scalar(select(CheckinReminder))
+        assert claim.delivered and claim.attempts == 2
+    assert [m.to for m in outbox] == [member.email]
+
+
 def test_reminder_command(app, make, circle_with_member):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["send-checkin-reminders"])

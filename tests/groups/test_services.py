@@ -80,17 +80,17 @@ def test_new_link_validates_its_limits(circle):
 
 
 def test_co_facilitator_defaults_to_a_first_name_that_fits(circle):
-    _, c = circle
+    owner, c = circle
     colleague = f.create_user("Bartholomew-Alexander " + "Q" * 50)
     f.add_staff(c.org, colleague)
-    added = services.add_co_facilitator(c, colleague.id, "")
+    added = services.add_co_facilitator(c, colleague.id, "", by=owner)
     assert added.display_name == "Bartholomew-Alexander"
     with pytest.raises(ServiceError, match="from your organisation's team"):
-        services.add_co_facilitator(c, f.create_user().id, "x")  # not on the team
+        services.add_co_facilitator(c, f.create_user().id, "x", by=owner)  # not on the team
     too_long = f.create_user()
     f.add_staff(c.org, too_long)
     with pytest.raises(ServiceError, match="at most 40"):
-        services.add_co_facilitator(c, too_long.id, "n" * 41)
+        services.add_co_facilitator(c, too_long.id, "n" * 41, by=owner)
 
 
 def test_joining_twice_at_once_is_refused_cleanly(circle):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 import uuid
@@ -83,3 +84,43 @@ def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_failing(c
     listener.close()
     client.close()
     manager.publisher.connection_pool.disconnect()
+
+
+@pytest.mark.skipif(not REDIS, reason="needs TEST_REDIS_URL")
+def test_a_publish_given_up_makes_the_other_processes_resynchronise(monkeypatch):
+    monkeypatch.setattr("circles.live.queue.PUBLISH_PAUSE", 0)
+    channel = f"circles-test-{uuid.uuid4().hex}"
+    other = SteadyRedisManager(REDIS, channel=channel)
+    other.json = json
+    causes: list[str] = []
+    other.on_resync(causes.append)
+    received = []
+
+    def listen() -> None:
+        for data in other._listen():
+            received.append(data)
+            if data.get("n") == 3:
+                break
+        other._close_subscriber()
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    deadline = time.monotonic() + 5
+    while not (other.pubsub and other.pubsub.subscribed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        nowhere = f"redis://127.0.0.1:{unused.getsockname()[1]}/0"
+    this = SteadyRedisManager(nowhere, channel=channel)
+    this.json = json
+    this._publish({"n": 1})  # Redis unreachable: given up
+    this.redis_url, this.publisher = REDIS, None  # and back
+    this._publish({"n": 2})
+    this._publish({"n": 3})
+    listener.join(timeout=10)
+
+    assert received == [{"n": 2}, {"n": 3}]
+    assert causes == ["another process could not publish"]
+    this.publisher.connection_pool.disconnect()

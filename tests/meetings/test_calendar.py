@@ -59,7 +59,7 @@ def two_circles(make):
     }
     with make._app.app_context():
         membership = db.session.query(CircleMember).filter_by(circle_id=c.id, user_id=mo.id).one()
-        groups.remove_member(membership)
+        groups.remove_member(membership, by=mo)
         db.session.commit()
     return {"mo": mo, "fran": fran, "series": series, "circles": (a, b, c)}
 

@@ -13,7 +13,7 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.meetings import services
 from circles.meetings.models import ReminderSent, RsvpAnswer
-from circles.meetings.reminders import send_due_reminders
+from circles.meetings.reminders import queue_due_reminders, send_due_reminders, send_reminder
 from circles.meetings.rules import Scope
 
 DAY = timedelta(hours=24)
@@ -150,3 +150,116 @@ def test_a_moved_meeting_is_reminded_of_again(app, circle, outbox):
         )
         db.session.commit()
     assert run(app).sent == 3
+
+
+def scan(app):
+    """The periodic job: one reminder job queued per due reminder (tests run each at once)."""
+    with app.app_context():
+        queued = queue_due_reminders()
+        db.session.remove()
+        return queued
+
+
+def claims(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ReminderSent))
+
+
+def test_the_queue_reminds_everyone_once_even_when_its_scan_runs_twice(app, circle, outbox):
+    assert scan(app) == 3
+    assert scan(app) == 0
+    assert sorted(mail.to for mail in outbox) == sorted(
+        [circle["fran"].email, "mo@example.org", "nic@example.org"]
+    )
+
+
+def test_one_reminder_job_run_twice_at_once_and_again_sends_one_mail(app, circle, outbox):
+    ids = (circle["meeting"].id, circle["mo"].id)
+    barrier = threading.Barrier(2)
+
+    def job():
+        with app.app_context():
+            barrier.wait()
+            send_reminder(*ids)
+            db.session.remove()
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        send_reminder(*ids)
+    assert [mail.to for mail in outbox] == ["mo@example.org"]
+    assert claims(app) == 1
+
+
+def test_a_failed_reminder_job_releases_its_claim_and_is_retried_later(app, circle, outbox):
+    huey = app.extensions["circles_jobs"].huey
+    working = app.extensions["circles_mail"]
+    app.extensions["circles_mail"] = FailingSender(OSError("relay down"))
+    try:
+        assert scan(app) == 3
+    finally:
+        app.extensions["circles_mail"] = working
+    assert outbox == [] and claims(app) == 0
+    assert huey.scheduled_count() == 3
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=3)
+    for task in huey.read_schedule(later):
+        huey.execute(task, later)
+    assert len(outbox) == 3 and claims(app) == 3
+    assert scan(app) == 0
+
+
+def test_a_reminder_whose_run_died_while_sending_is_sent_by_a_later_scan(app, circle, outbox):
+    from circles.meetings.models import CLAIM_TIMEOUT
+
+    # A run claimed Mo's reminder and died before the mail server answered.
+    with app.app_context():
+        died = ReminderSent(meeting_id=circle["meeting"].id, user_id=circle["mo"].id)
+        db.session.add(died)
+        db.session.commit()
+    assert scan(app) == 2  # while that run may still be sending, nobody else takes it
+    assert sorted(m.to for m in outbox) == sorted([circle["fran"].email, "nic@example.org"])
+    with app.app_context():
+        claim = db.session.scalar(
+            select(ReminderSent).where(ReminderSent.user_id == circle["mo"].id)
+        )
+        claim.sent_at -= CLAIM_TIMEOUT + timedelta(seconds=1)
+        db.session.commit()
+    assert scan(app) == 1  # now it is known to be unfinished: sent, once
+    assert scan(app) == 0
+    assert [m.to for m in outbox].count("mo@example.org") == 1
+    with app.app_context():
+        assert db.session.scalars(select(ReminderSent.delivered)).all() == [True] * 3
+
+
+def test_only_one_of_two_runs_takes_over_an_unfinished_reminder(app, circle, outbox):
+    from circles.meetings.models import CLAIM_TIMEOUT
+
+    with app.app_context():
+        db.session.add(
+            ReminderSent(
+                meeting_id=circle["meeting"].id,
+                user_id=circle["mo"].id,
+                sent_at=utcnow() - CLAIM_TIMEOUT - timedelta(minutes=1),
+            )
+        )
+        db.session.commit()
+    both = threading.Barrier(2)
+
+    def job():
+        both.wait()
+        with app.app_context():
+            send_reminder(circle["meeting"].id, circle["mo"].id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [m.to for m in outbox] == ["mo@example.org"]
+    with app.app_context():
+        claim = db.session.scalar(select(ReminderSent))
+        assert claim.delivered and claim.attempts == 2

@@ -424,6 +424,6 @@ def test_removing_a_facilitator_from_the_organisation_removes_their_answers(circ
     f.add_facilitator(c, colleague, "Cal")
     services.set_rsvp(reloaded(weekly.id)[0], colleague, RsvpAnswer.GOING, now=NOW)
     db.session.commit()
-    orgs.remove_staff(db.session.get(OrgMember, staff.id), by_role=OrgRole.OWNER)
+    orgs.remove_staff(db.session.get(OrgMember, staff.id), by=None, by_role=OrgRole.OWNER)
     db.session.commit()
     assert stored_count(Rsvp) == 0
