@@ -149,6 +149,14 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CIRCLES_LIVE_EVENT_LIMIT": os.environ.get(
             "CIRCLES_LIVE_EVENT_LIMIT", "20 per second;300 per minute"
         ),
+        # The same, per person across all their sockets (so that many sockets earn no more)
+        "CIRCLES_LIVE_PERSON_EVENT_LIMIT": os.environ.get(
+            "CIRCLES_LIVE_PERSON_EVENT_LIMIT", "30 per second;450 per minute"
+        ),
+        # Sockets one person may hold in one live session (devices and tabs together)
+        "CIRCLES_LIVE_SOCKETS_PER_PERSON": int(
+            os.environ.get("CIRCLES_LIVE_SOCKETS_PER_PERSON", "5")
+        ),
         # Meeting reminders: sent this many hours before a meeting (job queue, `send-reminders`)
         "CIRCLES_REMINDER_HOURS": float(os.environ.get("CIRCLES_REMINDER_HOURS", "24")),
         # The job queue (circles.jobs): SQLite in the instance folder, or Redis when there is one

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Update, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from circles.db import utcnow
@@ -146,11 +146,14 @@ class DeliveryClaim(Protocol):
     """A reminder's claim row: one per person and thing reminded of, under a unique key."""
 
     delivered: Any
-    attempts: Any
 
     @classmethod
     def unfinished(cls, now: datetime) -> ColumnElement[bool]:
         """Claims that a run took and never finished: to be sent again."""
+        ...
+
+    def take_over(self, now: datetime) -> Update:
+        """A conditional update that gives an unfinished claim to this run (one row or none)."""
         ...
 
     def same_reminder(self) -> tuple[ColumnElement[bool], ...]: ...
@@ -162,10 +165,10 @@ def send_once(claim: DeliveryClaim, to: str, message: Callable[[], tuple[str, st
     The claim (a row under a unique constraint) is committed first; only the run whose insert
     succeeds delivers, then marks the claim delivered. A failed delivery deletes the claim, so
     that a later run (the job's retry, or the next scan) tries again. A claim its model calls
-    unfinished (never marked delivered, and old enough that its run must have died while
-    sending) is taken over by one run, chosen by compare-and-set on ``attempts``. So a reminder
-    is never lost; it is sent twice only if a run dies between the mail server's answer and
-    marking its claim. None when another run holds the claim.
+    unfinished (its run died while sending) is taken over by the one run whose conditional
+    update changes it, which also makes it no longer unfinished. So a reminder is never lost;
+    it is sent twice only if a run dies between the mail server's answer and marking its claim.
+    None when another run holds the claim.
     """
     model = type(claim)
     db.session.add(claim)
@@ -173,15 +176,9 @@ def send_once(claim: DeliveryClaim, to: str, message: Callable[[], tuple[str, st
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # another run claimed it: taken over only if that run died
-        same = claim.same_reminder()
-        seen = db.session.scalar(select(model.attempts).where(*same, model.unfinished(utcnow())))
-        taken = seen is not None and db.session.execute(
-            update(model)
-            .where(*same, model.delivered.is_(False), model.attempts == seen)
-            .values(attempts=seen + 1)
-        )
+        taken = db.session.execute(claim.take_over(utcnow()))
         db.session.commit()
-        if not taken or getattr(taken, "rowcount", 0) != 1:
+        if getattr(taken, "rowcount", 0) != 1:
             return None
     try:
         subject, body = message()

@@ -21,6 +21,7 @@ from circles.live import planning
 from circles.live import rooms as live_rooms
 from circles.live.models import LiveSession, PlanItem, SavedPrompt
 from circles.meetings import services as meetings
+from circles.meetings import window
 from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.orgs import services as orgs
@@ -170,7 +171,7 @@ def meeting(circle: Circle, by: User, **kwargs: object) -> Meeting:
 
 
 def dosing_session(user: User, taken_at: datetime) -> DosingSession:
-    entry = meetings.add_dosing_session(user, taken_at)
+    entry = window.add_dosing_session(user, taken_at)
     db.session.commit()
     return entry
 

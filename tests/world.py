@@ -10,7 +10,7 @@ from flask import current_app
 from circles.checkins.models import OptionKind
 from circles.db import utcnow
 from circles.extensions import db
-from circles.meetings import services as meetings
+from circles.meetings import feeds
 from circles.orgs.models import OrgRole
 from tests import factories as f
 
@@ -100,7 +100,7 @@ def build_world() -> World:
     soon = utcnow() + timedelta(days=1)
     dosing_member = f.dosing_session(member, soon)
     dosing_member_b = f.dosing_session(member_b, soon)
-    feed_token = meetings.regenerate_feed(member, current_app.secret_key or "")
+    feed_token = feeds.regenerate_feed(member, current_app.secret_key or "")
     live_a1 = f.live_session(a1, facilitator)
     live_b1 = f.live_session(b1, other_facilitator)
     prompt_a1 = f.saved_prompt(a1, facilitator)

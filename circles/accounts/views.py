@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
+from circles import signals
 from circles.accounts import bp, limits, reset, second_factor, services
 from circles.accounts.forms import (
     ChangePasswordForm,
@@ -25,7 +26,6 @@ from circles.accounts.web import (
 from circles.db import utcnow
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
-from circles.live.events import disconnect_user
 from circles.security import safe_next_url
 
 #: What a person whose organisation requires two-step sign-in may still open before setting it
@@ -151,9 +151,11 @@ def login_code() -> Response | tuple[str, int]:
 def logout() -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
+        ended = current_user.current_session
         services.end_session(current_user)
         db.session.commit()
-        disconnect_user(current_user.id)  # open live rooms close with the login
+        if ended is not None:  # this login's live sockets close with it, not other devices'
+            signals.login_ended.send(current_user.id, token_hash=ended.token_hash)
         logout_user()
         session.clear()
         flash("You are logged out.", "info")
@@ -187,7 +189,7 @@ def reset_password(token: str) -> Response | str:
             # The emailed link proves the mailbox, not the phone: the code is still asked for.
             services.set_password(user, form.password.data)
             db.session.commit()
-            disconnect_user(user.id)
+            signals.logins_ended.send(user.id)
             begin_second_step(user)
             flash(
                 "Your password is changed and other devices were logged out. "
@@ -198,7 +200,7 @@ def reset_password(token: str) -> Response | str:
         services.set_password(user, form.password.data)
         log_in(user)
         db.session.commit()
-        disconnect_user(user.id)
+        signals.logins_ended.send(user.id)
         flash(
             "Your password is changed and you are logged in. Other devices were logged out.",
             "success",
@@ -236,7 +238,7 @@ def change_password() -> Response | str:
             services.set_password(user, form.password.data)
             log_in(user)  # this browser stays trusted under the new password
             db.session.commit()
-            disconnect_user(user.id)
+            signals.logins_ended.send(user.id)
             flash("Your password is changed. Every other device was logged out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)

@@ -21,6 +21,9 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    Update,
+    and_,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -207,16 +210,20 @@ class CheckinReminder(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    #: The mail server took it. Like every check-in table, no time is kept: a claim is left
-    #: undelivered only by a run that died while sending (a failed delivery deletes it), and the
-    #: next daily scan sends it again (see circles.mail.send_once).
+    #: The mail server took it. Like every check-in table, no time is kept: instead each scan
+    #: first marks the claims it finds undelivered as abandoned (their runs died while sending:
+    #: scans are a day apart), and one later run takes each over (see circles.mail.send_once).
     delivered: Mapped[bool] = mapped_column(default=False)
-    #: Runs that took the claim; one run at a time takes it over (compare and set).
-    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
+    abandoned: Mapped[bool] = mapped_column(default=False)
 
     @classmethod
     def unfinished(cls, now: datetime) -> ColumnElement[bool]:
-        return cls.delivered.is_(False)
+        return and_(cls.delivered.is_(False), cls.abandoned.is_(True))
+
+    def take_over(self, now: datetime) -> Update:
+        """Claims an abandoned reminder for this run; no other run can then."""
+        cls = type(self)
+        return update(cls).where(*self.same_reminder(), cls.unfinished(now)).values(abandoned=False)
 
     def same_reminder(self) -> tuple[ColumnElement[bool], ...]:
         cls = type(self)

@@ -2,7 +2,8 @@
 person, :func:`send_checkin_reminder`), or sent at once by ``flask send-checkin-reminders``.
 
 Like meeting reminders, each is claimed first (a unique row per circle, period and person), so a
-repeated or parallel run never mails twice; a failed delivery releases its claim and is retried.
+repeated or parallel run never mails twice; a failed delivery releases its claim and is retried,
+and a claim left undelivered by a run that died is sent by the next scan (:func:`mark_abandoned`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from circles.accounts.models import User
 from circles.checkins.models import CheckinInstrument, CheckinReceipt, CheckinReminder
@@ -103,13 +104,29 @@ def remind(circle_id: int, period: datetime | None, user: User) -> bool | None:
     )
 
 
+def mark_abandoned() -> None:
+    """Start of a scan: claims still undelivered belonged to runs that died while sending.
+
+    Scans are a day apart (a run sends within seconds), so whatever the last one claimed and
+    never delivered is abandoned, and is due again. Commits.
+    """
+    db.session.execute(
+        update(CheckinReminder)
+        .where(CheckinReminder.delivered.is_(False), CheckinReminder.abandoned.is_(False))
+        .values(abandoned=True)
+    )
+    db.session.commit()
+
+
 def send_checkin_reminders(now: datetime) -> ReminderRun:
     """Claim and send each due reminder; commits per reminder (a job, not a request)."""
+    mark_abandoned()
     return ReminderRun.of(remind(*due) for due in due_checkin_reminders(now))
 
 
 def queue_checkin_reminders() -> int:
     """The periodic job: queue a :func:`send_checkin_reminder` job per due reminder; how many."""
+    mark_abandoned()
     due = [(circle_id, user.id) for circle_id, _, user in due_checkin_reminders(utcnow())]
     db.session.rollback()  # read only; end the transaction before the jobs run
     for circle_id, user_id in due:

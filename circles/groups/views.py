@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from circles import invites
+from circles import invites, signals
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -24,8 +24,8 @@ from circles.groups.forms import (
 )
 from circles.groups.models import CircleInvite, CircleMember, CircleRole
 from circles.live import rooms as live_rooms
-from circles.live.events import disconnect_user
 from circles.meetings import services as meetings
+from circles.meetings import window
 from circles.meetings.forms import RsvpForm
 from circles.safety import services as safety
 from circles.safety.forms import SupportRequestForm
@@ -86,12 +86,12 @@ def circle_page(
     circle_id = access.circle.id
     now = utcnow()
     upcoming = meetings.circle_meetings(circle_id, now, limit=UPCOMING_SHOWN)
-    windows: list[meetings.IntegrationWindow] = []
+    windows: list[window.IntegrationWindow] = []
     # The integration window and support requests are for members (facilitators hold the space).
     is_member = access.membership is not None and access.membership.role == CircleRole.MEMBER
     if is_member:
-        sessions = meetings.dosing_sessions(current_user.id, current_only=True, now=now)
-        windows = meetings.integration_windows(sessions, current_user.id, circle_id)
+        sessions = window.dosing_sessions(current_user.id, current_only=True, now=now)
+        windows = window.integration_windows(sessions, current_user.id, circle_id)
     in_window = {m.id for w in windows for m in w.meetings}
     ids = [m.id for m in upcoming]
     return render_template(
@@ -222,7 +222,8 @@ def remove_member(circle_id: int, member_id: int) -> Response:
         remove,
         f"{member.display_name} is no longer in the circle.",
     ):
-        disconnect_user(member.user_id)  # out of the live room at once
+        # Out of this circle's live room at once (and only this circle's).
+        signals.member_removed.send(member.user_id, circle_id=circle_id)
     return redirect(url_for("groups.roster", circle_id=circle_id))
 
 
@@ -239,7 +240,7 @@ def leave(circle_id: int) -> Response:
             lambda: services.remove_member(membership, by=current_user),
             f"You have left {access.circle.name}.",
         ):
-            disconnect_user(current_user.id)
+            signals.member_removed.send(current_user.id, circle_id=circle_id)
             return redirect(url_for("main.home"))
     return redirect(url_for("groups.show", circle_id=circle_id))
 

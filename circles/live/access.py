@@ -1,7 +1,8 @@
 """Who may do what in a live session: the person behind an event, found by their login.
 
 Every event is authorised here first: the login must still be alive, the session must belong to
-one of the person's circles (anything else is "not found"), and some events are for facilitators
+one of the person's circles (anything else is "not found"), the person must not have been removed
+from the session (whatever socket the event comes from), and some events are for facilitators
 or members only. Services return an :class:`Outcome`; a refused event raises :class:`LiveError`.
 """
 
@@ -19,6 +20,7 @@ from circles.db import one_of
 from circles.extensions import db
 from circles.groups.models import CircleMember, CircleRole
 from circles.live.models import (
+    LiveParticipant,
     LiveSession,
     LiveStatus,
 )
@@ -52,6 +54,8 @@ class Outcome:
     broadcasts: list[Broadcast] = field(default_factory=list)
     #: Sockets to close (a removed participant's).
     disconnect_sids: list[str] = field(default_factory=list)
+    #: Why those sockets leave: each is told ``session.left {session, reason}`` first.
+    left_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,10 +115,11 @@ class Seat:
     actor: Actor
 
 
-_sessions, _members, _logins = (
+_sessions, _members, _logins, _participants = (
     LiveSession.__table__.c,
     CircleMember.__table__.c,
     AuthSession.__table__.c,
+    LiveParticipant.__table__.c,
 )
 
 
@@ -129,9 +134,14 @@ _SEATS = (
         _members.user_id,
         _members.role,
         _members.display_name,
+        _participants.removed_at,
     )
     .join(CircleMember.__table__, _members.user_id == _logins.user_id)
     .join(LiveSession.__table__, _sessions.circle_id == _members.circle_id)
+    .outerjoin(
+        LiveParticipant.__table__,
+        (_participants.session_id == _sessions.id) & (_participants.user_id == _members.user_id),
+    )
     .where(
         one_of(_logins.token_hash, "logins"),
         _logins.created_at > bindparam("since"),
@@ -152,10 +162,12 @@ def seats(
     """For each (session id, login hash) of a batch: the person's seat, in one query.
 
     The login must still exist (not logged out, password unchanged, not too old), or the event
-    is told to log in again; a session outside the person's circles is not found.
+    is told to log in again; a session outside the person's circles is not found; someone the
+    facilitator removed from the session is refused every event of it, whichever socket sends it.
     """
     wanted = [(session_id, login) for session_id, login in requests if is_id(session_id)]
     found: dict[tuple[object, str], Seat] = {}
+    removed: set[tuple[object, str]] = set()
     connection = db.session.connection()
     if wanted:
         rows = connection.execute(
@@ -166,10 +178,19 @@ def seats(
                 "since": logged_in_since,
             },
         )
-        for login, session_id, circle_id, meeting_id, status, user_id, role, name in rows:
+        for login, session_id, circle_id, meeting_id, status, user_id, role, name, gone in rows:
+            if gone is not None:
+                removed.add((session_id, login))
+                continue
             actor = Actor(user_id, role, name)
             found[session_id, login] = Seat(session_id, circle_id, meeting_id, status, actor)
-    missing = list({login for session_id, login in wanted if (session_id, login) not in found})
+    missing = list(
+        {
+            login
+            for session_id, login in wanted
+            if (session_id, login) not in found and (session_id, login) not in removed
+        }
+    )
     alive = (
         set(connection.scalars(_ALIVE, {"logins": missing, "since": logged_in_since}))
         if missing
@@ -182,11 +203,18 @@ def seats(
             seated.append(invalid("session must be a session id (a number)."))
         elif seat is not None:
             seated.append(seat)
+        elif (session_id, login) in removed:
+            seated.append(removed_error())
         elif login not in alive:
             seated.append(LiveError("unauthenticated", "Please log in again."))
         else:
             seated.append(LiveError("not_found", "There is no such live session."))
     return seated
+
+
+def removed_error() -> LiveError:
+    """The refusal for someone the facilitator asked to leave (on `join` and every event)."""
+    return LiveError("removed", "The facilitator has asked you to leave this session.")
 
 
 def actor_for_login(

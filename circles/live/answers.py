@@ -210,7 +210,10 @@ _RULES = select(
 ).where(one_of(_prompts.id, "prompts"))
 #: PostgreSQL: answers wait while another process reveals or closes one of their prompts, then
 #: see it no longer open; without it an answer could be sealed after its prompt's reveal and
-#: never come out. (SQLite batches hold the database's write lock already.)
+#: never come out. An end closes every prompt of its room (circles.live.prompts.end_running),
+#: so this one lock per batch also keeps answers from landing after the end deleted the
+#: room's content: the end waits for them, or they find their prompt closed. (SQLite batches
+#: hold the database's write lock already.)
 _RULES_LOCKED = _RULES.with_for_update(read=True)
 _EARLIER = select(_submissions.prompt_id, _submissions.user_id, _submissions.client_id).where(
     one_of(_submissions.prompt_id, "prompts"),

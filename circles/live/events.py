@@ -3,8 +3,9 @@
 :mod:`.opening`).
 
 Every event is authorised against the database (the login session behind the cookie must still
-exist; the person must still be in the circle; facilitator events need a facilitator), rate
-limited per connection, and acknowledged ``{"ok": true, ...}`` or
+exist; the person must still be in the circle and not removed from the session; facilitator
+events need a facilitator), rate limited per connection and per person (:mod:`.throttle`), and
+acknowledged ``{"ok": true, ...}`` or
 ``{"ok": false, "error": {"code", "message"}}``. Events that arrive together are written in one
 transaction (:mod:`circles.live.batch`); nothing of a refused event is kept, and no event is
 acknowledged before the commit that holds it.
@@ -12,9 +13,7 @@ acknowledged before the commit that holds it.
 
 from __future__ import annotations
 
-import bisect
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +22,6 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO
-from limits import parse_many
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from circles.db import begin_writing, utcnow
@@ -32,30 +30,38 @@ from circles.live import (
     access,
     answers,
     facilitation,
+    listeners,
     opening,
+    processes,
     prompts,
     revealing,
     rooms,
     support,
 )
-from circles.live.access import Actor, Broadcast, LiveError, Outcome
+from circles.live.access import Actor, LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
 from circles.live.queue import SteadyRedisManager
+from circles.live.sockets import (
+    LOGINS,
+    NAMESPACE,
+    Login,
+    announce,
+    disconnect_sids,
+    facilitators_room,
+    login_room,
+    room,
+    socketio_or_none,
+    tell_left,
+)
+from circles.live.sockets import disconnect_user as disconnect_user  # for `flask` commands
+from circles.live.throttle import ConnectionLimiter as ConnectionLimiter
+from circles.live.throttle import Throttle
 from circles.safety import services as safety
 from circles.safety.models import SupportRequest
 
-NAMESPACE = "/live"
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, Actor, dict[str, Any]], Outcome]
-
-
-def room(session_id: int) -> str:
-    return f"live:{session_id}"
-
-
-def facilitators_room(session_id: int) -> str:
-    return f"live:{session_id}:facilitators"
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -71,77 +77,8 @@ def _retryable(error: Exception) -> bool:
     return isinstance(error, DBAPIError) and getattr(orig, "sqlstate", None) in {"40001", "40P01"}
 
 
-class ConnectionLimiter:
-    """Per-connection event limits (Flask-Limiter covers HTTP routes only).
-
-    The limits are written and parsed the `limits` way ("20 per second;300 per minute"); each
-    socket keeps a moving window of its recent event times, dropped with the socket. (The
-    `limits` in-memory storage sweeps every key from a timer every 10 ms: a fifth of the
-    server's CPU with a few hundred sockets open.)
-    """
-
-    def __init__(self, limits_text: str) -> None:
-        self.windows = [(item.amount, item.get_expiry()) for item in parse_many(limits_text)]
-        self.longest = max(expiry for _, expiry in self.windows)
-        self.hits: dict[str, list[float]] = {}
-
-    def allow(self, sid: str) -> bool:
-        now = time.monotonic()
-        hits = self.hits.setdefault(sid, [])
-        del hits[: bisect.bisect_right(hits, now - self.longest)]
-        for amount, expiry in self.windows:
-            if len(hits) - bisect.bisect_right(hits, now - expiry) >= amount:
-                return False  # refused events are not counted, as in a moving window
-        hits.append(now)
-        return True
-
-    def forget(self, sid: str) -> None:
-        self.hits.pop(sid, None)
-
-
 def _send(session_id: int, outcome: Outcome) -> None:
-    socketio = current_app.extensions["socketio"]
-    for broadcast in outcome.broadcasts:
-        socketio.emit(
-            broadcast.event, broadcast.data, to=_target(session_id, broadcast), namespace=NAMESPACE
-        )
-
-
-def _target(session_id: int, broadcast: Broadcast) -> str:
-    return room(session_id) if broadcast.to == "room" else facilitators_room(session_id)
-
-
-def disconnect_sids(socketio: SocketIO, sids: list[str]) -> None:
-    """Close sockets wherever they are (through the message queue when there is one)."""
-    for sid in sids:
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
-
-
-def disconnect_user(user_id: int, session_id: int | None = None) -> None:
-    """Close a person's open live sockets at once (logout, password change, removal)."""
-    close_sockets(rooms.connections_of(user_id, session_id))
-
-
-def close_sockets(sids: list[str]) -> None:
-    """Close sockets found earlier (erasure: their rows are gone by the time it commits)."""
-    socketio = _socketio()
-    if socketio is not None:
-        disconnect_sids(socketio, sids)
-
-
-def announce(session_id: int, broadcasts: list[Broadcast]) -> None:
-    """Send a room its broadcasts from outside a socket event (from a page request)."""
-    socketio = _socketio()
-    if socketio is None:
-        return
-    for broadcast in broadcasts:
-        socketio.emit(
-            broadcast.event, broadcast.data, to=_target(session_id, broadcast), namespace=NAMESPACE
-        )
-
-
-def _socketio() -> SocketIO | None:
-    return current_app.extensions.get("socketio")
+    announce(session_id, outcome.broadcasts)
 
 
 def push_support_requested(circle_id: int) -> None:
@@ -153,7 +90,7 @@ def push_support_requested(circle_id: int) -> None:
 
 def push_support_status(support: SupportRequest) -> None:
     """Show the member, on their own open live page only, where their request now stands."""
-    socketio = _socketio()
+    socketio = socketio_or_none()
     session = rooms.active_session(support.circle_id)
     if socketio is None or session is None:
         return
@@ -226,15 +163,9 @@ def _runs(jobs: list[Job]) -> Iterator[tuple[Bulk | None, list[Job]]]:
         yield kind, run
 
 
-@dataclass(frozen=True)
-class Login:
-    """The login a socket was opened with: every event checks it still exists."""
-
-    token_hash: str
-
-    def since(self) -> datetime:
-        """Logins older than this have expired."""
-        return utcnow() - timedelta(days=current_app.config["CIRCLES_SESSION_MAX_DAYS"])
+def logged_in_since() -> datetime:
+    """Logins older than this have expired."""
+    return utcnow() - timedelta(days=current_app.config["CIRCLES_SESSION_MAX_DAYS"])
 
 
 @dataclass(frozen=True)
@@ -256,7 +187,9 @@ class Done:
     rooms: list[str]
 
 
-def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> None:
+def register_live_events(
+    socketio: SocketIO, app: Flask, limits_text: str, person_limits_text: str | None = None
+) -> None:
     """The namespace's handlers, registered on the Socket.IO server itself.
 
     Client events skip Flask-SocketIO's per-event request context: they are queued for a group
@@ -264,10 +197,15 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
     transaction, every event in a savepoint of its own, so that a refused or failed event
     leaves nothing behind while the others in its batch are kept.
     """
-    limiter = ConnectionLimiter(limits_text)
+    limiter = Throttle(
+        limits_text, person_limits_text or app.config["CIRCLES_LIVE_PERSON_EVENT_LIMIT"]
+    )
+    listeners.connect()
+    processes.stamp_socket_ids(socketio.server)
+    liveness = processes.Liveness(app, app.config.get("CIRCLES_REDIS_URL"))
     #: Each open socket's login (taken at the handshake), so that an event is authorised by a
     #: single query for login and membership together, without reloading the user.
-    logins: dict[str, Login] = {}
+    logins: dict[str, Login] = app.extensions.setdefault(LOGINS, {})
     server = socketio.server
     if isinstance(server.manager, SteadyRedisManager):
         # Broadcasts were lost while Redis was away: this process's own sockets (never through
@@ -287,11 +225,16 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
         try:
             with db.session.begin_nested():
                 session, actor = access.actor_for_login(
-                    event.payload.get("session"), event.login.token_hash, event.login.since()
+                    event.payload.get("session"), event.login.token_hash, logged_in_since()
                 )
                 session_id, joined_rooms = session.id, []
                 if event.name == "join":
-                    outcome = rooms.join(session, actor, event.sid)
+                    outcome = rooms.join(
+                        session,
+                        actor,
+                        event.sid,
+                        max_sockets=current_app.config["CIRCLES_LIVE_SOCKETS_PER_PERSON"],
+                    )
                     joined_rooms.append(room(session_id))
                     if actor.is_facilitator:
                         joined_rooms.append(facilitators_room(session_id))
@@ -349,7 +292,7 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
     def together(bulk: Bulk, events: list[Event]) -> list[tuple[dict[str, Any], Done | None]]:
         seats = access.seats(
             [(event.payload.get("session"), event.login.token_hash) for event in events],
-            events[0].login.since(),
+            logged_in_since(),
         )
         asked = [
             (seat, BULK[event.name][0](event.payload))
@@ -417,6 +360,8 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
                     gone.append(job.payload.sid)
                 try:
                     _send(done.session_id, done.outcome)
+                    if done.outcome.left_reason is not None:
+                        tell_left(socketio, done.session_id, done.outcome)
                     disconnect_sids(socketio, done.outcome.disconnect_sids)
                 except Exception as error:  # saved; one event's messages must not stop the rest
                     log.error(
@@ -467,12 +412,17 @@ def register_live_events(socketio: SocketIO, app: Flask, limits_text: str) -> No
             # Their organisation requires two-step sign-in and they have not set it up: like
             # every page but the set-up, the live room stays closed until they do.
             return False
-        logins[request.sid] = Login(current_user.current_session.token_hash)  # type: ignore[attr-defined]
+        token_hash = current_user.current_session.token_hash
+        logins[request.sid] = Login(token_hash)  # type: ignore[attr-defined]
+        limiter.opened(request.sid, current_user.id)  # type: ignore[attr-defined]
+        liveness.first_socket(socketio.start_background_task, socketio.sleep)
+        # So that a logout reaches exactly this login's sockets, in any process.
+        server.enter_room(request.sid, login_room(token_hash), namespace=NAMESPACE)  # type: ignore[attr-defined]
         return True
 
     def on_disconnect(reason: Any = None) -> None:
         sid = request.sid  # type: ignore[attr-defined]
-        limiter.forget(sid)
+        limiter.closed(sid)
         logins.pop(sid, None)
         forget_connection(sid)
 

@@ -146,4 +146,9 @@ def remove_participant(session: LiveSession, actor: Actor, member_id: object) ->
         )
     )
     db.session.flush()
-    return Outcome(ack={}, broadcasts=[presence_broadcast(session)], disconnect_sids=sids)
+    return Outcome(
+        ack={},
+        broadcasts=[presence_broadcast(session)],
+        disconnect_sids=sids,
+        left_reason="removed",
+    )

@@ -6,6 +6,11 @@ written with one statement per table: one update closes each room's current prom
 adds the new prompts, one update sets each session's status and timer. :func:`open_prompt` is a
 batch of one. Two opens of the same session are never in one call: the caller runs them one
 after the other.
+
+Before any of that, one statement locks the batch's sessions that have not ended (PostgreSQL,
+in id order; SQLite batches hold the database's write lock already) and reads them afresh: an
+open racing ``session.end`` in another process is either refused (``ended``), or written first
+and then closed by the end, which takes the same lock before closing every prompt of its room.
 """
 
 from __future__ import annotations
@@ -66,9 +71,17 @@ _CLOSE_CURRENT = (
     .returning(_prompts.session_id, _prompts.id)
 )
 _INSERT = insert(LivePrompt).returning(_prompts.id, sort_by_parameter_order=True)
+#: The sessions still running, locked until the batch commits (``FOR NO KEY UPDATE``: inserts
+#: elsewhere that refer to a session, such as commitments at a reveal, go on meanwhile).
+_LOCK_RUNNING = (
+    select(_sessions.id)
+    .where(one_of(_sessions.id, "sessions"), _sessions.status != LiveStatus.ENDED)
+    .order_by(_sessions.id)
+    .with_for_update(key_share=True)
+)
 _SET_SESSION = (
     update(LiveSession)
-    .where(_sessions.id == bindparam("session"))
+    .where(_sessions.id == bindparam("session"), _sessions.status != LiveStatus.ENDED)
     .values(status=LiveStatus.OPEN, timer_ends_at=bindparam("ends_at"))
 )
 
@@ -90,6 +103,11 @@ def open_prompts(
     if not rows:
         return results
     connection = db.session.connection()
+    running = set(connection.scalars(_LOCK_RUNNING, {"sessions": [r["session_id"] for r in rows]}))
+    if len(running) < len(rows):
+        rows = _refuse_ended(results, rows, running)
+        if not rows:
+            return results
     current = connection.execute(_CLOSE_CURRENT, {"sessions": [row["session_id"] for row in rows]})
     closed = {session_id: prompt_id for session_id, prompt_id in current}
     ids = connection.execute(_INSERT, rows).scalars().all()
@@ -109,6 +127,18 @@ def open_prompts(
             row, prompt_id, ends_at = next(opened)
             results[index] = _outcome(row, prompt_id, ends_at, closed.get(row["session_id"]))
     return results
+
+
+def _refuse_ended(
+    results: list[Outcome | LiveError], rows: list[dict[str, Any]], running: set[int]
+) -> list[dict[str, Any]]:
+    """Refuse the opens whose session has ended since its seat was read; the rows still to
+    write."""
+    kept = iter(rows)
+    for index, result in enumerate(results):
+        if isinstance(result, Outcome) and next(kept)["session_id"] not in running:
+            results[index] = LiveError("ended", "This session has ended.")
+    return [row for row in rows if row["session_id"] in running]
 
 
 def open_prompt(

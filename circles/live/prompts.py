@@ -1,8 +1,19 @@
-"""Revealing, closing and hiding: what the facilitator does with a prompt once it is open."""
+"""Revealing, closing and hiding: what the facilitator does with a prompt once it is open.
+
+Several processes change a session at once (PostgreSQL, READ COMMITTED). Whatever changes a
+session and its prompts together first locks the session's row and reads it afresh
+(:func:`lock_running`, or the conditional update of :func:`end_running`), then its prompts:
+always in that order, so that two of them never wait for each other. Answers and reveals lock
+only their prompts' rows; the end closes every prompt still open under its lock, so an answer
+either lands before the end (and its content goes with the rest) or finds its prompt closed.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, null, select, update
 
 from circles.extensions import db
 from circles.live.access import (
@@ -19,6 +30,7 @@ from circles.live.models import (
     LivePrompt,
     LiveResponse,
     LiveSession,
+    LiveStatus,
     PromptStatus,
 )
 from circles.live.protocol import storable
@@ -40,10 +52,62 @@ def prompt_in(session: LiveSession, prompt_id: object, *, lock: bool = False) ->
     return prompt
 
 
+def lock_running(session: LiveSession) -> None:
+    """Lock the session's row and read it afresh (PostgreSQL); LiveError when it has ended.
+
+    ``FOR NO KEY UPDATE``: rows inserted elsewhere that refer to the session (commitments at a
+    reveal) are not held up by it.
+    """
+    db.session.scalar(
+        select(LiveSession)
+        .where(LiveSession.id == session.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    require_running(session)
+
+
+def end_running(session: LiveSession, now: datetime) -> None:
+    """Mark the session ended and close every prompt it still has; LiveError if it had ended.
+
+    One conditional update checks and locks the session's row, so an end racing another is
+    refused, and a prompt opened by another process is either written before it (and closed
+    here, by an update that reads the prompts afresh) or refused. Objects loaded before are
+    expired: they may have been read before another process's change.
+    """
+    ending: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(LiveSession)
+        .where(LiveSession.id == session.id, LiveSession.status != LiveStatus.ENDED)
+        # null(): SQL NULL for the JSON column, not the JSON value null.
+        .values(
+            status=LiveStatus.ENDED,
+            ended_at=now,
+            timer_ends_at=None,
+            round_order=null(),
+            round_position=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if ending.rowcount != 1:
+        raise LiveError("ended", "This session has ended.")
+    db.session.execute(
+        update(LivePrompt)
+        .where(LivePrompt.session_id == session.id, LivePrompt.status != PromptStatus.CLOSED)
+        .values(status=PromptStatus.CLOSED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+
+
 def close_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outcome:
     require_facilitator(actor)
     require_running(session)
-    prompt = prompt_in(session, prompt_id)
+    if not is_id(prompt_id):
+        raise invalid("prompt_id must be a number.")
+    # The session first, then the prompt, both read afresh: a prompt opened meanwhile by
+    # another process has closed this one already, and its timer is not this one's to stop.
+    lock_running(session)
+    prompt = prompt_in(session, prompt_id, lock=True)
     if prompt.status == PromptStatus.CLOSED:
         return Outcome(ack={"duplicate": True})
     prompt.status = PromptStatus.CLOSED
@@ -60,6 +124,7 @@ def hide_response(session: LiveSession, actor: Actor, response_id: object) -> Ou
     require_running(session)
     if not isinstance(response_id, str) or len(response_id) > 32 or not storable(response_id):
         raise invalid("response_id must be a response's id.")
+    lock_running(session)  # an end deleting the responses goes first, or waits
     response = db.session.scalar(
         select(LiveResponse)
         .join(LivePrompt, LivePrompt.id == LiveResponse.prompt_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
@@ -25,8 +25,8 @@ from circles.live.models import (
     LiveParticipant,
     LiveSession,
     LiveStatus,
-    PromptStatus,
 )
+from circles.live.prompts import end_running
 from circles.live.retention import delete_content
 from circles.live.state import participant_of, presence_broadcast, round_broadcast, state
 from circles.orgs.models import Organisation
@@ -72,8 +72,18 @@ def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None
     return session
 
 
-def join(session: LiveSession, actor: Actor, sid: str, now: datetime | None = None) -> Outcome:
-    """Enter the room (again): attendance is recorded, and the full state comes back."""
+def join(
+    session: LiveSession,
+    actor: Actor,
+    sid: str,
+    now: datetime | None = None,
+    max_sockets: int | None = None,
+) -> Outcome:
+    """Enter the room (again): attendance is recorded, and the full state comes back.
+
+    A person holds at most ``max_sockets`` sockets in one session (every device and tab, in any
+    process); one more is refused as ``too_many_connections``.
+    """
     now = now or utcnow()
     require_running(session)
     participant = participant_of(session, actor.user_id)
@@ -83,6 +93,17 @@ def join(session: LiveSession, actor: Actor, sid: str, now: datetime | None = No
     if participant.removed_at is not None:
         raise LiveError("removed", "The facilitator has asked you to leave this session.")
     existing = db.session.get(LiveConnection, sid)
+    if existing is None and max_sockets is not None:
+        held = db.session.scalar(
+            select(func.count()).where(
+                LiveConnection.session_id == session.id, LiveConnection.user_id == actor.user_id
+            )
+        )
+        if (held or 0) >= max_sockets:
+            raise LiveError(
+                "too_many_connections",
+                "You are already in this session on too many devices or tabs; close one first.",
+            )
     if existing is None:
         db.session.add(LiveConnection(sid=sid, session_id=session.id, user_id=actor.user_id))
     elif existing.session_id != session.id:
@@ -119,14 +140,10 @@ def end_session(session: LiveSession, actor: Actor, now: datetime | None = None)
     require_facilitator(actor)
     require_running(session)
     now = now or utcnow()
-    session.status = LiveStatus.ENDED
-    session.ended_at = now
-    session.timer_ends_at = None
-    session.round_order = None
-    session.round_position = None
-    for prompt in session.prompts:
-        if prompt.status != PromptStatus.CLOSED:
-            prompt.status = PromptStatus.CLOSED
+    # Locks the session's row (PostgreSQL) and closes its prompts as they are now: a prompt
+    # opened or an answer given by another process meanwhile is closed or deleted below too.
+    # It also clears the timer and the round.
+    end_running(session, now)
     db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session.id))
     keep_days = db.session.scalar(
         select(Organisation.live_retention_days)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__)
 
-from circles.meetings import views  # noqa: E402,F401
+from circles.meetings import calendar_views, views, window_views  # noqa: E402,F401

@@ -11,11 +11,12 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     Index,
-    SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    Update,
     and_,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,12 +155,15 @@ class ReminderSent(Base):
     #: The mail server took it. A claim left undelivered past :data:`CLAIM_TIMEOUT` belonged to
     #: a run that died while sending, and is sent again (see circles.mail.send_once).
     delivered: Mapped[bool] = mapped_column(default=False)
-    #: Runs that took the claim; one run at a time takes it over (compare and set).
-    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
 
     @classmethod
     def unfinished(cls, now: datetime) -> ColumnElement[bool]:
         return and_(cls.delivered.is_(False), cls.sent_at < now - CLAIM_TIMEOUT)
+
+    def take_over(self, now: datetime) -> Update:
+        """Claims an unfinished reminder for this run; no other run can then (its time is new)."""
+        cls = type(self)
+        return update(cls).where(*self.same_reminder(), cls.unfinished(now)).values(sent_at=now)
 
     def same_reminder(self) -> tuple[ColumnElement[bool], ...]:
         cls = type(self)

@@ -1,21 +1,20 @@
-"""Scheduling rules: create, edit and cancel meetings, RSVPs, calendar feeds, integration windows.
+"""Scheduling rules: create, edit and cancel meetings, RSVPs, and the lists of meetings.
+
+Calendar feeds are in :mod:`circles.meetings.feeds`, the integration window in
+:mod:`circles.meetings.window`.
 
 Functions only flush; the caller commits once (or rolls back after a :class:`ServiceError`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from circles.accounts.models import User
@@ -25,8 +24,6 @@ from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
 from circles.meetings.models import (
     MAX_DURATION_MINUTES,
-    CalendarFeed,
-    DosingSession,
     Meeting,
     MeetingSeries,
     ReminderSent,
@@ -36,11 +33,6 @@ from circles.meetings.models import (
 from circles.meetings.recurrence import SeriesPlan, build_rule, expand, local_to_utc, zone_or_error
 from circles.meetings.rules import Scope, check_video_url
 
-#: The integration window: the meetings that fall this long after a dosing session.
-WINDOW_OPENS = timedelta(hours=24)
-WINDOW_CLOSES = timedelta(hours=72)
-#: How many coming meetings are searched for the next one after a session.
-NEXT_MEETING_LOOKAHEAD = 60
 #: How far ahead the schedule view looks.
 SCHEDULE_WEEKS = 8
 
@@ -308,206 +300,3 @@ def upcoming_for_user(
     if limit is not None:
         query = query.limit(limit)
     return [(meeting, membership) for meeting, membership in db.session.execute(query)]
-
-
-# Calendar feeds ------------------------------------------------------------------------------
-
-
-def feed_token(feed: CalendarFeed, secret_key: str | bytes) -> str | None:
-    """The token in a feed's URL: the feed's id and an HMAC of its salt under the secret key.
-
-    The database holds only the salt, so a copy of it cannot rebuild a URL; rotating the
-    secret key retires every URL at once, and the owner's page then shows the new one.
-    """
-    if feed.salt is None:
-        return None
-    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    digest = hmac.new(key, f"calendar-feed:{feed.salt}".encode(), hashlib.sha256).hexdigest()
-    return f"{feed.id}-{digest}"
-
-
-def user_feed(user: User) -> CalendarFeed | None:
-    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-
-
-def regenerate_feed(user: User, secret_key: str | bytes) -> str:
-    """Give a person a new feed URL; an earlier one stops working at once."""
-    feed = user_feed(user)
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id, show_circle_names=False)
-        add_or_refuse(feed, "Your calendar link changed a moment ago. Please try again.")
-    feed.salt = secrets.token_urlsafe(32)
-    db.session.flush()
-    token = feed_token(feed, secret_key)
-    assert token is not None
-    return token
-
-
-def revoke_feed(user: User) -> None:
-    """Switch a person's feed off; calendar apps that subscribed get nothing more."""
-    feed = user_feed(user)
-    if feed is None or feed.salt is None:
-        raise ServiceError("You have no calendar link to turn off.")
-    feed.salt = None
-    db.session.flush()
-
-
-def set_feed_titles(user: User, show_circle_names: bool) -> None:
-    """Choose neutral event titles ("Circle meeting") or the circles' names."""
-    feed = user_feed(user)
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id)
-        add_or_refuse(feed, "Your calendar settings changed a moment ago. Please try again.")
-    feed.show_circle_names = show_circle_names
-    db.session.flush()
-
-
-def feed_by_token(token: str, secret_key: str | bytes) -> CalendarFeed | None:
-    """The feed a URL token opens: it must be current and derived from today's secret key."""
-    feed_id, _, digest = token.partition("-")
-    if not feed_id.isdigit() or len(feed_id) > 10 or len(digest) != 64 or not digest.isascii():
-        return None
-    feed = db.session.get(CalendarFeed, int(feed_id))
-    expected = feed_token(feed, secret_key) if feed is not None else None
-    if expected is None or not hmac.compare_digest(expected, token):
-        return None
-    return feed
-
-
-def feed_meetings(user_id: int, since: datetime) -> list[Meeting]:
-    """Meetings of every circle a person is in now, from ``since`` on (left circles drop out)."""
-    query = (
-        select(Meeting)
-        .join(CircleMember, CircleMember.circle_id == Meeting.circle_id)
-        .join(Meeting.circle)
-        .join(Meeting.series)
-        .options(contains_eager(Meeting.circle), contains_eager(Meeting.series))
-        .where(CircleMember.user_id == user_id, Meeting.ends_at > since)
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-    return list(db.session.scalars(query))
-
-
-# Integration window --------------------------------------------------------------------------
-
-
-#: Entries further than this from today are almost certainly typing mistakes.
-DOSING_RANGE = timedelta(days=366)
-
-
-def _check_taken_at(taken_at: datetime, now: datetime | None) -> None:
-    now = now or utcnow()
-    if not now - DOSING_RANGE <= taken_at <= now + DOSING_RANGE:
-        raise ServiceError("Enter a date within a year of today.", "date")
-
-
-def add_dosing_session(
-    user: User, taken_at: datetime, now: datetime | None = None
-) -> DosingSession:
-    """Record when a person had an assisted session (only they ever see it)."""
-    _check_taken_at(taken_at, now)
-    entry = DosingSession(user_id=user.id, taken_at=taken_at)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def update_dosing_session(
-    entry: DosingSession, taken_at: datetime, now: datetime | None = None
-) -> None:
-    _check_taken_at(taken_at, now)
-    entry.taken_at = taken_at
-    db.session.flush()
-
-
-def delete_dosing_session(entry: DosingSession) -> None:
-    db.session.delete(entry)
-    db.session.flush()
-
-
-def local_datetime(day: date, at: time, zone_name: str) -> datetime:
-    """A date and time someone typed on their own wall clock, as a UTC instant."""
-    return local_to_utc(datetime.combine(day, at), ZoneInfo(zone_name))
-
-
-@dataclass(frozen=True)
-class IntegrationWindow:
-    """The 24 to 72 hours after one dosing session, and the meetings that fall inside it."""
-
-    session: DosingSession
-    meetings: list[Meeting]
-    #: When none falls inside: the circle's first meeting after the session (and after now).
-    next_meeting: Meeting | None = None
-
-    @property
-    def opens_at(self) -> datetime:
-        return self.session.taken_at + WINDOW_OPENS
-
-    @property
-    def closes_at(self) -> datetime:
-        return self.session.taken_at + WINDOW_CLOSES
-
-    def is_open(self, now: datetime) -> bool:
-        return self.opens_at <= now < self.closes_at
-
-
-def dosing_sessions(user_id: int, *, current_only: bool, now: datetime) -> list[DosingSession]:
-    """A person's entries, latest first; ``current_only``: those whose window is not closed."""
-    query = select(DosingSession).where(DosingSession.user_id == user_id)
-    if current_only:
-        query = query.where(DosingSession.taken_at > now - WINDOW_CLOSES)
-    return list(db.session.scalars(query.order_by(DosingSession.taken_at.desc())))
-
-
-def integration_windows(
-    sessions: Sequence[DosingSession], user_id: int, circle_id: int | None = None
-) -> list[IntegrationWindow]:
-    """Each session's window with the meetings inside it, from the person's circles (one query)."""
-    if not sessions:
-        return []
-    earliest = min(s.taken_at for s in sessions) + WINDOW_OPENS
-    latest = max(s.taken_at for s in sessions) + WINDOW_CLOSES
-    query = (
-        select(Meeting)
-        .join(CircleMember, and_(CircleMember.circle_id == Meeting.circle_id))
-        .join(Meeting.circle)
-        .options(contains_eager(Meeting.circle))
-        .where(
-            CircleMember.user_id == user_id,
-            Meeting.cancelled_at.is_(None),
-            Meeting.starts_at >= earliest,
-            Meeting.starts_at <= latest,
-        )
-        .order_by(Meeting.starts_at)
-    )
-    if circle_id is not None:
-        query = query.where(Meeting.circle_id == circle_id)
-    meetings = list(db.session.scalars(query))
-    later: list[Meeting] = []
-    if circle_id is not None:
-        # One query for the "next meeting" of every window: the circle's coming meetings.
-        later = list(
-            db.session.scalars(
-                select(Meeting)
-                .where(
-                    Meeting.circle_id == circle_id,
-                    Meeting.cancelled_at.is_(None),
-                    Meeting.starts_at > min(utcnow(), earliest - WINDOW_OPENS),
-                )
-                .order_by(Meeting.starts_at)
-                .limit(NEXT_MEETING_LOOKAHEAD)
-            )
-        )
-    windows = []
-    now = utcnow()
-    for session in sessions:
-        opens, closes = session.taken_at + WINDOW_OPENS, session.taken_at + WINDOW_CLOSES
-        after = max(now, session.taken_at)
-        windows.append(
-            IntegrationWindow(
-                session,
-                [m for m in meetings if opens <= m.starts_at <= closes],
-                next((m for m in later if m.starts_at > after), None),
-            )
-        )
-    return windows

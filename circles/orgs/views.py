@@ -8,14 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from circles import invites
+from circles import invites, signals
 from circles.accounts import second_factor
 from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
 from circles.groups.models import Circle, CircleMember, CircleRole
-from circles.live.events import disconnect_user
 from circles.orgs import bp, services
 from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
 from circles.orgs.models import OrgInvite, OrgMember, OrgRole
@@ -77,7 +76,7 @@ def _ask_team_for_second_factor(org_id: int) -> None:
     """Close the live rooms of staff without two-step sign-in, and tell the admin who is left."""
     waiting = second_factor.unenrolled_staff(org_id)
     for user_id in waiting:
-        disconnect_user(user_id)  # their next handshake is refused until they set it up
+        signals.logins_ended.send(user_id)  # their next handshake is refused until they set it up
     if waiting:
         people = "1 person" if len(waiting) == 1 else f"{len(waiting)} people"
         flash(
@@ -189,7 +188,7 @@ def remove_staff(org_id: int, member_id: int) -> Response:
         remove,
         "They are no longer part of the team.",
     ):
-        disconnect_user(member.user_id)
+        signals.staff_removed.send(member.user_id, org_id=org_id)
     if member.user_id == current_user.id:
         return redirect(url_for("main.home"))
     return redirect(url_for("orgs.team", org_id=org_id))

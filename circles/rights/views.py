@@ -7,13 +7,12 @@ import json
 from flask import Blueprint, Response, render_template, request, session
 from flask_login import current_user, login_required, logout_user
 
+from circles import signals
 from circles.accounts.services import check_password
 from circles.db import empty_write_ahead_log, empty_write_ahead_log_soon, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
-from circles.live import rooms as live_rooms
-from circles.live.events import announce, close_sockets
 from circles.mail import send_mail
 from circles.rights import erasure, export
 from circles.rights.forms import EraseAccountForm
@@ -69,6 +68,7 @@ def delete_account() -> tuple[str, int]:
         if not check_password(user, form.password.data):
             form.password.errors.append("That is not your password.")
         else:
+            user_id = user.id
             try:
                 erased = erasure.erase_account(user)
             except ServiceError as error:
@@ -76,7 +76,7 @@ def delete_account() -> tuple[str, int]:
             else:
                 _say_goodbye(erased.email)  # queued; mailed once the erasure is committed
                 db.session.commit()
-                _after_erasure(erased)
+                _after_erasure(user_id, erased)
                 # The -wal holds copies of the pages the erasure wrote over: out with them now,
                 # or (readers kept it busy) on a thread of its own in a moment.
                 if not empty_write_ahead_log():
@@ -88,11 +88,11 @@ def delete_account() -> tuple[str, int]:
     return render_template("rights/delete.html", blockers=[], form=form), status
 
 
-def _after_erasure(erased: erasure.Erasure) -> None:
+def _after_erasure(user_id: int, erased: erasure.Erasure) -> None:
     """Close the person's live sockets, show the rooms they were in without them."""
-    close_sockets(erased.live_sockets)
-    for session_id in erased.live_rooms:
-        announce(session_id, live_rooms.room_refresh(session_id))
+    signals.account_erased.send(
+        user_id, sockets=erased.live_sockets, sessions=sorted(erased.live_rooms)
+    )
 
 
 def _say_goodbye(email: str) -> None:

@@ -1,8 +1,9 @@
 """Reminder claims remember whether the mail server took the mail
 
 A run that died between claiming a reminder and sending it left a claim that stopped every
-later run: the reminder was lost. Claims now say whether they were delivered, and how many runs
-took them, so that one later run takes an unfinished claim over (circles.mail.send_once).
+later run: the reminder was lost. Claims now say whether they were delivered (and, for check-ins,
+which keep no time, whether a scan found them abandoned), so that one later run takes an
+unfinished claim over (circles.mail.send_once).
 Existing claims were sent (or lost) under the old rule: they count as delivered.
 
 Revision ID: 5d0c1e2f7a90
@@ -22,19 +23,23 @@ depends_on = None
 
 
 def upgrade():
-    for table in ('checkin_reminders', 'meeting_reminders'):
+    for table, columns in (
+        ('checkin_reminders', ('delivered', 'abandoned')),
+        ('meeting_reminders', ('delivered',)),
+    ):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('delivered', sa.Boolean(), nullable=True))
-            batch_op.add_column(sa.Column('attempts', sa.SmallInteger(), nullable=True))
-        claims = sa.table(table, sa.column('delivered', sa.Boolean()), sa.column('attempts', sa.SmallInteger()))
-        op.execute(claims.update().values(delivered=True, attempts=1))
+            for name in columns:
+                batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=True))
+        claims = sa.table(table, *(sa.column(name, sa.Boolean()) for name in columns))
+        op.execute(claims.update().values(delivered=True, **dict.fromkeys(columns[1:], False)))
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column('delivered', existing_type=sa.Boolean(), nullable=False)
-            batch_op.alter_column('attempts', existing_type=sa.SmallInteger(), nullable=False)
+            for name in columns:
+                batch_op.alter_column(name, existing_type=sa.Boolean(), nullable=False)
 
 
 def downgrade():
-    for table in ('meeting_reminders', 'checkin_reminders'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('attempts')
-            batch_op.drop_column('delivered')
+    with op.batch_alter_table('meeting_reminders', schema=None) as batch_op:
+        batch_op.drop_column('delivered')
+    with op.batch_alter_table('checkin_reminders', schema=None) as batch_op:
+        batch_op.drop_column('abandoned')
+        batch_op.drop_column('delivered')

@@ -20,6 +20,7 @@
   let handUp = false;
   let commitments = []; // this member's choices from last time (only ever sent to them)
   let plan = []; // the facilitator's session plan
+  let left = false; // asked to leave: no more joining, no "reconnecting"
 
   const status = (text) => { $("live-status").textContent = text; };
   const show = (el, visible) => { if (el) { el.hidden = !visible; } };
@@ -302,7 +303,20 @@
   }
 
   // Socket events ----------------------------------------------------------------------------
+  // Asked to leave (`session.left`, or a join refused as "removed"): say so calmly, point to help,
+  // and stop; the server closes the socket and the page does not try to come back.
+  function leave() {
+    if (left) { return; }
+    left = true;
+    socket.disconnect();
+    clearInterval(timerTick);
+    document.querySelectorAll(".live-grid, .console").forEach((el) => { el.hidden = true; });
+    show($("removed"), true);
+    status("The facilitator has asked you to leave this session.");
+  }
+
   async function joinAndRedraw() {
+    if (left) { return; }
     const ack = await send("join");
     if (ack.ok) {
       renderState(ack.state);
@@ -310,6 +324,7 @@
     } else {
       status(ack.error.message);
       if (ack.error.code === "ended") { window.location.reload(); }
+      if (ack.error.code === "removed") { leave(); }
     }
   }
 
@@ -320,8 +335,18 @@
   // The server may have missed telling us something (its message queue was away): join again
   // and redraw, after a moment's random wait so that a whole server's rooms do not join at once.
   socket.on("resync", () => { setTimeout(joinAndRedraw, Math.random() * 1000); });
-  socket.on("disconnect", () => status("Connection lost. Reconnecting…"));
-  socket.on("connect_error", () => status("Cannot reach the room right now. Trying again…"));
+  socket.on("disconnect", () => { if (!left) { status("Connection lost. Reconnecting…"); } });
+  socket.on("connect_error", () => { if (!left) { status("Cannot reach the room right now. Trying again…"); } });
+  socket.on("session.left", (data) => {
+    if (data && data.reason === "removed" && data.session === sessionId) {
+      leave();
+    } else if (data && data.reason === "logged_out") {
+      // This login ended (logged out here, on this browser): the page shows where things stand.
+      left = true;
+      socket.disconnect();
+      window.location.reload();
+    }
+  });
 
   socket.on("presence", (data) => renderParticipants(data.participants));
   socket.on("prompt.opened", (prompt) => {
@@ -336,8 +361,8 @@
         renderPlan(plan.map((step) => (step.id === prompt.plan_item ? { ...step, opened: true } : step)));
       }
     }
-    const answer = $("answer-text");
-    if (answer) { answer.focus(); }
+    // Announced, never focused: whatever the person is typing, wherever, stays where it is.
+    $("prompt-news").textContent = `A new prompt is open: ${prompt.text}`;
   });
   socket.on("prompt.revealed", (data) => {
     if (current && current.id === data.prompt_id) {

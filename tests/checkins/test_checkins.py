@@ -218,8 +218,25 @@ def test_a_check_in_reminder_left_unfinished_by_a_dead_run_is_sent_later(
         assert send_checkin_reminders(now).sent == 1
         assert send_checkin_reminders(now).sent == 0
         claim = db.session.scalar(select(CheckinReminder))
-        assert claim.delivered and claim.attempts == 2
+        assert claim.delivered and not claim.abandoned
     assert [m.to for m in outbox] == [member.email]
+
+
+def test_a_check_in_reminder_being_sent_is_not_taken_over_by_another_job(
+    app, make, outbox, circle_with_member
+):
+    from circles.checkins.models import CheckinReminder
+    from circles.checkins.reminders import send_checkin_reminder
+
+    circle, member, _ = circle_with_member
+    with app.app_context():
+        now = datetime.now(UTC)
+        period = services.current_period(services.instrument_for(circle.id), now)
+        # Another run claimed it a moment ago and is talking to the mail server.
+        db.session.add(CheckinReminder(circle_id=circle.id, period=period, user_id=member.id))
+        db.session.commit()
+        send_checkin_reminder(circle.id, member.id)  # a second job for it, without a scan
+    assert outbox == []
 
 
 def test_reminder_command(app, make, circle_with_member):

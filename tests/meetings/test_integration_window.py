@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from circles.extensions import db
 from circles.meetings import services
+from circles.meetings import window as windows
 from circles.meetings.models import DosingSession
 from circles.meetings.rules import Scope
 from tests import factories as f
@@ -46,13 +47,13 @@ def test_the_window_holds_the_meetings_24_to_72_hours_after_a_session(ctx):
     services.cancel_meeting(cancelled, Scope.THIS)
     session = f.dosing_session(mo, taken)
 
-    [window] = services.integration_windows([session], mo.id)
+    [window] = windows.integration_windows([session], mo.id)
     assert [m.id for m in window.meetings] == [at[h].id for h in (24, 30, 70, 72)]
     assert (window.opens_at, window.closes_at) == (
         taken + timedelta(hours=24),
         taken + timedelta(hours=72),
     )
-    assert services.integration_windows([session], mo.id, circle_id=other.id)[0].meetings == []
+    assert windows.integration_windows([session], mo.id, circle_id=other.id)[0].meetings == []
 
 
 def test_a_member_notes_a_session_in_their_own_zone_and_the_circle_page_highlights(

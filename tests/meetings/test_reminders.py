@@ -262,4 +262,4 @@ def test_only_one_of_two_runs_takes_over_an_unfinished_reminder(app, circle, out
     assert [m.to for m in outbox] == ["mo@example.org"]
     with app.app_context():
         claim = db.session.scalar(select(ReminderSent))
-        assert claim.delivered and claim.attempts == 2
+        assert claim.delivered and claim.sent_at > utcnow() - timedelta(minutes=1)

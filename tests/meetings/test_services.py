@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from circles.exceptions import ServiceError
 from circles.extensions import db
-from circles.meetings import services
+from circles.meetings import services, window
 from circles.meetings.models import Meeting, MeetingSeries, ReminderSent, Rsvp, RsvpAnswer
 from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.meetings.rules import Scope, check_video_url
@@ -399,7 +399,7 @@ def test_dates_far_away_get_a_clear_error_not_a_crash(circle, weekly):
             now=NOW,
         )
     with pytest.raises(ServiceError):
-        services.local_datetime(date(1, 1, 1), time(0, 30), "Asia/Tokyo")
+        window.local_datetime(date(1, 1, 1), time(0, 30), "Asia/Tokyo")
 
 
 def test_a_broken_host_in_a_video_link_is_refused_calmly():

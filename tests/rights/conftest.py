@@ -20,7 +20,7 @@ from circles.extensions import db
 from circles.live import access as live_access
 from circles.live import answers, opening
 from circles.live import rooms as live_rooms
-from circles.meetings import services as meetings
+from circles.meetings import feeds
 from circles.meetings.models import RsvpAnswer
 from tests import factories as f
 
@@ -94,8 +94,8 @@ def build_harbour() -> Harbour:
     f.answer(meeting, nicola, RsvpAnswer.MAYBE)
     f.dosing_session(morgan, utcnow() - timedelta(days=2))
     f.dosing_session(nicola, utcnow() - timedelta(days=3))
-    meetings.regenerate_feed(morgan, SECRET)
-    meetings.regenerate_feed(nicola, SECRET)
+    feeds.regenerate_feed(morgan, SECRET)
+    feeds.regenerate_feed(nicola, SECRET)
 
     # Five check-ins: enough for the circle's figures to be published.
     f.set_up_checkins(evening)

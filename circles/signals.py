@@ -1,0 +1,25 @@
+"""Named signals between features: a feature says what happened; others listen.
+
+Accounts, circles, organisations and the rights pages send these after their commit; the live
+package (:mod:`circles.live.listeners`) closes exactly the sockets concerned. No feature imports
+another feature's views or socket module.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: One login ended (logout). Sender: the user id; ``token_hash``: that login's hash.
+login_ended = _signals.signal("login-ended")
+#: Every login of a person ended, or none of them may stay in a live room (password changed or
+#: reset, two-step sign-in now required or reset). Sender: the user id.
+logins_ended = _signals.signal("logins-ended")
+#: Someone left, or was removed from, a circle. Sender: the user id; ``circle_id``.
+member_removed = _signals.signal("member-removed")
+#: Someone left, or was removed from, an organisation's team. Sender: the user id; ``org_id``.
+staff_removed = _signals.signal("staff-removed")
+#: An account was erased. Sender: the user id; ``sockets``: its live sockets, found before the
+#: erasure; ``sessions``: the live sessions it was in.
+account_erased = _signals.signal("account-erased")
