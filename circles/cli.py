@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from circles import signals
 from circles.accounts import services as accounts
 from circles.accounts.models import User
 from circles.db import utcnow
@@ -151,9 +152,7 @@ def register_cli(app: Flask) -> None:
         if not second_factor.reset(user):
             raise click.ClickException(f"{user.email} has no two-step sign-in to remove.")
         db.session.commit()
-        from circles.live.events import disconnect_user
-
-        disconnect_user(user.id)
+        signals.logins_ended.send(user.id)  # the live rooms close their sockets
         click.echo(
             f"Two-step sign-in removed for {user.email}; every login of theirs has ended. "
             "They can now log in with their password alone"

@@ -1,7 +1,8 @@
 """Named signals between features: a feature says what happened; others listen.
 
-Accounts, circles, organisations and the rights pages send these after their commit; the live
-package (:mod:`circles.live.listeners`) closes exactly the sockets concerned. No feature imports
+Accounts, circles, organisations, the rights and support pages and the command line send these
+after their commit; the live package (:mod:`circles.live.listeners`) closes exactly the sockets
+concerned, or tells the open rooms. No feature imports
 another feature's views or socket module.
 """
 
@@ -23,3 +24,7 @@ staff_removed = _signals.signal("staff-removed")
 #: An account was erased. Sender: the user id; ``sockets``: its live sockets, found before the
 #: erasure; ``sessions``: the live sessions it was in.
 account_erased = _signals.signal("account-erased")
+#: A member asked their facilitators for contact (from a page). Sender: the circle id.
+support_requested = _signals.signal("support-requested")
+#: A facilitator changed where a support request stands. Sender: the SupportRequest.
+support_status_changed = _signals.signal("support-status-changed")

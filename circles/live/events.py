@@ -1,6 +1,6 @@
 """The ``/live`` Socket.IO namespace: thin handlers around the live services (:mod:`.access`,
 :mod:`.rooms`, :mod:`.prompts`, :mod:`.facilitation`, :mod:`.support`, :mod:`.answers`,
-:mod:`.opening`).
+:mod:`.opening`), looked up in :mod:`.routing`.
 
 Every event is authorised against the database (the login session behind the cookie must still
 exist; the person must still be in the circle and not removed from the session; facilitator
@@ -14,7 +14,7 @@ acknowledged before the commit that holds it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,19 +28,14 @@ from circles.db import begin_writing, utcnow
 from circles.extensions import db
 from circles.live import (
     access,
-    answers,
-    facilitation,
     listeners,
-    opening,
     processes,
-    prompts,
-    revealing,
     rooms,
-    support,
 )
-from circles.live.access import Actor, LiveError, Outcome
+from circles.live.access import LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
 from circles.live.queue import SteadyRedisManager
+from circles.live.routing import BULK, CLIENT_EVENTS, EVENTS, Bulk, runs
 from circles.live.sockets import (
     LOGINS,
     NAMESPACE,
@@ -50,18 +45,12 @@ from circles.live.sockets import (
     facilitators_room,
     login_room,
     room,
-    socketio_or_none,
     tell_left,
 )
-from circles.live.sockets import disconnect_user as disconnect_user  # for `flask` commands
 from circles.live.throttle import ConnectionLimiter as ConnectionLimiter
 from circles.live.throttle import Throttle
-from circles.safety import services as safety
-from circles.safety.models import SupportRequest
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Any, Actor, dict[str, Any]], Outcome]
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -79,88 +68,6 @@ def _retryable(error: Exception) -> bool:
 
 def _send(session_id: int, outcome: Outcome) -> None:
     announce(session_id, outcome.broadcasts)
-
-
-def push_support_requested(circle_id: int) -> None:
-    """Tell the facilitators in the circle's open room that a request is waiting (no name)."""
-    session = rooms.active_session(circle_id)
-    if session is not None:
-        announce(session.id, [support.support_broadcast(circle_id)])
-
-
-def push_support_status(support: SupportRequest) -> None:
-    """Show the member, on their own open live page only, where their request now stands."""
-    socketio = socketio_or_none()
-    session = rooms.active_session(support.circle_id)
-    if socketio is None or session is None:
-        return
-    payload = {"support": safety.status_payload(support)}
-    for sid in rooms.connections_of(support.user_id, session.id):
-        socketio.emit("support.status", payload, to=sid, namespace=NAMESPACE)
-
-
-#: event name -> handler, for the events handled one at a time
-EVENTS: dict[str, Handler] = {
-    "prompt.close": lambda s, a, p: prompts.close_prompt(s, a, p.get("prompt_id")),
-    "timer.start": lambda s, a, p: facilitation.start_timer(s, a, p.get("seconds")),
-    "timer.stop": lambda s, a, p: facilitation.stop_timer(s, a),
-    "round.start": lambda s, a, p: facilitation.start_round(s, a),
-    "round.next": lambda s, a, p: facilitation.next_in_round(s, a),
-    "round.end": lambda s, a, p: facilitation.end_round(s, a),
-    "hand.raise": lambda s, a, p: facilitation.set_hand(s, a, True),
-    "hand.lower": lambda s, a, p: facilitation.set_hand(s, a, False),
-    "reaction.send": lambda s, a, p: facilitation.react(s, a, p.get("kind")),
-    "response.hide": lambda s, a, p: prompts.hide_response(s, a, p.get("response_id")),
-    "participant.remove": lambda s, a, p: facilitation.remove_participant(s, a, p.get("user")),
-    "session.end": lambda s, a, p: rooms.end_session(s, a),
-    "support.request": lambda s, a, p: support.ask_for_support(s, a, p.get("message")),
-}
-
-
-Bulk = Callable[[list[tuple[access.Seat, Any]]], list[Outcome | LiveError]]
-
-#: Events handled many at a time: event -> (what the payload asks for, the batch function).
-#: Answers come in floods when a prompt opens, prompts open at the top of the hour, and the
-#: answers are revealed together at the end of a round.
-BULK: dict[str, tuple[Callable[[dict[str, Any]], Any], Bulk]] = {
-    "response.submit": (
-        lambda p: answers.Answer(p.get("prompt_id"), p.get("value"), p.get("client_id")),
-        answers.record,
-    ),
-    "response.pass": (
-        lambda p: answers.Answer(p.get("prompt_id"), None, p.get("client_id"), passing=True),
-        answers.record,
-    ),
-    "prompt.open": (
-        lambda p: opening.Opening(p.get("prompt"), p.get("plan_item")),
-        opening.open_prompts,
-    ),
-    "prompt.reveal": (lambda p: revealing.Reveal(p.get("prompt_id")), revealing.reveal_prompts),
-}
-#: Every event a client may send.
-CLIENT_EVENTS = ("join", *EVENTS, *BULK)
-
-
-def _runs(jobs: list[Job]) -> Iterator[tuple[Bulk | None, list[Job]]]:
-    """The batch in order, as runs handled together: consecutive events of one batch function,
-    each session at most once in a run of opens; every other event alone."""
-    run: list[Job] = []
-    kind: Bulk | None = None
-    sessions: set[object] = set()
-    for job in jobs:
-        event = job.payload
-        bulk = BULK[event.name][1] if event.name in BULK else None
-        session = event.payload.get("session")
-        key = session if isinstance(session, int) else None
-        repeat = bulk is opening.open_prompts and key in sessions
-        if run and (bulk is None or bulk is not kind or repeat):
-            yield kind, run
-            run, sessions = [], set()
-        run.append(job)
-        kind = bulk
-        sessions.add(key)
-    if run:
-        yield kind, run
 
 
 def logged_in_since() -> datetime:
@@ -324,7 +231,7 @@ def register_live_events(
             try:
                 begin_writing()
                 handled: list[tuple[Job, Done]] = []
-                for bulk, run in _runs(jobs):
+                for bulk, run in runs(jobs):
                     if bulk is not None:
                         handled += handle_together(bulk, run)
                         continue

@@ -3,6 +3,7 @@
 Each listener closes exactly the sockets concerned: a logout closes that login's sockets (not
 the person's other devices); leaving a circle closes the sockets in that circle's room (not in
 another circle's); an erased account's sockets close and its rooms are redrawn without it.
+Support requests made or answered on a page are shown in the open room.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from circles import signals
 from circles.extensions import db
 from circles.groups.models import Circle
 from circles.live.models import LiveConnection, LiveSession
-from circles.live.rooms import room_refresh
+from circles.live.rooms import active_session, connections_of, room_refresh
 from circles.live.sockets import (
     NAMESPACE,
     announce,
@@ -25,6 +26,9 @@ from circles.live.sockets import (
     login_room,
     socketio_or_none,
 )
+from circles.live.support import support_broadcast
+from circles.safety.models import SupportRequest
+from circles.safety.services import status_payload
 
 
 def close_login(user_id: int, *, token_hash: str, **_: Any) -> None:
@@ -80,6 +84,24 @@ def _sids_in(user_id: int, where: Any) -> list[str]:
     )
 
 
+def tell_facilitators(circle_id: int, **_: Any) -> None:
+    """A request is waiting: the facilitators in the circle's open room are told (no name)."""
+    session = active_session(circle_id)
+    if session is not None:
+        announce(session.id, [support_broadcast(circle_id)])
+
+
+def tell_member(request: SupportRequest, **_: Any) -> None:
+    """Where their request now stands: shown to the member on their own open live page only."""
+    socketio = socketio_or_none()
+    session = active_session(request.circle_id)
+    if socketio is None or session is None:
+        return
+    payload = {"support": status_payload(request)}
+    for sid in connections_of(request.user_id, session.id):
+        socketio.emit("support.status", payload, to=sid, namespace=NAMESPACE)
+
+
 def connect() -> None:
     """Listen (once per process; connecting the same listener again changes nothing)."""
     signals.login_ended.connect(close_login)
@@ -87,3 +109,5 @@ def connect() -> None:
     signals.member_removed.connect(close_circle)
     signals.staff_removed.connect(close_organisation)
     signals.account_erased.connect(close_erased)
+    signals.support_requested.connect(tell_facilitators)
+    signals.support_status_changed.connect(tell_member)

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from circles import signals
 from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import CircleRole
-from circles.live import events as live_events
 from circles.safety import services
 from circles.safety.forms import StatusForm, SupportRequestForm
 from circles.safety.models import SupportRequest, SupportStatus
@@ -63,7 +63,7 @@ def request_support(circle_id: int) -> Response | tuple[str, int]:
         return back
     services.notify_facilitators(circle_id)  # mailed once this commits
     db.session.commit()
-    live_events.push_support_requested(circle_id)
+    signals.support_requested.send(circle_id)
     flash("Your facilitators have been asked to reach out to you.", "success")
     return back
 
@@ -90,7 +90,7 @@ def set_status(circle_id: int, request_id: int) -> Response:
     if form.validate_on_submit():
         services.set_status(support, SupportStatus(form.status.data))
         db.session.commit()
-        live_events.push_support_status(support)
+        signals.support_status_changed.send(support)
         flash("Status saved.", "success")
     else:
         flash("Choose a status.", "error")

@@ -197,6 +197,16 @@ def test_the_queue_reminds_each_member_once_even_when_its_scan_runs_twice(
     assert [m.to for m in outbox] == [member.email]
 
 
+def claim_open_reminder(circle, member) -> None:
+    """A claim on the member's reminder for the open period, never marked delivered (call in an
+    app context): another run holds it, or held it and died while sending."""
+    from circles.checkins.models import CheckinReminder
+
+    period = services.current_period(services.instrument_for(circle.id), datetime.now(UTC))
+    db.session.add(CheckinReminder(circle_id=circle.id, period=period, user_id=member.id))
+    db.session.commit()
+
+
 def test_a_check_in_reminder_left_unfinished_by_a_dead_run_is_sent_later(
     app, make, outbox, circle_with_member
 ):
@@ -205,17 +215,9 @@ def test_a_check_in_reminder_left_unfinished_by_a_dead_run_is_sent_later(
 
     circle, member, _ = circle_with_member
     with app.app_context():
+        claim_open_reminder(circle, member)
         now = datetime.now(UTC)
-        period = services.current_period(services.instrument_for(circle.id), now)
-        db.session.add(
-            CheckinReminder(
-                circle_id=circle.id,
-                period=period,
-                user_id=member.id,
-            )
-        )
-        db.session.commit()
-        assert send_checkin_reminders(now).sent == 1
+        assert send_checkin_reminders(now).sent == 1  # the scan finds it abandoned
         assert send_checkin_reminders(now).sent == 0
         claim = db.session.scalar(select(CheckinReminder))
         assert claim.delivered and not claim.abandoned
@@ -225,16 +227,11 @@ def test_a_check_in_reminder_left_unfinished_by_a_dead_run_is_sent_later(
 def test_a_check_in_reminder_being_sent_is_not_taken_over_by_another_job(
     app, make, outbox, circle_with_member
 ):
-    from circles.checkins.models import CheckinReminder
     from circles.checkins.reminders import send_checkin_reminder
 
     circle, member, _ = circle_with_member
     with app.app_context():
-        now = datetime.now(UTC)
-        period = services.current_period(services.instrument_for(circle.id), now)
-        # Another run claimed it a moment ago and is talking to the mail server.
-        db.session.add(CheckinReminder(circle_id=circle.id, period=period, user_id=member.id))
-        db.session.commit()
+        claim_open_reminder(circle, member)  # another run is talking to the mail server
         send_checkin_reminder(circle.id, member.id)  # a second job for it, without a scan
     assert outbox == []
 

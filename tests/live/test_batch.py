@@ -8,9 +8,9 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from circles.live import answers, opening, revealing
+from circles.live import answers, opening, revealing, routing
 from circles.live.batch import GroupCommit, Job
-from circles.live.events import Event, Login, _runs
+from circles.live.events import Event, Login
 
 
 def test_events_waiting_together_form_one_batch_and_each_gets_its_own_result():
@@ -66,7 +66,7 @@ def test_a_batch_is_at_most_limit_events_and_the_rest_lead_the_next():
     assert max(batches) <= 4 and sum(batches) == 11
 
 
-def test_a_batch_that_fails_wakes_everyone_and_the_next_one_runs():
+def test_a_batch_that_fails_wakes_everyone_and_the_next_oneruns():
     calls = []
     started = threading.Event()
     release = threading.Event()
@@ -110,7 +110,7 @@ def test_a_batch_runs_in_order_with_answers_opens_and_reveals_together_one_open_
         job("hand.raise", 2),
         job("response.submit", 3),
     ]
-    runs = [(bulk, [jobs.index(j) for j in run]) for bulk, run in _runs(jobs)]
+    runs = [(bulk, [jobs.index(j) for j in run]) for bulk, run in routing.runs(jobs)]
     assert runs == [
         (answers.record, [0, 1, 2]),
         (opening.open_prompts, [3, 4]),

@@ -15,8 +15,8 @@ import socketio
 from circles.extensions import db
 from circles.groups.models import Circle
 from circles.live import access, answers, facilitation, opening, rooms
-from circles.live.events import CLIENT_EVENTS
 from circles.live.models import LiveResponse
+from circles.live.routing import CLIENT_EVENTS
 from tests import factories as f
 from tests.world import ROLES, build_world
 
