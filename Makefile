@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve jobs bench bench-reports bench-write-path test lint demo install install-dev install-prod migrate clean
+.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path test lint demo install install-dev install-prod migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ jobs: migrate
 # BENCH_REDIS_URL=redis://... adds the two-process run.
 bench: install-dev install-prod
 	$(BIN)/python bench/live_bench.py $(BENCH_ARGS)
+
+# The same with the app on PostgreSQL, its CPU counted too: BENCH_DATABASE_URL names a fresh,
+# empty database of your own (postgresql+psycopg://user@host:5432/bench_live).
+bench-postgres: install-dev install-prod
+	$(BIN)/python bench/live_bench.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 # The check-in reporting benchmark; BENCH_DATABASE_URL=postgresql+psycopg://... for PostgreSQL.
 bench-reports: install-dev

@@ -1,8 +1,9 @@
 """The baseline: a bare python-socketio server doing the same room broadcast as the app.
 
-No database, no authorisation: join a room, fan a prompt out to it, count answers for the
-facilitator, reveal them to the room shuffled. Served the same way as the app (gunicorn, one
-gevent worker), with python-socketio's defaults.
+No database, no authorisation: join a room (telling the room who is present, as the app does on
+every join and departure), fan a prompt out to it, count answers for the facilitator, reveal
+them to the room shuffled. Served the same way as the app (gunicorn, one gevent worker), with
+python-socketio's defaults.
 
 ``BENCH_BARE_TUNED=1`` gives it the app's own process settings instead (events on each socket's
 reader, the app's packet JSON, the app's garbage-collector tuning): a second baseline that shows
@@ -40,6 +41,16 @@ _prompt_ids = itertools.count(1)
 _answers: dict[int, int] = defaultdict(int)
 _values: dict[int, list[Any]] = defaultdict(list)
 _roles: dict[str, str] = {}
+_people = itertools.count(1)
+#: Who is in each room (the app's ``presence`` list: id, name, role, raised hand), and where
+#: each socket is.
+_present: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+_seat_of: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
+def _presence(session: Any) -> list[dict[str, Any]]:
+    """The room's participants, facilitators first, as the app orders them."""
+    return sorted(_present[session], key=lambda p: (p["role"] != "facilitator", p["name"]))
 
 
 @sio.on("join", namespace=NS)
@@ -47,10 +58,28 @@ def join(sid: str, data: dict[str, Any]) -> dict[str, Any]:
     session = data["session"]
     role = data.get("role", "member")
     _roles[sid] = role
+    number = next(_people)
+    person = {"id": number, "name": f"Person {number}", "role": role, "hand": False}
+    _present[session].append(person)
+    _seat_of[sid] = (session, person)
     sio.enter_room(sid, f"live:{session}", namespace=NS)
     if role == "facilitator":
         sio.enter_room(sid, f"live:{session}:facilitators", namespace=NS)
-    return {"ok": True, "state": {"session": session}}
+    # The app tells the room who is present on every join (the joiner included).
+    participants = _presence(session)
+    sio.emit("presence", {"participants": participants}, to=f"live:{session}", namespace=NS)
+    return {"ok": True, "state": {"session": session, "participants": participants}}
+
+
+@sio.on("disconnect", namespace=NS)
+def disconnect(sid: str, reason: Any = None) -> None:
+    seat = _seat_of.pop(sid, None)
+    if seat is None:
+        return
+    session, person = seat
+    _present[session].remove(person)
+    participants = _presence(session)
+    sio.emit("presence", {"participants": participants}, to=f"live:{session}", namespace=NS)
 
 
 @sio.on("prompt.open", namespace=NS)

@@ -36,15 +36,12 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,17 +49,18 @@ from pathlib import Path
 from typing import Any
 
 import socketio
+from live_servers import (
+    LOAD_CPU,
+    SERVER_CPU,
+    cpu_seconds,
+    database_cpu_seconds,
+    free_port,
+    rss_bytes,
+    start_gunicorn,
+    worker_pid,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
-SERVER_CPU = {0}
-LOAD_CPU = {1}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # Seeding the app's database ------------------------------------------------------------------
@@ -167,70 +165,14 @@ def seed(database_url: str, instance: Path, sessions: int, members_per_session: 
             db.session.flush()
             out.append((live.id, fac_cookie, cookies))
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # Write the seeding's pages out now, so that the checkpoint does not land in a
+            # measured window and count as the app's database CPU (needs a superuser; the
+            # benchmark's windows are then noisier without it).
+            with contextlib.suppress(Exception), db.engine.connect() as connection:
+                connection.exec_driver_sql("CHECKPOINT")
         db.engine.dispose()
     return Seed(database_url, out)
-
-
-# Servers -------------------------------------------------------------------------------------
-
-
-def _server_log() -> Any:
-    path = os.environ.get("BENCH_SERVER_LOG")
-    return open(path, "a") if path else None  # the child process keeps the file open
-
-
-def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-k",
-            "gevent",
-            "-w",
-            "1",
-            # gunicorn's gevent worker takes 1,000 connections by default; a live room needs more.
-            "--worker-connections",
-            "10000",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ],
-        cwd=ROOT,
-        env=env,
-        preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPU),
-        stderr=_server_log(),
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=1
-            )
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{target} did not start")
-
-
-def worker_pid(master: subprocess.Popen[bytes]) -> int:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-    return int(children[0]) if children else master.pid
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 # Load ----------------------------------------------------------------------------------------
@@ -443,6 +385,9 @@ class Result:
     cpu_joining: float
     connections: int
     rss_per_connection: float
+    #: PostgreSQL's CPU-seconds over the same two windows (0 for SQLite and the bare servers)
+    database_cpu: float = 0.0
+    database_cpu_joining: float = 0.0
 
     @property
     def deliveries_per_second(self) -> float:
@@ -452,22 +397,37 @@ class Result:
     def cpu_per_10k(self) -> float:
         return self.cpu / self.measures.delivered * 10_000 if self.measures.delivered else 0.0
 
+    @property
+    def cpu_with_database_per_10k(self) -> float:
+        cpu = self.cpu + self.database_cpu
+        return cpu / self.measures.delivered * 10_000 if self.measures.delivered else 0.0
+
 
 async def measure_server(
-    name: str, url: str, pid: int, seed: Seed, rounds: int, warmup: int
+    name: str,
+    url: str,
+    pid: int,
+    seed: Seed,
+    rounds: int,
+    warmup: int,
+    database_url: str | None = None,
 ) -> Result:
+    """Measure one server; with ``database_url`` (the app on PostgreSQL) the database's CPU
+    over the same windows too."""
     rss_before = rss_bytes(pid)
     connections = sum(1 + len(m) for _, _, m in seed.sessions)
     cpu_at = {"start": cpu_seconds(pid)}
+    db_at = {"start": database_cpu_seconds(database_url)}
     rss_joined: list[int] = []
 
     def mark(moment: str) -> None:
         cpu_at[moment] = cpu_seconds(pid)
+        db_at[moment] = database_cpu_seconds(database_url)
         if moment == "joined":
             rss_joined.append(rss_bytes(pid))
 
     measures, clients = await run_load(url, url, seed, rounds, warmup, mark)
-    cpu_at["end"] = cpu_seconds(pid)
+    mark("end")
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     return Result(
         name,
@@ -476,6 +436,8 @@ async def measure_server(
         cpu_joining=cpu_at["joined"] - cpu_at["start"],
         connections=connections,
         rss_per_connection=(rss_joined[0] - rss_before) / connections,
+        database_cpu=db_at["end"] - db_at["measuring"],
+        database_cpu_joining=db_at["joined"] - db_at["start"],
     )
 
 
@@ -492,18 +454,34 @@ MEASURES: list[tuple[str, Callable[[Result], float]]] = [
     ("reveal p99 (ms)", lambda r: percentile(r.measures.reveal, 99) * 1000),
     ("deliveries / s", lambda r: r.deliveries_per_second),
     ("CPU-s / 10k deliveries", lambda r: r.cpu_per_10k),
+    ("CPU-s / 10k deliveries, database counted", lambda r: r.cpu_with_database_per_10k),
     ("CPU-ms / connection (connect + join)", lambda r: r.cpu_joining / r.connections * 1000),
+    (
+        "CPU-ms / connection (connect + join), database counted",
+        lambda r: (r.cpu_joining + r.database_cpu_joining) / r.connections * 1000,
+    ),
     ("memory / connection (KiB)", lambda r: r.rss_per_connection / 1024),
     ("delivered / expected", lambda r: r.measures.delivered / r.measures.expected),
 ]
 #: The targets' measures, shown run by run as well.
-PER_RUN = ("fan-out p99 (ms)", "response p99 (ms)", "reveal p99 (ms)", "CPU-s / 10k deliveries")
+PER_RUN = (
+    "fan-out p99 (ms)",
+    "response p99 (ms)",
+    "reveal p99 (ms)",
+    "CPU-s / 10k deliveries",
+    "CPU-s / 10k deliveries, database counted",
+    "CPU-ms / connection (connect + join)",
+    "CPU-ms / connection (connect + join), database counted",
+)
+#: The like-for-like baseline, reported first when it was measured.
+TUNED_BARE = "bare, app's settings"
 
 
 def report(runs: list[dict[str, Result]], extra: dict[str, str]) -> str:
     """Each measure's median over the runs for each server and its ratio to the app's, then the
     targets' ratios run by run (the servers of one run were measured one after the other)."""
     app, *baselines = list(runs[0])
+    baselines.sort(key=lambda name: name != TUNED_BARE)
     head = ["measure", app] + [f"{b} | app / {b}" for b in baselines]
     lines = ["| " + " | ".join(head) + " |", "|---" * (1 + 1 + 2 * len(baselines)) + "|"]
     for label, get in MEASURES:
@@ -531,7 +509,13 @@ def report(runs: list[dict[str, Result]], extra: dict[str, str]) -> str:
 
 
 def measure(
-    name: str, target: str, env: dict[str, str], data: Seed, rounds: int, warmup: int
+    name: str,
+    target: str,
+    env: dict[str, str],
+    data: Seed,
+    rounds: int,
+    warmup: int,
+    database_url: str | None = None,
 ) -> Result:
     """Start a server, measure it, stop it."""
     port = free_port()
@@ -543,7 +527,9 @@ def measure(
     gc.disable()
     try:
         print(f"measuring the {name} ...", flush=True)
-        return asyncio.run(measure_server(name, url, worker_pid(server), data, rounds, warmup))
+        return asyncio.run(
+            measure_server(name, url, worker_pid(server), data, rounds, warmup, database_url)
+        )
     finally:
         gc.enable()
         server.terminate()
@@ -570,6 +556,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument(
         "--two-processes", metavar="REDIS_URL", default=os.environ.get("BENCH_REDIS_URL")
+    )
+    parser.add_argument(
+        "--json", metavar="PATH", default=None, help="also write every run's measures there"
     )
     args = parser.parse_args()
     os.sched_setaffinity(0, LOAD_CPU)
@@ -609,7 +598,15 @@ def main() -> None:
                 shutil.copyfile(pristine, tmp / "bench.sqlite3")
                 for leftover in ("bench.sqlite3-wal", "bench.sqlite3-shm"):
                     (tmp / leftover).unlink(missing_ok=True)
-            run[name] = measure(name, target, env, data, args.rounds, args.warmup)
+            run[name] = measure(
+                name,
+                target,
+                env,
+                data,
+                args.rounds,
+                args.warmup,
+                database_url if name == "app" else None,
+            )
         runs.append({name: run[name] for name, _, _ in servers})
 
     extra: dict[str, str] = {}
@@ -641,6 +638,19 @@ def main() -> None:
         f"servers on CPU {sorted(SERVER_CPU)}, load on CPU {sorted(LOAD_CPU)}"
     )
     print(report(runs, extra))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        name: {label: get(result) for label, get in MEASURES}
+                        for name, result in run.items()
+                    }
+                    for run in runs
+                ],
+                indent=1,
+            )
+        )
 
 
 async def _two(

@@ -456,6 +456,14 @@ MATRIX += [
         live_room_page(),
         lambda w: c1(w) + f"/live/{w.live_b1}",
     ),
+    # The presenter view shows the room on a shared screen: the facilitators' tool.
+    Case(
+        "live.present",
+        "GET",
+        lambda w: c1(w) + f"/live/{w.live_a1}/present",
+        expect(404, anonymous=LOGIN, member=403, facilitator=200, admin=403),
+        lambda w: c1(w) + f"/live/{w.live_b1}/present",
+    ),
     # Preparing sessions: whoever runs the circle (its facilitators and the org's admins).
     Case(
         "live.library",

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeGuard
+from functools import cache
+from typing import Any, TypeGuard, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, Table, bindparam, select, update
 
-from circles.accounts.models import AuthSession
+from circles.accounts.models import AuthSession, User
 from circles.db import one_of
 from circles.extensions import db
 from circles.groups.models import CircleMember, CircleRole
@@ -210,6 +211,68 @@ def seats(
         else:
             seated.append(LiveError("not_found", "There is no such live session."))
     return seated
+
+
+@cache
+def _login_query() -> Select[Any]:
+    """The login behind a session cookie's token, as the user loader finds it (built once:
+    every socket runs it when it opens; on first use, as the accounts package imports this)."""
+    from circles.accounts.second_factor import second_factor_due
+
+    return (
+        select(
+            _logins.token_hash,
+            _logins.user_id,
+            _logins.created_at,
+            _logins.last_seen_at,
+            second_factor_due(User.id),
+        )
+        .select_from(AuthSession.__table__)
+        .join(User.__table__, User.__table__.c.id == _logins.user_id)
+        .where(one_of(_logins.token_hash, "logins"))
+    )
+
+
+_SEEN = (
+    update(cast(Table, AuthSession.__table__))
+    .where(one_of(_logins.token_hash, "logins"))
+    .values(last_seen_at=bindparam("seen_at"))
+)
+
+
+@dataclass(frozen=True)
+class SocketLogin:
+    """The login a socket is opened with."""
+
+    token_hash: str
+    user_id: int
+    #: Its last activity was recorded now (to be committed).
+    seen: bool
+
+
+def socket_logins(
+    token_hashes: Sequence[str], logged_in_since: datetime, now: datetime
+) -> dict[str, SocketLogin]:
+    """The logins behind sockets' session cookies (by token hash; those refused are missing),
+    checked as the user loader checks a page's (``accounts.services.load_session_user``), in
+    one query for all the sockets opening together: the login exists (not logged out,
+    password unchanged), it is younger than ``CIRCLES_SESSION_MAX_DAYS``, and two-step sign-in
+    is not due (their organisation requires it and they have not set it up). Their last
+    activity is recorded as a page's would be."""
+    from circles.accounts.services import LAST_SEEN_RESOLUTION
+
+    connection = db.session.connection()
+    rows = connection.execute(_login_query(), {"logins": list(set(token_hashes))})
+    found, seen = {}, []
+    for token_hash, user_id, created_at, last_seen_at, due in rows:
+        if created_at <= logged_in_since or due:
+            continue
+        if now - last_seen_at > LAST_SEEN_RESOLUTION:
+            seen.append(token_hash)
+        found[token_hash] = SocketLogin(token_hash, user_id, token_hash in seen)
+    if seen:
+        connection.execute(_SEEN, {"logins": seen, "seen_at": now})
+    return found
 
 
 def removed_error() -> LiveError:

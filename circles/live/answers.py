@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from circles.db import DriverInsert, one_of
@@ -49,7 +49,14 @@ from circles.live.models import (
     PromptKind,
     PromptStatus,
 )
-from circles.live.protocol import MAX_CLIENT_ID, checked_int, checked_text, storable
+from circles.live.protocol import (
+    MAX_CLIENT_ID,
+    checked_int,
+    checked_picks,
+    checked_text,
+    checked_word,
+    storable,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Rules:
     anonymous: bool
     options: list[str] | None
     scale: dict[str, Any] | None
+    max_picks: int | None
 
 
 def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
@@ -179,7 +187,7 @@ def pass_prompt(
 
 
 def _one(session: LiveSession, actor: Actor, answer: Answer) -> Outcome:
-    who = Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
+    who = _seat(session, actor)
     try:
         with db.session.begin_nested():
             (result,) = record([(who, answer)])
@@ -207,6 +215,7 @@ _RULES = select(
     _prompts.anonymous,
     _prompts.options,
     _prompts.scale,
+    _prompts.max_picks,
 ).where(one_of(_prompts.id, "prompts"))
 #: PostgreSQL: answers wait while another process reveals or closes one of their prompts, then
 #: see it no longer open; without it an answer could be sealed after its prompt's reveal and
@@ -289,10 +298,67 @@ def _repeat(stored: str, client_id: str) -> Outcome:
 
 
 def _value(prompt: Rules, value: object) -> str:
+    """The answer as stored: text, a word, a number, or a pick's indexes as "0,2"."""
     if prompt.kind in (PromptKind.TEXT, PromptKind.COMMITMENT):
         return checked_text(value, "value", MAX_RESPONSE)
+    if prompt.kind == PromptKind.WORD:
+        return checked_word(value)
     if prompt.kind == PromptKind.SCALE:
         assert prompt.scale is not None
         return str(checked_int(value, "value", prompt.scale["min"], prompt.scale["max"]))
     options = prompt.options or []
+    if prompt.kind == PromptKind.PICK:
+        picks = checked_picks(value, len(options), prompt.max_picks or 1)
+        return ",".join(str(pick) for pick in picks)
     return str(checked_int(value, "value (an option's index)", 0, len(options) - 1))
+
+
+def change_answer(
+    session: LiveSession, actor: Actor, prompt_id: object, value: object, client_id: object
+) -> Outcome:
+    """``response.change``: a member's new answer (``None``: a pass) to an anonymous prompt,
+    before the reveal.
+
+    The answer waits sealed in the member's own submission (as every anonymous answer does
+    until the reveal), so a change replaces that seal, at the one size every answer to the
+    prompt has; nothing else is written. The ``client_id`` of the first answer is the receipt:
+    the server keeps only its keyed hash, so only the page that answered can change it.
+    """
+    require_member(actor)
+    if session.status == LiveStatus.ENDED:
+        raise LiveError("ended", "This session has ended.")
+    if not is_id(prompt_id):
+        raise invalid("prompt_id must be a number.")
+    # Locked for share like a batch of answers: a reveal or close in another process comes
+    # first (and this finds the prompt no longer open) or waits for this change.
+    prompt = _rules({prompt_id}).get(prompt_id)
+    if prompt is None or prompt.session_id != session.id:
+        raise LiveError("not_found", "There is no such prompt in this session.")
+    if prompt.status != PromptStatus.OPEN:
+        raise LiveError("closed", "This prompt is no longer taking answers.")
+    if not prompt.anonymous:
+        raise LiveError(
+            "not_changeable", "Answers to a named prompt are shared as given and cannot change."
+        )
+    stored = _earlier([(_seat(session, actor), Answer(prompt_id, None, None))], {prompt_id: prompt})
+    given = stored.get((prompt_id, actor.user_id))
+    if given is None:
+        raise LiveError("not_answered", "There is no answer of yours to change yet.")
+    if given != client_key(prompt_id, actor.user_id, _client_id(client_id)):
+        raise LiveError("wrong_receipt", "Only the page you answered from can change it.")
+    new = None if value is None else _value(prompt, value)
+    db.session.execute(
+        update(LiveSubmission)
+        .where(
+            LiveSubmission.prompt_id == prompt_id,
+            LiveSubmission.user_id == actor.user_id,
+            LiveSubmission.sealed.is_not(None),
+        )
+        .values(sealed=seal_answer(prompt.kind, new))
+        .execution_options(synchronize_session=False)
+    )
+    return Outcome(ack={})
+
+
+def _seat(session: LiveSession, actor: Actor) -> Seat:
+    return Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)

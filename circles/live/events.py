@@ -14,13 +14,12 @@ acknowledged before the commit that holds it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, request
-from flask_login import current_user
 from flask_socketio import SocketIO
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -28,12 +27,14 @@ from circles.db import begin_writing, utcnow
 from circles.extensions import db
 from circles.live import (
     access,
+    joining,
     listeners,
     processes,
     rooms,
 )
 from circles.live.access import LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
+from circles.live.handshake import login_token
 from circles.live.queue import SteadyRedisManager
 from circles.live.routing import BULK, CLIENT_EVENTS, EVENTS, Bulk, runs
 from circles.live.sockets import (
@@ -49,6 +50,7 @@ from circles.live.sockets import (
 )
 from circles.live.throttle import ConnectionLimiter as ConnectionLimiter
 from circles.live.throttle import Throttle
+from circles.tokens import hash_token
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,26 @@ def register_live_events(
         socketio.sleep(0.2)
         server.disconnect(sid, namespace=NAMESPACE)
 
+    def join_together(asked: list[tuple[access.Seat, Any]]) -> list[Outcome | LiveError]:
+        return joining.join_many(
+            asked, max_sockets=current_app.config["CIRCLES_LIVE_SOCKETS_PER_PERSON"]
+        )
+
+    def in_runs(jobs: list[Job]) -> Iterator[tuple[Bulk | None, list[Job]]]:
+        """:func:`runs`, with consecutive joins handled together too: a room's members arrive
+        together, and the state each is sent is mostly the same room's."""
+        joins: list[Job] = []
+        for bulk, run in runs(jobs):
+            if bulk is None and run[0].payload.name == "join":
+                joins += run
+                continue
+            if joins:
+                yield join_together, joins
+                joins = []
+            yield bulk, run
+        if joins:
+            yield join_together, joins
+
     def handle(event: Event) -> tuple[dict[str, Any], Done | None]:
         """Run one event in its savepoint; the acknowledgement, and what to send after."""
         try:
@@ -134,19 +156,8 @@ def register_live_events(
                 session, actor = access.actor_for_login(
                     event.payload.get("session"), event.login.token_hash, logged_in_since()
                 )
-                session_id, joined_rooms = session.id, []
-                if event.name == "join":
-                    outcome = rooms.join(
-                        session,
-                        actor,
-                        event.sid,
-                        max_sockets=current_app.config["CIRCLES_LIVE_SOCKETS_PER_PERSON"],
-                    )
-                    joined_rooms.append(room(session_id))
-                    if actor.is_facilitator:
-                        joined_rooms.append(facilitators_room(session_id))
-                else:
-                    outcome = EVENTS[event.name](session, actor, event.payload)
+                session_id = session.id
+                outcome = EVENTS[event.name](session, actor, event.payload)
         except LiveError as error:
             if error.code == "unauthenticated":
                 # The login behind this socket has ended (logout, password change) and the
@@ -158,7 +169,7 @@ def register_live_events(
                 raise  # the whole batch is tried again
             log.error("live event %s failed: %s", event.name, type(error).__name__)
             return _server_error, None
-        return {"ok": True, **outcome.ack}, Done(session_id, outcome, joined_rooms)
+        return {"ok": True, **outcome.ack}, Done(session_id, outcome, [])
 
     def handle_together(bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
         """A run of events handled together, in one savepoint; those done, with what to send.
@@ -202,7 +213,7 @@ def register_live_events(
             logged_in_since(),
         )
         asked = [
-            (seat, BULK[event.name][0](event.payload))
+            (seat, asks(event))
             for seat, event in zip(seats, events, strict=True)
             if isinstance(seat, access.Seat)
         ]
@@ -216,8 +227,23 @@ def register_live_events(
                 results.append((_error(result.code, result.message), None))
             else:
                 assert isinstance(seat, access.Seat)
-                results.append(({"ok": True, **result.ack}, Done(seat.session_id, result, [])))
+                done = Done(seat.session_id, result, rooms_entered(event, seat))
+                results.append(({"ok": True, **result.ack}, done))
         return results
+
+    def asks(event: Event) -> Any:
+        """What an event handled in bulk asks for."""
+        if event.name == "join":
+            return joining.Joining(event.sid)
+        return BULK[event.name][0](event.payload)
+
+    def rooms_entered(event: Event, seat: access.Seat) -> list[str]:
+        """The rooms a socket enters once its event is committed (a join's)."""
+        if event.name != "join":
+            return []
+        if seat.actor.is_facilitator:
+            return [room(seat.session_id), facilitators_room(seat.session_id)]
+        return [room(seat.session_id)]
 
     def write(jobs: list[Job]) -> list[tuple[Job, Done]]:
         """Handle the batch's events in order and commit them together.
@@ -231,7 +257,7 @@ def register_live_events(
             try:
                 begin_writing()
                 handled: list[tuple[Job, Done]] = []
-                for bulk, run in runs(jobs):
+                for bulk, run in in_runs(jobs):
                     if bulk is not None:
                         handled += handle_together(bulk, run)
                         continue
@@ -292,6 +318,26 @@ def register_live_events(
 
     batches = GroupCommit(run_batch, pause=lambda: socketio.sleep(0))
 
+    def check_logins(jobs: list[Job]) -> None:
+        """The logins of sockets opening together, checked with one query (a room's members
+        arrive together; one database connection and round trip each would cost more than
+        the rest of opening a socket)."""
+        with app.app_context():
+            try:
+                found = access.socket_logins(
+                    [job.payload for job in jobs], logged_in_since(), utcnow()
+                )
+                if any(login.seen for login in found.values()):
+                    db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                log.error("live connect failed: %s", type(error).__name__)
+                found = {}
+        for job in jobs:
+            job.result = found.get(job.payload)
+
+    logins_checked = GroupCommit(check_logins, pause=lambda: socketio.sleep(0))
+
     def receiver(name: str) -> Callable[..., dict[str, Any]]:
         def receive(sid: str, payload: Any = None, *extra: Any) -> dict[str, Any]:
             if not limiter.allow(sid):
@@ -311,20 +357,21 @@ def register_live_events(
     for name in CLIENT_EVENTS:
         server.on(name, receiver(name), namespace=NAMESPACE)
 
-    def on_connect(auth: Any = None) -> bool:
-        # Engine.IO has already refused foreign Origins; here the login itself is checked.
-        if not current_user.is_authenticated or current_user.current_session is None:
+    def on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        # Engine.IO has already refused foreign Origins; here the login itself is checked: it
+        # must be alive, and two-step sign-in not due (like every page but its set-up, the live
+        # room stays closed until they set it up). See circles.live.handshake: no request context.
+        token = login_token(app, environ)
+        if token is None:
             return False
-        if current_user.second_factor_due:
-            # Their organisation requires two-step sign-in and they have not set it up: like
-            # every page but the set-up, the live room stays closed until they do.
+        login: access.SocketLogin | None = logins_checked.submit(hash_token(token))
+        if login is None:
             return False
-        token_hash = current_user.current_session.token_hash
-        logins[request.sid] = Login(token_hash)  # type: ignore[attr-defined]
-        limiter.opened(request.sid, current_user.id)  # type: ignore[attr-defined]
+        logins[sid] = Login(login.token_hash)
+        limiter.opened(sid, login.user_id)
         liveness.first_socket(socketio.start_background_task, socketio.sleep)
         # So that a logout reaches exactly this login's sockets, in any process.
-        server.enter_room(request.sid, login_room(token_hash), namespace=NAMESPACE)  # type: ignore[attr-defined]
+        server.enter_room(sid, login_room(login.token_hash), namespace=NAMESPACE)
         return True
 
     def on_disconnect(reason: Any = None) -> None:
@@ -336,6 +383,6 @@ def register_live_events(
     def on_unknown(event: str, *args: Any) -> dict[str, Any]:
         return _error("unknown_event", f"There is no event called {event[:40]!r}.")
 
-    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    server.on("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
     socketio.on_event("*", on_unknown, namespace=NAMESPACE)

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from circles.forms import Form
 from circles.live.library import THEMES
-from circles.live.models import MAX_PROMPT_TEXT, PromptKind
+from circles.live.models import MAX_OPTIONS, MAX_PROMPT_TEXT, PromptKind
 from circles.live.protocol import MAX_SCALE_LABEL, MAX_TIMER_SECONDS, SCALE_BOUNDS
 
 KEEP_CHOICES = [
@@ -45,8 +45,14 @@ class PromptForm(Form):
     )
     options = TextAreaField(
         "Choices, one per line",
-        description="Single choice only: 2 to 8 choices.",
+        description="Single choice and pick up to N: 2 to 8 choices.",
         validators=[Optional()],
+    )
+    max_picks = IntegerField(
+        "How many may be picked",
+        description="Pick up to N only.",
+        default=2,
+        validators=[Optional(), NumberRange(1, MAX_OPTIONS)],
     )
     scale_min = IntegerField(
         "Scale from", default=0, validators=[Optional(), NumberRange(*SCALE_BOUNDS)]
@@ -80,7 +86,9 @@ class PromptForm(Form):
         }
         if self.seconds.data is not None:
             spec["seconds"] = self.seconds.data
-        if self.kind.data == PromptKind.CHOICE.value:
+        if self.kind.data == PromptKind.PICK.value:
+            spec["max_picks"] = self.max_picks.data
+        if self.kind.data in (PromptKind.CHOICE.value, PromptKind.PICK.value):
             spec["options"] = [
                 line.strip() for line in (self.options.data or "").splitlines() if line.strip()
             ]

@@ -27,6 +27,8 @@ class LibraryPrompt:
     scale: dict[str, Any] = field(default_factory=dict)
     #: Asks about last time's commitments; each member sees their own beside it.
     follow_up: bool = False
+    #: Pick prompts: how many of the options one answer may pick.
+    max_picks: int | None = None
 
     def spec(self) -> dict[str, Any]:
         """The prompt as the live protocol's ``prompt.open`` takes it."""
@@ -36,6 +38,8 @@ class LibraryPrompt:
         if self.options:
             data["options"] = list(self.options)
         data.update(self.scale)
+        if self.max_picks:
+            data["max_picks"] = self.max_picks
         if self.follow_up:
             data["follow_up"] = True
         return data
@@ -56,6 +60,27 @@ BUILT_IN = [
         "How settled does your body feel right now?",
         ("grounding", "safety"),
         scale={"min": 0, "max": 10, "min_label": "Not at all", "max_label": "Very settled"},
+    ),
+    LibraryPrompt(
+        "one-word",
+        "word",
+        "One word for how you are arriving tonight.",
+        ("grounding", "safety"),
+    ),
+    LibraryPrompt(
+        "what-helped",
+        "pick",
+        "Since we last met, what helped you stay steady? Pick up to two.",
+        ("grounding", "action"),
+        options=(
+            "Sleep and rest",
+            "Time outside",
+            "Moving my body",
+            "Talking to someone",
+            "Writing things down",
+            "Quiet time alone",
+        ),
+        max_picks=2,
     ),
     LibraryPrompt(
         "safe-enough",

@@ -30,7 +30,9 @@ from circles.db import DriverInsert, one_of, utcnow
 from circles.extensions import db
 from circles.live.commitments import seal_commitment
 from circles.live.models import (
+    MAX_OPTIONS,
     MAX_RESPONSE,
+    MAX_WORD,
     Commitment,
     LivePrompt,
     LiveResponse,
@@ -42,16 +44,21 @@ from circles.sealing import keyring
 
 _PURPOSE = "live-answer"
 _ANSWER, _PASS = b"a", b"p"
-#: Padded sizes: the longest text (UTF-8) or number, with a marker and its length in front.
-_TEXT_SIZE = 4 * MAX_RESPONSE + 8
+#: Padded sizes: the longest answer of each kind (text in UTF-8, a number, a word, a pick of
+#: every option as "0,1,...,7"), with a marker and its length in front.
 _NUMBER_SIZE = 16
-_TEXT_KINDS = frozenset({PromptKind.TEXT, PromptKind.COMMITMENT})
+_SIZES = {
+    PromptKind.TEXT: 4 * MAX_RESPONSE + 8,
+    PromptKind.COMMITMENT: 4 * MAX_RESPONSE + 8,
+    PromptKind.WORD: 4 * MAX_WORD + 8,
+    PromptKind.PICK: 2 * MAX_OPTIONS + 8,
+}
 
 
 def seal_answer(kind: PromptKind, value: str | None) -> bytes:
     """An answer (``None``: a pass) sealed to the one size every answer to this kind has."""
     plain = _PASS if value is None else _ANSWER + value.encode()
-    return keyring().seal(_PURPOSE, plain, _TEXT_SIZE if kind in _TEXT_KINDS else _NUMBER_SIZE)
+    return keyring().seal(_PURPOSE, plain, _SIZES.get(kind, _NUMBER_SIZE))
 
 
 def client_key(prompt_id: int, user_id: int, client_id: str) -> str:

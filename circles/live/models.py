@@ -12,13 +12,25 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
 
 MAX_PROMPT_TEXT = 500
 MAX_RESPONSE = 1000
+#: One word: long enough for "Verbundenheit" or a compound, short enough for a cloud.
+MAX_WORD = 30
 MAX_OPTIONS = 8
 MAX_OPTION = 80
 
@@ -37,6 +49,8 @@ class PromptKind(enum.StrEnum):
     CHOICE = "choice"
     REFLECTION = "reflection"
     COMMITMENT = "commitment"
+    WORD = "word"
+    PICK = "pick"
 
     @property
     def label(self) -> str:
@@ -46,11 +60,22 @@ class PromptKind(enum.StrEnum):
             "choice": "Single choice",
             "reflection": "Silent reflection",
             "commitment": "Commitment for the week",
+            "word": "One word",
+            "pick": "Pick up to N",
         }[self.value]
 
     @property
     def takes_answers(self) -> bool:
         return self != PromptKind.REFLECTION
+
+    @property
+    def has_options(self) -> bool:
+        return self in (PromptKind.CHOICE, PromptKind.PICK)
+
+    @property
+    def summarised(self) -> bool:
+        """Its reveal carries a summary: counts (and a mean for a scale)."""
+        return self in (PromptKind.SCALE, PromptKind.CHOICE, PromptKind.PICK, PromptKind.WORD)
 
 
 class PromptStatus(enum.StrEnum):
@@ -63,7 +88,17 @@ class LiveSession(CreatedMixin, Base):
     """One live gathering of a circle, for a meeting or ad hoc."""
 
     __tablename__ = "live_sessions"
-    __table_args__ = (Index("ix_live_sessions_circle_id_status", "circle_id", "status"),)
+    __table_args__ = (
+        Index("ix_live_sessions_circle_id_status", "circle_id", "status"),
+        # One room at a time per circle, even when two facilitators open it at once.
+        Index(
+            "uq_live_sessions_running_circle",
+            "circle_id",
+            unique=True,
+            sqlite_where=text("status != 'ended'"),
+            postgresql_where=text("status != 'ended'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
@@ -77,6 +112,8 @@ class LiveSession(CreatedMixin, Base):
     #: Talking round: the speakers' user ids in order, and whose turn it is (an index).
     round_order: Mapped[list[int] | None] = mapped_column(JSON)
     round_position: Mapped[int | None]
+    #: A guided breathing pause for everyone: {"pattern", "started_at", "ends_at"} (grounding).
+    grounding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ended_at: Mapped[datetime | None]
     #: Response content is deleted at the end, or by the retention job after this moment.
     content_expires_at: Mapped[datetime | None]
@@ -101,10 +138,13 @@ class LivePrompt(CreatedMixin, Base):
     kind: Mapped[PromptKind] = mapped_column(str_enum_type(PromptKind, "prompt_kind"))
     text: Mapped[str] = mapped_column(String(MAX_PROMPT_TEXT))
     anonymous: Mapped[bool] = mapped_column(default=True)
-    #: Choice prompts: the options; scale prompts: {"min", "max", "min_label", "max_label"}.
+    #: Choice and pick prompts: the options;
+    #: scale prompts: {"min", "max", "min_label", "max_label"}.
     options: Mapped[list[str] | None] = mapped_column(JSON)
     scale: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seconds: Mapped[int | None]
+    #: Pick prompts: how many of the options one answer may pick.
+    max_picks: Mapped[int | None]
     status: Mapped[PromptStatus] = mapped_column(str_enum_type(PromptStatus, "prompt_status"))
     #: Asks how last time's commitments went: each member sees their own next to it.
     follow_up: Mapped[bool] = mapped_column(default=False, server_default=false())

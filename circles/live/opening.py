@@ -190,6 +190,7 @@ def _new_prompt(
         "status": PromptStatus.OPEN,
         "seconds": clean.get("seconds"),
         "options": clean.get("options"),
+        "max_picks": clean.get("max_picks"),
         "scale": {k: clean[k] for k in ("min", "max", "min_label", "max_label")}
         if kind == PromptKind.SCALE
         else None,
@@ -211,6 +212,7 @@ class _Written:
     status: PromptStatus
     seconds: int | None
     options: list[str] | None
+    max_picks: int | None
     scale: dict[str, Any] | None
     follow_up: bool
     plan_item_id: int | None

@@ -34,7 +34,7 @@ from circles.live.models import (
     PromptStatus,
 )
 from circles.live.protocol import storable
-from circles.live.state import timer_broadcast
+from circles.live.state import revealed_payload, timer_broadcast
 
 
 def prompt_in(session: LiveSession, prompt_id: object, *, lock: bool = False) -> LivePrompt:
@@ -85,6 +85,7 @@ def end_running(session: LiveSession, now: datetime) -> None:
             timer_ends_at=None,
             round_order=null(),
             round_position=None,
+            grounding=null(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -134,6 +135,9 @@ def hide_response(session: LiveSession, actor: Actor, response_id: object) -> Ou
         raise LiveError("not_found", "There is no such response in this session.")
     response.hidden = True
     db.session.flush()
-    return Outcome(
-        ack={}, broadcasts=[Broadcast("response.hidden", {"response_id": response.id}, "room")]
-    )
+    data: dict[str, Any] = {"response_id": response.id, "prompt_id": response.prompt_id}
+    prompt = db.session.get(LivePrompt, response.prompt_id)
+    if prompt is not None and prompt.kind.summarised:
+        # The counts shown beside the answers leave the hidden one out too.
+        data["summary"] = revealed_payload(prompt)["summary"]
+    return Outcome(ack={}, broadcasts=[Broadcast("response.hidden", data, "room")])

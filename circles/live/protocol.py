@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from circles.live.access import invalid
@@ -9,6 +10,7 @@ from circles.live.models import (
     MAX_OPTION,
     MAX_OPTIONS,
     MAX_PROMPT_TEXT,
+    MAX_WORD,
     PromptKind,
 )
 
@@ -22,6 +24,14 @@ SCALE_BOUNDS = (0, 10)
 
 
 MAX_SCALE_LABEL = 40
+
+
+#: Guided breathing patterns for a grounding pause: (phase, seconds) in order, repeated.
+PATTERNS: dict[str, tuple[tuple[str, int], ...]] = {
+    "box": (("in", 4), ("hold", 4), ("out", 4), ("hold", 4)),
+    "calm": (("in", 4), ("out", 6)),
+}
+MAX_CYCLES = 20
 
 
 #: Gentle reactions anyone may send; they carry no name.
@@ -59,6 +69,28 @@ def checked_int(value: object, name: str, low: int, high: int) -> int:
     return value
 
 
+#: One word: letters (any script), digits, and a hyphen or apostrophe inside it.
+WORD = re.compile(r"^\w+(?:['\u2019-]\w+)*$")
+
+
+def checked_word(value: object) -> str:
+    """One word, as a word cloud counts it: stripped and in lower case."""
+    word = checked_text(value, "value", MAX_WORD)
+    if not WORD.match(word) or "_" in word:
+        raise invalid("Please give one word, without spaces.")
+    return word.casefold()
+
+
+def checked_picks(value: object, options: int, max_picks: int) -> list[int]:
+    """A pick answer: distinct option indexes, at least one and at most ``max_picks``."""
+    if not isinstance(value, list) or not 1 <= len(value) <= max_picks:
+        raise invalid(f"value must be a list of 1 to {max_picks} options' indexes.")
+    picks = [checked_int(v, "Each pick (an option's index)", 0, options - 1) for v in value]
+    if len(set(picks)) != len(picks):
+        raise invalid("Each option can be picked once.")
+    return sorted(picks)
+
+
 def validate_spec(spec: object) -> dict[str, Any]:
     """A prompt as the protocol describes it, checked and normalised; LiveError when invalid."""
     if not isinstance(spec, dict):
@@ -79,11 +111,18 @@ def validate_spec(spec: object) -> dict[str, Any]:
         clean["seconds"] = checked_int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
     if kind == PromptKind.REFLECTION and "seconds" not in clean:
         raise invalid("A silent reflection needs a timer (seconds).")
-    if kind == PromptKind.CHOICE:
+    if kind.has_options:
         options = spec.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
             raise invalid(f"options must be a list of 2 to {MAX_OPTIONS} choices.")
         clean["options"] = [checked_text(o, "Each option", MAX_OPTION) for o in options]
+    if kind == PromptKind.PICK:
+        clean["max_picks"] = checked_int(
+            spec.get("max_picks"),
+            "max_picks (how many options one answer may pick)",
+            1,
+            len(clean["options"]),
+        )
     if kind == PromptKind.SCALE:
         low = checked_int(spec.get("min", 0), "min", *SCALE_BOUNDS)
         high = checked_int(spec.get("max", 10), "max", *SCALE_BOUNDS)

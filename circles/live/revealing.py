@@ -39,7 +39,7 @@ from circles.live.models import (
     LiveStatus,
     PromptStatus,
 )
-from circles.live.state import response_item
+from circles.live.state import reveal_payload
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,7 @@ def reveal_prompts(batch: Sequence[tuple[Seat, Reveal]]) -> list[Outcome | LiveE
         _, prompt = chosen[result]
         rows = written.get(result, []) if prompt.anonymous else kept[result]
         rows = sorted(rows, key=lambda r: (r["shuffle_key"], r["id"]))
-        payload = {
-            "prompt_id": result,
-            "responses": [
-                response_item(prompt.kind, prompt.options, prompt.anonymous, r) for r in rows
-            ],
-        }
+        payload = reveal_payload(prompt, rows)
         if prompt.anonymous:
             # SQLite's -wal still holds the submissions as they were, in the order given.
             after_commit(empty_write_ahead_log_soon)
@@ -142,6 +137,7 @@ _LOCKED = (
         _prompts.anonymous,
         _prompts.status,
         _prompts.options,
+        _prompts.scale,
     )
     .where(one_of(_prompts.id, "prompts"))
     .order_by(_prompts.id)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
-from circles.db import add_or_refuse, utcnow
+from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.live import joining
 from circles.live.access import (
     Actor,
     Broadcast,
     LiveError,
     Outcome,
-    invalid,
+    Seat,
     require_facilitator,
     require_running,
 )
@@ -28,7 +30,10 @@ from circles.live.models import (
 )
 from circles.live.prompts import end_running
 from circles.live.retention import delete_content
-from circles.live.state import participant_of, presence_broadcast, round_broadcast, state
+from circles.live.state import (
+    presence_broadcast,
+    round_broadcast,
+)
 from circles.orgs.models import Organisation
 
 
@@ -67,8 +72,16 @@ def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None
         status=LiveStatus.LOBBY,
         started_by_id=by_user_id,
     )
-    db.session.add(session)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(session)
+    except IntegrityError:
+        # Another facilitator opened it a moment ago (a unique index keeps one room running
+        # per circle): theirs is the room.
+        existing = active_session(circle.id)
+        if existing is None:
+            raise
+        return existing
     return session
 
 
@@ -84,34 +97,11 @@ def join(
     A person holds at most ``max_sockets`` sockets in one session (every device and tab, in any
     process); one more is refused as ``too_many_connections``.
     """
-    now = now or utcnow()
-    require_running(session)
-    participant = participant_of(session, actor.user_id)
-    if participant is None:
-        participant = LiveParticipant(session_id=session.id, user_id=actor.user_id, joined_at=now)
-        add_or_refuse(participant, "You joined a moment ago.")
-    if participant.removed_at is not None:
-        raise LiveError("removed", "The facilitator has asked you to leave this session.")
-    existing = db.session.get(LiveConnection, sid)
-    if existing is None and max_sockets is not None:
-        held = db.session.scalar(
-            select(func.count()).where(
-                LiveConnection.session_id == session.id, LiveConnection.user_id == actor.user_id
-            )
-        )
-        if (held or 0) >= max_sockets:
-            raise LiveError(
-                "too_many_connections",
-                "You are already in this session on too many devices or tabs; close one first.",
-            )
-    if existing is None:
-        db.session.add(LiveConnection(sid=sid, session_id=session.id, user_id=actor.user_id))
-    elif existing.session_id != session.id:
-        raise invalid("This connection is already in another session.")
-    db.session.flush()
-    current = state(session, actor, now)
-    presence = Broadcast("presence", {"participants": current["participants"]}, "room")
-    return Outcome(ack={"state": current}, broadcasts=[presence])
+    seat = Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
+    (outcome,) = joining.join_many([(seat, joining.Joining(sid))], now, max_sockets)
+    if isinstance(outcome, LiveError):
+        raise outcome
+    return outcome
 
 
 def drop_connection(sid: str) -> tuple[int, list[Broadcast]] | None:

@@ -19,12 +19,19 @@ EVENTS: dict[str, Handler] = {
     "prompt.close": lambda s, a, p: prompts.close_prompt(s, a, p.get("prompt_id")),
     "timer.start": lambda s, a, p: facilitation.start_timer(s, a, p.get("seconds")),
     "timer.stop": lambda s, a, p: facilitation.stop_timer(s, a),
+    "grounding.start": lambda s, a, p: facilitation.start_grounding(
+        s, a, p.get("pattern"), p.get("cycles")
+    ),
+    "grounding.stop": lambda s, a, p: facilitation.stop_grounding(s, a),
     "round.start": lambda s, a, p: facilitation.start_round(s, a),
     "round.next": lambda s, a, p: facilitation.next_in_round(s, a),
     "round.end": lambda s, a, p: facilitation.end_round(s, a),
     "hand.raise": lambda s, a, p: facilitation.set_hand(s, a, True),
     "hand.lower": lambda s, a, p: facilitation.set_hand(s, a, False),
     "reaction.send": lambda s, a, p: facilitation.react(s, a, p.get("kind")),
+    "response.change": lambda s, a, p: answers.change_answer(
+        s, a, p.get("prompt_id"), p.get("value"), p.get("client_id")
+    ),
     "response.hide": lambda s, a, p: prompts.hide_response(s, a, p.get("response_id")),
     "participant.remove": lambda s, a, p: facilitation.remove_participant(s, a, p.get("user")),
     "session.end": lambda s, a, p: rooms.end_session(s, a),

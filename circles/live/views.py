@@ -60,17 +60,36 @@ def room(circle_id: int, session_id: int) -> str:
         # Admins run the organisation, not the room: live rooms are for the circle's people.
         abort(403)
     attended = len(rooms.attendance(session.id)) if access.is_facilitator else None
+    meeting = db.session.get(Meeting, session.meeting_id) if session.meeting_id else None
     return render_template(
         "live/room.html",
         access=access,
         circle=access.circle,
         session=session,
+        video_url=meeting.video_url if meeting else "",
         ended=session.status == LiveStatus.ENDED,
         attended=attended,
         kinds=list(PromptKind),
         library=planning.library_for(access.circle) if access.is_facilitator else [],
         themes=THEMES,
         support_max=MAX_MESSAGE,
+    )
+
+
+@bp.get("/circles/<id:circle_id>/live/<id:session_id>/present")
+@login_required
+def present(circle_id: int, session_id: int) -> str:
+    """The presenter view for a shared screen: the prompt and revealed results, large, with
+    nothing that identifies anyone (no names, no presence, no support notices)."""
+    access = circle_access_or_404(circle_id, current_user)
+    session = scoped_get_or_404(LiveSession, session_id, circle_id=circle_id)
+    if not access.is_facilitator:
+        abort(403)
+    return render_template(
+        "live/present.html",
+        circle=access.circle,
+        session=session,
+        ended=session.status == LiveStatus.ENDED,
     )
 
 

@@ -1,11 +1,14 @@
 // The live room: one Socket.IO connection to /live; the server's state is the truth.
 // On every (re)connect, and when the server asks (`resync`), the page joins again and redraws
-// from the full state it gets back.
+// from the full state it gets back. The member's answer form is in live-answer.js, the
+// facilitator's console in live-console.js, results in live-results.js, the pacer in
+// live-pacer.js.
 "use strict";
 
 (() => {
   const root = document.getElementById("live");
-  if (!root || root.dataset.ended === "true" || !window.io) {
+  const L = window.CirclesLive || {};
+  if (!root || root.dataset.ended === "true" || !window.io || !L.results) {
     return;
   }
   const sessionId = Number(root.dataset.liveSession);
@@ -19,16 +22,20 @@
   let lastAnnounced = null;
   let handUp = false;
   let commitments = []; // this member's choices from last time (only ever sent to them)
-  let plan = []; // the facilitator's session plan
   let left = false; // asked to leave: no more joining, no "reconnecting"
+  let revealed = null; // {prompt, responses, summary} of the reveal on screen
 
   const status = (text) => { $("live-status").textContent = text; };
   const show = (el, visible) => { if (el) { el.hidden = !visible; } };
-  const newClientId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
   function send(event, payload = {}) {
     return new Promise((resolve) => {
       socket.timeout(8000).emit(event, { session: sessionId, ...payload }, (err, ack) => {
+        // The room ended while this page was joining (its news may have come before the
+        // page was in the room): whatever was sent, the page shows how the session ended.
+        if (!err && ack && ack.ok === false && ack.error && ack.error.code === "ended") {
+          window.location.reload();
+        }
         resolve(err ? { ok: false, error: { code: "timeout", message: "No answer from the server; please try again." } } : ack);
       });
     });
@@ -41,98 +48,50 @@
       el.textContent = ack.error.message;
       el.hidden = false;
     } else {
+      el.textContent = "";
       el.hidden = true;
     }
   }
+
+  const timerRunning = () => timerEnd !== null && timerEnd > Date.now();
+  const ctx = { sessionId, isFacilitator, $, show, send, showError, current: () => current, timerRunning };
+  const answer = !isFacilitator && L.answer ? L.answer(ctx) : null;
+  const desk = isFacilitator && L.desk ? L.desk(ctx) : null;
+  const pacer = L.pacer ? L.pacer({ root: $("pacer"), shape: $("pacer-shape"), phase: $("pacer-phase"), count: $("pacer-count") }) : null;
 
   // Prompt ----------------------------------------------------------------------------------
   function describe(prompt) {
     const parts = [prompt.anonymous ? "Anonymous" : "Answers show your name in this circle"];
     if (prompt.kind === "reflection") { parts.unshift("Silent reflection"); }
     if (prompt.kind === "commitment") { parts.unshift("A small action for the week"); }
+    if (prompt.kind === "word") { parts.unshift("One word"); }
+    if (prompt.kind === "pick") { parts.unshift(`Pick up to ${prompt.max_picks || 1}`); }
     return parts.join(" · ");
-  }
-
-  function field(html) {
-    const wrapper = document.createElement("div");
-    wrapper.className = "field";
-    wrapper.innerHTML = html;
-    return wrapper;
-  }
-
-  function escapeText(text) {
-    const span = document.createElement("span");
-    span.textContent = text;
-    return span.innerHTML;
-  }
-
-  function renderAnswerForm(prompt, answered) {
-    const form = $("answer-form");
-    if (!form) { return; }
-    const fields = $("answer-fields");
-    fields.replaceChildren();
-    const open = prompt && prompt.status === "open" && prompt.kind !== "reflection";
-    show(form, open && !answered);
-    show($("answered"), open && answered);
-    if (!open) { return; }
-    if (prompt.kind === "text" || prompt.kind === "commitment") {
-      fields.append(field('<label for="answer-text">Your answer</label><textarea id="answer-text" maxlength="1000" required></textarea>'));
-    } else if (prompt.kind === "scale") {
-      const set = document.createElement("fieldset");
-      set.innerHTML = `<legend>Choose from ${prompt.min} (${escapeText(prompt.min_label || "lowest")}) to ${prompt.max} (${escapeText(prompt.max_label || "highest")})</legend>`;
-      for (let n = prompt.min; n <= prompt.max; n += 1) {
-        const item = document.createElement("span");
-        item.className = "scale-option";
-        item.innerHTML = `<input type="radio" name="answer" id="answer-${n}" value="${n}"> <label for="answer-${n}">${n}</label>`;
-        set.append(item);
-      }
-      fields.append(set);
-    } else if (prompt.kind === "choice") {
-      const set = document.createElement("fieldset");
-      set.innerHTML = "<legend>Choose one</legend>";
-      prompt.options.forEach((option, index) => {
-        const item = document.createElement("div");
-        item.className = "radio";
-        item.innerHTML = `<input type="radio" name="answer" id="answer-${index}" value="${index}"> <label for="answer-${index}">${escapeText(option)}</label>`;
-        set.append(item);
-      });
-      fields.append(set);
-    }
   }
 
   function renderPrompt(prompt, answered) {
     current = prompt;
     $("prompt-text").textContent = prompt ? prompt.text : "Waiting for the facilitator to share a prompt.";
-    $("prompt-meta").textContent = prompt ? describe(prompt) : "";
-    renderAnswerForm(prompt, answered);
+    $("prompt-describe").textContent = prompt ? describe(prompt) : "";
+    show($("prompt-closed"), Boolean(prompt && prompt.status === "closed"));
+    if (answer) { answer.render(prompt, answered); }
+    if (desk) { desk.renderPrompt(prompt); }
     renderFollowUp(prompt);
-    if (isFacilitator) {
-      const open = prompt && prompt.status === "open";
-      $("reveal-button").disabled = !(open && prompt.kind !== "reflection");
-      $("close-button").disabled = !prompt;
-    }
   }
 
-  function renderRevealed(responses) {
-    const list = $("revealed-list");
-    list.replaceChildren();
-    show($("revealed-heading"), Boolean(responses));
-    (responses || []).forEach((response) => {
-      const item = document.createElement("li");
-      item.dataset.responseId = response.id;
-      const value = response.label !== undefined ? response.label : String(response.value);
-      item.textContent = response.author ? `${response.author}: ${value}` : value;
-      if (isFacilitator) {
-        const hide = document.createElement("button");
-        hide.type = "button";
-        hide.className = "link-button";
-        hide.textContent = "Hide";
-        hide.setAttribute("aria-label", `Hide the answer "${value.slice(0, 40)}"`);
-        hide.addEventListener("click", async () => showError("console-error", await send("response.hide", { response_id: response.id })));
-        item.append(" ", hide);
-      }
-      list.append(item);
+  function drawRevealed() {
+    L.results.render($("revealed"), {
+      prompt: revealed && revealed.prompt,
+      responses: revealed && revealed.responses,
+      summary: revealed && revealed.summary,
+      showAuthors: true,
+      onHide: isFacilitator ? async (r) => showError("console-error", await send("response.hide", { response_id: r.id })) : null,
     });
+  }
+
+  function renderRevealed(responses, summary) {
+    revealed = responses ? { prompt: current, responses, summary: summary || null } : null;
+    drawRevealed();
   }
 
   // Timer -----------------------------------------------------------------------------------
@@ -158,6 +117,7 @@
 
   // People, round, commitments ---------------------------------------------------------------
   function renderParticipants(people) {
+    if (desk) { desk.onPresence(people); }
     const list = $("participants");
     list.replaceChildren();
     people.forEach((person) => {
@@ -229,30 +189,6 @@
     show(box, visible);
   }
 
-  // Session plan (facilitators) ----------------------------------------------------------------
-  const kindLabels = { text: "Open text", scale: "Scale", choice: "Single choice", reflection: "Silent reflection", commitment: "Commitment" };
-
-  function renderPlan(steps) {
-    const box = $("plan");
-    if (!box || !steps) { return; }
-    plan = steps;
-    $("plan-steps").replaceChildren(...plan.map((step) => {
-      const item = document.createElement("li");
-      item.className = step.opened ? "plan-step done" : "plan-step";
-      const text = document.createElement("span");
-      text.textContent = `${step.text} (${kindLabels[step.kind] || step.kind}${step.opened ? ", shared" : ""})`;
-      const open = document.createElement("button");
-      open.type = "button";
-      open.className = step.opened ? "secondary" : "";
-      open.textContent = step.opened ? "Share again" : "Share";
-      open.setAttribute("aria-label", `${open.textContent}: ${step.text.slice(0, 60)}`);
-      open.addEventListener("click", async () => showError("prompt-error", await send("prompt.open", { plan_item: step.id })));
-      item.append(text, " ", open);
-      return item;
-    }));
-    show(box, plan.length > 0);
-  }
-
   // Support requests: members see their own; facilitators only how many wait (never who) ------
   const supportItems = new Map(); // request id -> its item in this member's list
 
@@ -272,34 +208,44 @@
 
   function renderSupport(support) {
     if (support === undefined) { return; }
-    if (isFacilitator) {
-      const waiting = support.new;
-      $("support-link").textContent = waiting === 1
-        ? "1 support request is waiting for a facilitator (opens the list)"
-        : `${waiting} support requests are waiting for a facilitator (opens the list)`;
-      show($("support-notice"), waiting > 0);
-      return;
-    }
+    if (desk) { desk.renderSupport(support); return; }
     [...support].reverse().forEach(renderSupportItem);
+  }
+
+  // Reactions: each shows for a few seconds on its own, beside any others; said once.
+  const REACTIONS = { heart: "♥ Someone sent care", thanks: "Someone said thanks", resonates: "That resonates with someone", breathe: "Someone invites a breath" };
+  function showReaction(kind) {
+    const words = REACTIONS[kind];
+    if (!words) { return; }
+    const stack = $("reaction-stack");
+    const item = document.createElement("p");
+    item.className = "reaction";
+    item.textContent = words;
+    stack.append(item);
+    while (stack.children.length > 6) { stack.firstElementChild.remove(); }
+    setTimeout(() => item.classList.add("reaction-leaving"), 3400);
+    setTimeout(() => item.remove(), 4000);
+    $("reaction-announcer").textContent = `${words.replace("♥ ", "")}.`;
   }
 
   function renderState(state) {
     renderPrompt(state.prompt, state.you && state.you.answered);
-    renderRevealed(state.revealed);
+    renderRevealed(state.revealed, state.summary);
     renderParticipants(state.participants);
     renderTimer(state.timer);
     renderRound(state.round);
     renderCommitments(state.commitments);
     renderFollowUp(state.prompt);
-    renderPlan(state.plan);
+    if (desk) { desk.renderPlan(state.plan); }
     renderSupport(state.support);
+    if (pacer) { pacer.update(state.grounding || null); }
     handUp = Boolean(state.you && state.you.hand);
     const hand = $("hand-button");
     if (hand) {
       hand.setAttribute("aria-pressed", String(handUp));
       hand.textContent = handUp ? "Lower hand" : "Raise hand";
     }
-    if (isFacilitator && state.count !== undefined) { $("response-count").textContent = state.count; }
+    if (desk && state.count !== undefined) { desk.setCount(state.count); }
   }
 
   // Socket events ----------------------------------------------------------------------------
@@ -310,6 +256,7 @@
     left = true;
     socket.disconnect();
     clearInterval(timerTick);
+    if (pacer) { pacer.stop(); }
     document.querySelectorAll(".live-grid, .console").forEach((el) => { el.hidden = true; });
     show($("removed"), true);
     status("The facilitator has asked you to leave this session.");
@@ -323,7 +270,6 @@
       status(ack.state.status === "lobby" ? "You are in. The session will begin soon." : "You are in.");
     } else {
       status(ack.error.message);
-      if (ack.error.code === "ended") { window.location.reload(); }
       if (ack.error.code === "removed") { leave(); }
     }
   }
@@ -351,15 +297,16 @@
   socket.on("presence", (data) => renderParticipants(data.participants));
   socket.on("prompt.opened", (prompt) => {
     // Opening a prompt closes the one before (prompt.closes) and sets or clears the timer.
+    // Lines about the prompt before (an error, "your answer is in") go with it.
     status("You are in.");
+    showError("console-error", null);
+    $("results-news").textContent = "";
     renderPrompt(prompt, false);
     renderRevealed(null);
     renderTimer(prompt.timer);
-    if (isFacilitator) {
-      $("response-count").textContent = "0";
-      if (prompt.plan_item !== undefined) {
-        renderPlan(plan.map((step) => (step.id === prompt.plan_item ? { ...step, opened: true } : step)));
-      }
+    if (desk) {
+      desk.setCount(0);
+      desk.markOpened(prompt.plan_item);
     }
     // Announced, never focused: whatever the person is typing, wherever, stays where it is.
     $("prompt-news").textContent = `A new prompt is open: ${prompt.text}`;
@@ -368,29 +315,27 @@
     if (current && current.id === data.prompt_id) {
       current.status = "revealed";
       renderPrompt(current, true);
-      show($("answered"), false);
     }
-    renderRevealed(data.responses);
+    renderRevealed(data.responses, data.summary);
+    $("results-news").textContent = "The answers are shown.";
   });
   socket.on("prompt.closed", (data) => {
     if (current && current.id === data.prompt_id) {
       current.status = "closed";
-      renderAnswerForm(current, true);
-      show($("answered"), false);
-      if (isFacilitator) { renderPrompt(current, true); }
+      renderPrompt(current, true);
     }
   });
-  socket.on("response.count", (data) => { $("response-count").textContent = data.count; });
+  socket.on("response.count", (data) => { if (desk) { desk.setCount(data.count); } });
   socket.on("response.hidden", (data) => {
-    const item = document.querySelector(`[data-response-id="${CSS.escape(data.response_id)}"]`);
-    if (item) { item.remove(); }
+    if (!revealed) { return; }
+    revealed.responses = revealed.responses.filter((r) => r.id !== data.response_id);
+    revealed.summary = data.summary || null;
+    drawRevealed();
   });
   socket.on("timer", renderTimer);
   socket.on("round", (data) => renderRound(data.round));
-  socket.on("reaction", (data) => {
-    const words = { heart: "Someone sent care.", thanks: "Someone said thanks.", resonates: "That resonates with someone.", breathe: "Someone invites a breath." };
-    $("reaction-announcer").textContent = words[data.kind] || "";
-  });
+  socket.on("reaction", (data) => showReaction(data.kind));
+  socket.on("grounding", (data) => { if (pacer) { pacer.update(data.grounding); } });
   socket.on("session.ended", () => window.location.reload());
   socket.on("support.requested", (data) => renderSupport(data));
   socket.on("support.status", (data) => {
@@ -399,33 +344,7 @@
   });
 
   // Member controls --------------------------------------------------------------------------
-  const form = $("answer-form");
-  if (form) {
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (!current) { return; }
-      let value;
-      if (current.kind === "text" || current.kind === "commitment") {
-        value = $("answer-text").value;
-      } else {
-        const chosen = form.querySelector('input[name="answer"]:checked');
-        value = chosen ? Number(chosen.value) : null;
-      }
-      const ack = await send("response.submit", { prompt_id: current.id, value, client_id: form.dataset.clientId || (form.dataset.clientId = newClientId()) });
-      showError("answer-error", ack);
-      if (ack.ok) {
-        delete form.dataset.clientId;
-        show(form, false);
-        show($("answered"), true);
-        $("answered").focus();
-      }
-    });
-    $("pass-button").addEventListener("click", async () => {
-      if (!current) { return; }
-      const ack = await send("response.pass", { prompt_id: current.id });
-      showError("answer-error", ack);
-      if (ack.ok) { show(form, false); show($("answered"), true); $("answered").focus(); }
-    });
+  if (!isFacilitator) {
     $("hand-button").addEventListener("click", async () => {
       const ack = await send(handUp ? "hand.lower" : "hand.raise");
       if (ack.ok) {
@@ -445,62 +364,6 @@
         $("support-message").value = "";
         renderSupportItem(ack.support);
         $("support-announcer").textContent = "Your facilitators have been asked to reach out to you.";
-      }
-    });
-  }
-
-  // Facilitator console ----------------------------------------------------------------------
-  if (isFacilitator) {
-    const kind = $("prompt-kind");
-    const syncKind = () => {
-      document.querySelectorAll("[data-for-kind]").forEach((el) => { el.hidden = el.dataset.forKind !== kind.value; });
-    };
-    kind.addEventListener("change", syncKind);
-    syncKind();
-    let picked = null; // the library prompt the form was filled from
-    $("library").addEventListener("change", (event) => {
-      const option = event.target.selectedOptions[0];
-      if (!option || !option.dataset.spec) { picked = null; return; }
-      const spec = JSON.parse(option.dataset.spec);
-      picked = spec;
-      kind.value = spec.kind;
-      $("prompt-input").value = spec.text;
-      $("prompt-anonymous").checked = spec.anonymous !== false;
-      $("prompt-options").value = (spec.options || []).join("\n");
-      $("scale-min").value = spec.min !== undefined ? spec.min : 0;
-      $("scale-max").value = spec.max !== undefined ? spec.max : 10;
-      $("scale-min-label").value = spec.min_label || "";
-      $("scale-max-label").value = spec.max_label || "";
-      $("prompt-seconds").value = spec.seconds || "";
-      syncKind();
-    });
-    $("prompt-form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const prompt = { kind: kind.value, text: $("prompt-input").value, anonymous: $("prompt-anonymous").checked };
-      if (prompt.kind === "choice") { prompt.options = $("prompt-options").value.split("\n").map((s) => s.trim()).filter(Boolean); }
-      if (prompt.kind === "scale") {
-        prompt.min = Number($("scale-min").value);
-        prompt.max = Number($("scale-max").value);
-        prompt.min_label = $("scale-min-label").value;
-        prompt.max_label = $("scale-max-label").value;
-      }
-      if ($("prompt-seconds").value) { prompt.seconds = Number($("prompt-seconds").value); }
-      if (picked && picked.follow_up && picked.text === prompt.text) { prompt.follow_up = true; }
-      const ack = await send("prompt.open", { prompt });
-      showError("prompt-error", ack);
-      if (ack.ok) { $("prompt-input").value = ""; $("library").value = ""; picked = null; }
-    });
-    const act = (id, event, payload) => $(id).addEventListener("click", async () => showError("console-error", await send(event, payload ? payload() : {})));
-    act("reveal-button", "prompt.reveal", () => ({ prompt_id: current && current.id }));
-    act("close-button", "prompt.close", () => ({ prompt_id: current && current.id }));
-    act("timer-start", "timer.start", () => ({ seconds: Number($("timer-seconds").value) }));
-    act("timer-stop", "timer.stop");
-    act("round-start", "round.start");
-    act("round-next", "round.next");
-    act("round-end", "round.end");
-    $("end-button").addEventListener("click", async () => {
-      if (window.confirm("End the session for everyone? Answers are deleted; commitments stay with each member.")) {
-        showError("console-error", await send("session.end"));
       }
     });
   }

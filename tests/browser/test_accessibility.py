@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import axe_playwright_python
 import pyotp
 import pytest
+from flask import Flask
 
 from circles.meetings.recurrence import Repeat
 from tests.browser.conftest import Visitor, log_in
+from tests.browser.test_live_room import LAPTOP, PHONE, answer_text, open_room, share
 from tests.factories import PASSWORD
 
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
@@ -215,5 +218,88 @@ def test_two_step_sign_in_pages_have_no_serious_accessibility_violations(
     page.get_by_role("alert").wait_for()
     page.get_by_text("No phone to hand? Use a recovery code").click()
     found += serious_violations(person)  # the code step in error, recovery codes open
+
+    assert found == []
+
+
+@pytest.mark.browser
+def test_live_room_states_and_presenter_view_have_no_serious_accessibility_violations(
+    app: Flask, make: Any, new_visitor: Callable[..., Visitor]
+) -> None:
+    """The console beside the room, the new kinds of answer, changing an answer, charts, the
+    word cloud, the breathing pacer, reactions, a closed prompt and the presenter view."""
+    plan: tuple[dict[str, object], ...] = ({"kind": "text", "text": "What did you bring?"},)
+    room = open_room(
+        app,
+        make,
+        new_visitor,
+        ("Mo", "Nic"),
+        plan=plan,
+        video_url="https://meet.example.org/circle",
+        facilitator_options={"viewport": LAPTOP},
+        member_options={"viewport": PHONE},
+    )
+    fpage, mopage, nicpage = room.facilitator, room.members["Mo"], room.members["Nic"]
+    staff, mo = Visitor("facilitator", fpage.context, fpage), Visitor("mo", mopage.context, mopage)
+    found: list[str] = []
+    with fpage.context.expect_page() as opened:
+        fpage.get_by_role("link", name="Open presenter view").click()
+    screen = Visitor("screen", fpage.context, opened.value)
+    screen.page.get_by_role("status").filter(has_text="Showing the live room").wait_for()
+    found += serious_violations(screen)  # waiting for a prompt
+
+    share(fpage, "How rested are you?", "scale")
+    mopage.get_by_role("radio", name="7", exact=True).check()
+    found += serious_violations(mo)  # the scale's chips, one chosen
+    mopage.get_by_role("button", name="Share my answer").click()
+    mopage.get_by_role("button", name="Change my answer").wait_for()
+    found += serious_violations(mo)  # answered, may change
+    nicpage.get_by_role("radio", name="3", exact=True).check()
+    nicpage.get_by_role("button", name="Share my answer").click()
+    nicpage.get_by_text("Your answer is in.").wait_for()
+    mopage.get_by_role("button", name="Thanks").click()
+    fpage.keyboard.press("?")
+    fpage.keyboard.press("r")
+    fpage.locator("#revealed .chart-columns").wait_for()
+    fpage.locator("#revealed details summary").click()
+    fpage.locator("#presence-log").get_by_text("Nic joined", exact=False).wait_for()
+    found += serious_violations(staff)  # console, chart, answers listed, shortcuts, log
+    mopage.locator("#revealed .chart-columns").wait_for()
+    found += serious_violations(mo)
+    screen.page.locator("#present-results .chart-columns").wait_for()
+    found += serious_violations(screen)
+
+    share(fpage, "What helped?", "pick", options=("Sleep", "Nature", "Music"), max_picks=2)
+    mopage.get_by_role("checkbox", name="Nature").check()
+    mopage.get_by_role("checkbox", name="Music").check()
+    found += serious_violations(mo)  # the limit reached, the rest disabled
+
+    share(fpage, "One word for tonight?", "word")
+    mopage.get_by_label("Your word").fill("hope")
+    found += serious_violations(mo)
+    mopage.get_by_role("button", name="Share my answer").click()
+    mopage.get_by_text("Your answer is in.").wait_for()
+    nicpage.get_by_label("Your word").fill("rest")
+    nicpage.get_by_role("button", name="Share my answer").click()
+    nicpage.get_by_text("Your answer is in.").wait_for()
+    fpage.get_by_role("button", name="Reveal answers").click()
+    mopage.locator("#revealed .word-cloud").wait_for()
+    fpage.locator("summary", has_text="Breathe together").click()
+    fpage.get_by_role("button", name="Breathe together").click()
+    mopage.locator("#pacer-phase").filter(has_text="Breathe").wait_for()
+    found += serious_violations(mo)  # word cloud and pacer
+    found += serious_violations(staff)
+    screen.page.locator("#present-results .word-cloud").wait_for()
+    screen.page.locator("#pacer-phase").filter(has_text="Breathe").wait_for()
+    found += serious_violations(screen)
+
+    share(fpage, "Something you noticed", anonymous=False)
+    answer_text(mopage, "The light")
+    fpage.get_by_role("button", name="Reveal answers").click()
+    screen.page.get_by_text("The light").wait_for()
+    found += serious_violations(screen)  # text answers, large
+    fpage.get_by_role("button", name="Close prompt").click()
+    mopage.get_by_role("region", name="Prompt").get_by_text("Closed", exact=True).wait_for()
+    found += serious_violations(mo)
 
     assert found == []

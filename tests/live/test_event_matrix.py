@@ -90,10 +90,19 @@ MATRIX = [
         member_only(),
     ),
     EventCase("response.pass", lambda s: {"prompt_id": s.prompt}, member_only()),
+    # Past the door a member is told why: the seeded prompt is named (tests/live/
+    # test_answer_change.py changes anonymous answers).
+    EventCase(
+        "response.change",
+        lambda s: {"prompt_id": s.prompt, "value": "Calmer", "client_id": "m1"},
+        member_only("not_changeable"),
+    ),
     EventCase("prompt.reveal", lambda s: {"prompt_id": s.prompt}, facilitator_only()),
     EventCase("prompt.close", lambda s: {"prompt_id": s.prompt}, facilitator_only()),
     EventCase("timer.start", lambda s: {"seconds": 60}, facilitator_only()),
     EventCase("timer.stop", lambda s: {}, facilitator_only()),
+    EventCase("grounding.start", lambda s: {"pattern": "box"}, facilitator_only()),
+    EventCase("grounding.stop", lambda s: {}, facilitator_only()),
     EventCase("round.start", lambda s: {}, facilitator_only()),
     EventCase("round.next", lambda s: {}, facilitator_only()),
     EventCase("round.end", lambda s: {}, facilitator_only()),

@@ -167,6 +167,30 @@ def test_a_bad_library_prompt_is_explained_and_the_input_kept(app, prep):
         assert _count(SavedPrompt) == 0
 
 
+def test_a_pick_prompt_is_kept_with_its_options_and_limit(app, prep):
+    client = client_for(app, prep["fran"])
+    url = f"/circles/{prep['circle'].id}/prompts"
+    data = {
+        "kind": "pick",
+        "text": "What helped you most this week?",
+        "options": "Sleep\nWalks\nFriends",
+        "max_picks": "5",
+        "anonymous": "y",
+        "keep": "circle",
+    }
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "how many options one answer may pick" in page
+    assert "Sleep\nWalks\nFriends</textarea>" in page and 'value="5"' in page
+    assert client.post(url, data={**data, "max_picks": "2"}).status_code == 302
+    assert "This circle · Pick up to 2 · anonymous" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        saved = db.session.scalars(select(SavedPrompt)).one()
+        assert saved.spec["options"] == ["Sleep", "Walks", "Friends"]
+        assert saved.spec["max_picks"] == 2
+
+
 def test_deleting_library_prompts_follows_who_made_them(app, make, prep):
     colleague = make.create_user("Cas")
     make.add_staff(prep["org"], colleague)

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from circles.extensions import db
-from circles.live import access, answers, opening, prompts, revealing, rooms
+from circles.groups.models import Circle
+from circles.live import access, answers, facilitation, opening, prompts, revealing, rooms
 from circles.live.access import LiveError, Outcome, Seat
 from circles.live.answers import Answer
 from circles.live.models import LivePrompt, LiveSession
@@ -292,3 +293,92 @@ def test_opens_in_a_batch_are_refused_only_in_the_rooms_that_ended_since_their_s
         db.session.remove()
     assert left_over(app, other.id) == ENDED_CLEANLY
     assert newest_prompt(app, room["session"].id) is not None
+
+
+@pytest.mark.parametrize(
+    ("event", "changed"),
+    [
+        (lambda s, a: facilitation.start_timer(s, a, 60), "timer_ends_at"),
+        (lambda s, a: facilitation.start_round(s, a), "round_order"),
+        (lambda s, a: facilitation.start_grounding(s, a, "box", 2), "grounding"),
+    ],
+    ids=["timer", "round", "grounding"],
+)
+def test_a_facilitator_tool_authorised_before_the_room_ended_leaves_nothing_running(
+    app, room, steps, event, changed
+):
+    """The tool read the room while it ran, then the room ended in another process: the tool
+    reads it afresh under its lock and is refused, instead of starting a timer (or a round, or
+    a breathing pause) in an ended room."""
+    s = room["session"].id
+    joined_now(app, room, "mo")
+
+    def work(step: Step) -> Any:
+        session, actor = access.actor_for(s, room["fran"].id)
+        step.stop_here()  # authorised, the room still running as this process read it
+        return event(session, actor)
+
+    tool = steps(work).until_stopped()
+    ender = steps(ending(s, room["fran"])).until_done_or_waiting()
+    ender.finish()
+    tool.finish()
+    assert ender.error is None
+    assert isinstance(tool.error, LiveError) and tool.error.code == "ended"
+    with app.app_context():
+        session = db.session.get(LiveSession, s)
+        assert session is not None and getattr(session, changed) is None
+        db.session.remove()
+
+
+def test_a_raised_hand_racing_the_end_is_refused(app, room, steps):
+    s = room["session"].id
+    joined_now(app, room, "mo")
+
+    def work(step: Step) -> Any:
+        session, actor = access.actor_for(s, room["mo"].id)
+        step.stop_here()
+        return facilitation.set_hand(session, actor, True)
+
+    hand = steps(work).until_stopped()
+    steps(ending(s, room["fran"])).until_done_or_waiting().finish()
+    hand.finish()
+    assert isinstance(hand.error, LiveError) and hand.error.code == "ended"
+
+
+def test_two_facilitators_opening_the_room_at_once_open_one_room(app, make, room, steps):
+    circle = room["circle"]
+    with app.app_context():
+        ended, actor = access.actor_for(room["session"].id, room["fran"].id)
+        rooms.end_session(ended, actor)
+        db.session.commit()
+        db.session.remove()
+
+    def opening_room(step: Step) -> Any:
+        found = db.session.get(Circle, circle.id)
+        assert found is not None
+        step.stop_after_next()  # once it has looked for a running room and found none
+        return rooms.start_session(found, room["fran"].id).id
+
+    first = steps(opening_room).until_stopped()
+    second = steps(opening_room).until_stopped()
+    first.finish()
+    second.finish()
+    assert first.error is None and second.error is None
+    assert first.result == second.result  # the second found the first one's room
+    with app.app_context():
+        running = db.session.scalars(
+            sa.select(LiveSession.id).where(
+                LiveSession.circle_id == circle.id, LiveSession.status != "ended"
+            )
+        ).all()
+        assert running == [first.result]
+        db.session.remove()
+
+
+def joined_now(app: Flask, room: dict[str, Any], name: str) -> None:
+    """``name`` joined the room before the race (a round needs a member present)."""
+    with app.app_context():
+        session, actor = access.actor_for(room["session"].id, room[name].id)
+        rooms.join(session, actor, f"sid-{name}")
+        db.session.commit()
+        db.session.remove()

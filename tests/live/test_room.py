@@ -110,7 +110,7 @@ def test_the_facilitator_hides_a_response_and_it_stays_hidden(connect, room):
     responses = c["fran"].wait_for("prompt.revealed")["responses"]
     unkind = next(r["id"] for r in responses if r["value"] == "Something unkind")
     assert c["fran"].call("response.hide", {"session": s, "response_id": unkind})["ok"]
-    assert c["nic"].wait_for("response.hidden") == {"response_id": unkind}
+    assert c["nic"].wait_for("response.hidden") == {"response_id": unkind, "prompt_id": prompt_id}
     state = c["nic"].call("join", {"session": s})["state"]
     assert [r["value"] for r in state["revealed"]] == ["Grateful"]
 
