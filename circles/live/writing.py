@@ -1,0 +1,285 @@
+"""Writing live events: each batch of client events in one transaction, then what it sends.
+
+The ``/live`` namespace (:mod:`circles.live.events`) hands every client event to a
+:class:`BatchWriter`, which queues it for a group commit (:mod:`circles.live.batch`). Each batch
+runs in one app context and one transaction, every event in a savepoint of its own (runs of
+answers, opens, reveals and joins together, see :mod:`circles.live.routing`), so that a refused
+or failed event leaves nothing behind while the others in its batch are kept. Only once the
+batch is committed are its sockets put in their rooms, its broadcasts sent and its events
+acknowledged. The writer needs an app and a Socket.IO server, no socket: tests drive it with
+:class:`Event` objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from flask_socketio import SocketIO
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from circles.db import begin_writing, utcnow
+from circles.extensions import db
+from circles.live import access, joining, rooms
+from circles.live.access import LiveError, Outcome
+from circles.live.batch import GroupCommit, Job
+from circles.live.routing import BULK, EVENTS, Bulk, runs
+from circles.live.sockets import (
+    NAMESPACE,
+    Login,
+    announce,
+    disconnect_sids,
+    facilitators_room,
+    room,
+    tell_left,
+)
+
+log = logging.getLogger(__name__)
+
+
+def refusal(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+SERVER_ERROR = refusal("server_error", "Something went wrong; please try again.")
+
+
+def _retryable(error: Exception) -> bool:
+    """A deadlock or serialization failure (PostgreSQL): the transaction may simply run again."""
+    orig = getattr(error, "orig", None)
+    return isinstance(error, DBAPIError) and getattr(orig, "sqlstate", None) in {"40001", "40P01"}
+
+
+def _send(session_id: int, outcome: Outcome) -> None:
+    announce(session_id, outcome.broadcasts)
+
+
+def logged_in_since() -> datetime:
+    """Logins older than this have expired."""
+    return utcnow() - timedelta(days=current_app.config["CIRCLES_SESSION_MAX_DAYS"])
+
+
+@dataclass(frozen=True)
+class Event:
+    """A client event waiting for its batch (see :mod:`circles.live.batch`)."""
+
+    name: str
+    sid: str
+    login: Login
+    payload: dict[str, Any]
+
+
+@dataclass
+class Done:
+    """A handled event: what to send once its batch is committed."""
+
+    session_id: int
+    outcome: Outcome
+    rooms: list[str]
+
+
+class BatchWriter:
+    """Client events written a batch at a time (:meth:`submit` returns the acknowledgement)."""
+
+    def __init__(self, socketio: SocketIO, app: Flask) -> None:
+        self.socketio, self.app, self.server = socketio, app, socketio.server
+        self._batches = GroupCommit(self.run_batch, pause=lambda: socketio.sleep(0))
+
+    def submit(self, event: Event) -> dict[str, Any]:
+        result: dict[str, Any] | None = self._batches.submit(event)
+        return result or SERVER_ERROR
+
+    def close_soon(self, sid: str) -> None:
+        self.socketio.sleep(0.2)
+        self.server.disconnect(sid, namespace=NAMESPACE)
+
+    def join_together(self, asked: list[tuple[access.Seat, Any]]) -> list[Outcome | LiveError]:
+        return joining.join_many(
+            asked, max_sockets=current_app.config["CIRCLES_LIVE_SOCKETS_PER_PERSON"]
+        )
+
+    def in_runs(self, jobs: list[Job]) -> Iterator[tuple[Bulk | None, list[Job]]]:
+        """:func:`runs`, with consecutive joins handled together too: a room's members arrive
+        together, and the state each is sent is mostly the same room's."""
+        joins: list[Job] = []
+        for bulk, run in runs(jobs):
+            if bulk is None and run[0].payload.name == "join":
+                joins += run
+                continue
+            if joins:
+                yield self.join_together, joins
+                joins = []
+            yield bulk, run
+        if joins:
+            yield self.join_together, joins
+
+    def handle(self, event: Event) -> tuple[dict[str, Any], Done | None]:
+        """Run one event in its savepoint; the acknowledgement, and what to send after."""
+        try:
+            with db.session.begin_nested():
+                session, actor = access.actor_for_login(
+                    event.payload.get("session"), event.login.token_hash, logged_in_since()
+                )
+                session_id = session.id
+                outcome = EVENTS[event.name](session, actor, event.payload)
+        except LiveError as error:
+            if error.code == "unauthenticated":
+                # The login behind this socket has ended (logout, password change) and the
+                # push that closes its sockets was missed: answer, then close it.
+                self.socketio.start_background_task(self.close_soon, event.sid)
+            return refusal(error.code, error.message), None
+        except Exception as error:  # never leave a half-written change
+            if _retryable(error):
+                raise  # the whole batch is tried again
+            log.error("live event %s failed: %s", event.name, type(error).__name__)
+            return SERVER_ERROR, None
+        return {"ok": True, **outcome.ack}, Done(session_id, outcome, [])
+
+    def handle_together(self, bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
+        """A run of events handled together, in one savepoint; those done, with what to send.
+
+        If the run fails as a whole, its events are tried again one by one, each in its own
+        savepoint, so that one bad event cannot take the others with it.
+        """
+        results = self.attempt_together(bulk, jobs)
+        if results is None:
+            results = []
+            for job in jobs:
+                results += self.attempt_together(bulk, [job]) or [(SERVER_ERROR, None)]
+        handled = []
+        for job, (ack, done) in zip(jobs, results, strict=True):
+            job.result = ack
+            if done is not None:
+                handled.append((job, done))
+        return handled
+
+    def attempt_together(
+        self, bulk: Bulk, jobs: list[Job]
+    ) -> list[tuple[dict[str, Any], Done | None]] | None:
+        for attempt in (1, 2):
+            try:
+                with db.session.begin_nested():
+                    return self.together(bulk, [job.payload for job in jobs])
+            except IntegrityError:
+                # Another process stored one of these a moment ago; the second check sees it.
+                if attempt == 2:
+                    log.error("live %s: the same clash twice", jobs[0].payload.name)
+            except Exception as error:
+                if _retryable(error):
+                    raise  # the whole batch is tried again
+                log.error("live %s failed: %s", jobs[0].payload.name, type(error).__name__)
+                return None
+        return None
+
+    def together(self, bulk: Bulk, events: list[Event]) -> list[tuple[dict[str, Any], Done | None]]:
+        seats = access.seats(
+            [(event.payload.get("session"), event.login.token_hash) for event in events],
+            logged_in_since(),
+        )
+        asked = [
+            (seat, self.asks(event))
+            for seat, event in zip(seats, events, strict=True)
+            if isinstance(seat, access.Seat)
+        ]
+        outcomes = iter(bulk(asked))
+        results: list[tuple[dict[str, Any], Done | None]] = []
+        for seat, event in zip(seats, events, strict=True):
+            result = next(outcomes) if isinstance(seat, access.Seat) else seat
+            if isinstance(result, LiveError):
+                if result.code == "unauthenticated":
+                    self.socketio.start_background_task(self.close_soon, event.sid)
+                results.append((refusal(result.code, result.message), None))
+            else:
+                assert isinstance(seat, access.Seat)
+                done = Done(seat.session_id, result, self.rooms_entered(event, seat))
+                results.append(({"ok": True, **result.ack}, done))
+        return results
+
+    def asks(self, event: Event) -> Any:
+        """What an event handled in bulk asks for."""
+        if event.name == "join":
+            return joining.Joining(event.sid)
+        return BULK[event.name][0](event.payload)
+
+    def rooms_entered(self, event: Event, seat: access.Seat) -> list[str]:
+        """The rooms a socket enters once its event is committed (a join's)."""
+        if event.name != "join":
+            return []
+        if seat.actor.is_facilitator:
+            return [room(seat.session_id), facilitators_room(seat.session_id)]
+        return [room(seat.session_id)]
+
+    def write(self, jobs: list[Job]) -> list[tuple[Job, Done]]:
+        """Handle the batch's events in order and commit them together.
+
+        A deadlock or serialization failure (PostgreSQL, several processes) rolls the whole
+        batch back, locks and all, and the batch is tried again: nothing has been sent yet.
+        """
+        for attempt in range(1, 4):
+            for job in jobs:
+                job.result = None
+            try:
+                begin_writing()
+                handled: list[tuple[Job, Done]] = []
+                for bulk, run in self.in_runs(jobs):
+                    if bulk is not None:
+                        handled += self.handle_together(bulk, run)
+                        continue
+                    for job in run:
+                        job.result, done = self.handle(job.payload)
+                        if done is not None:
+                            handled.append((job, done))
+                db.session.commit()
+                return handled
+            except Exception as error:
+                db.session.rollback()
+                if not _retryable(error) or attempt == 3:
+                    raise
+                log.warning("live batch of %d tried again: %s", len(jobs), type(error).__name__)
+        raise AssertionError("unreachable")
+
+    def run_batch(self, jobs: list[Job]) -> None:
+        with self.app.app_context():
+            try:
+                handled = self.write(jobs)
+            except Exception as error:  # the lock, or the commit: nothing of the batch is kept
+                db.session.rollback()
+                log.error("live batch of %d failed: %s", len(jobs), type(error).__name__)
+                for job in jobs:  # refusals too: they may rest on events rolled back with it
+                    job.result = SERVER_ERROR
+                return
+            gone = []
+            for job, done in handled:
+                try:
+                    for name in done.rooms:
+                        self.server.enter_room(job.payload.sid, name, namespace=NAMESPACE)
+                except KeyError:  # the socket closed before its join was written
+                    gone.append(job.payload.sid)
+                try:
+                    _send(done.session_id, done.outcome)
+                    if done.outcome.left_reason is not None:
+                        tell_left(self.socketio, done.session_id, done.outcome)
+                    disconnect_sids(self.socketio, done.outcome.disconnect_sids)
+                except Exception as error:  # saved; one event's messages must not stop the rest
+                    log.error(
+                        "sending after live event %s: %s", job.payload.name, type(error).__name__
+                    )
+            for sid in gone:
+                self.forget_connection(sid)
+
+    def forget_connection(self, sid: str) -> None:
+        """The socket is gone: drop its connection row, tell its room who is still here."""
+        try:
+            dropped = rooms.drop_connection(sid)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            log.error("live disconnect failed: %s", type(error).__name__)
+            return
+        if dropped is not None:
+            session_id, broadcasts = dropped
+            _send(session_id, Outcome(broadcasts=broadcasts))
