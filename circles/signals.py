@@ -21,6 +21,11 @@ logins_ended = _signals.signal("logins-ended")
 member_removed = _signals.signal("member-removed")
 #: Someone left, or was removed from, an organisation's team. Sender: the user id; ``org_id``.
 staff_removed = _signals.signal("staff-removed")
+#: An account is being erased, in the erasing transaction, before its rows go. Sender: the user
+#: id. The live package takes the person out of running rooms and deletes their named answers,
+#: and returns ``(sockets, sessions)``: the live sockets and running sessions concerned, for
+#: ``account_erased`` after the commit.
+account_erasing = _signals.signal("account-erasing")
 #: An account was erased. Sender: the user id; ``sockets``: its live sockets, found before the
 #: erasure; ``sessions``: the live sessions it was in.
 account_erased = _signals.signal("account-erased")

@@ -340,8 +340,11 @@ def change_answer(
         raise LiveError(
             "not_changeable", "Answers to a named prompt are shared as given and cannot change."
         )
-    stored = _earlier([(_seat(session, actor), Answer(prompt_id, None, None))], {prompt_id: prompt})
-    given = stored.get((prompt_id, actor.user_id))
+    given = db.session.scalar(
+        select(LiveSubmission.client_id).where(
+            LiveSubmission.prompt_id == prompt_id, LiveSubmission.user_id == actor.user_id
+        )
+    )
     if given is None:
         raise LiveError("not_answered", "There is no answer of yours to change yet.")
     if given != client_key(prompt_id, actor.user_id, _client_id(client_id)):

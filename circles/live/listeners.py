@@ -15,8 +15,9 @@ from sqlalchemy import select
 from circles import signals
 from circles.extensions import db
 from circles.groups.models import Circle
-from circles.live.models import LiveConnection, LiveSession
-from circles.live.rooms import active_session, connections_of, room_refresh
+from circles.live.models import LiveConnection, LiveParticipant, LiveSession
+from circles.live.retention import delete_named_answers
+from circles.live.rooms import active_session, connections_of, leave_rounds, room_refresh
 from circles.live.sockets import (
     NAMESPACE,
     announce,
@@ -67,6 +68,23 @@ def close_organisation(user_id: int, *, org_id: int, **_: Any) -> None:
     close_sockets(_sids_in(user_id, LiveSession.circle_id.in_(in_org)))
 
 
+def leave_before_erasure(user_id: int, **_: Any) -> tuple[list[str], set[int]]:
+    """An account about to be erased (in the erasing transaction): its named answers go, it
+    leaves every running talking round; its sockets and running sessions, found before its rows
+    go, are returned for :func:`close_erased` after the commit."""
+    sockets = connections_of(user_id)
+    sessions = set(
+        db.session.scalars(
+            select(LiveParticipant.session_id)
+            .join(LiveSession, LiveSession.id == LiveParticipant.session_id)
+            .where(LiveParticipant.user_id == user_id, LiveSession.ended_at.is_(None))
+        )
+    )
+    delete_named_answers(user_id)
+    sessions.update(leave_rounds(user_id))
+    return sockets, sessions
+
+
 def close_erased(user_id: int, *, sockets: list[str], sessions: list[int], **_: Any) -> None:
     """An erased account: its sockets close; the rooms it was in are redrawn without it."""
     close_sockets(sockets)
@@ -108,6 +126,7 @@ def connect() -> None:
     signals.logins_ended.connect(close_every_login)
     signals.member_removed.connect(close_circle)
     signals.staff_removed.connect(close_organisation)
+    signals.account_erasing.connect(leave_before_erasure)
     signals.account_erased.connect(close_erased)
     signals.support_requested.connect(tell_facilitators)
     signals.support_status_changed.connect(tell_member)

@@ -27,6 +27,7 @@ from typing import Literal
 from sqlalchemy import Column, Select, Table, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from circles import signals
 from circles.accounts.models import User
 from circles.audit import services as audit
 from circles.audit.models import SCRUB_OPTION, AuditAction, AuditEntry
@@ -35,8 +36,6 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
-from circles.live import retention as live_retention
-from circles.live import rooms as live_rooms
 from circles.live.models import Commitment, LiveParticipant, LiveSession
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
 from circles.rights.export import orgs_of
@@ -126,20 +125,19 @@ def erase_account(user: User) -> Erasure:
         )
     db.session.flush()
     email = user.email
-    sockets = live_rooms.connections_of(uid)
-    rooms = set(
-        db.session.scalars(
-            select(LiveParticipant.session_id)
-            .join(LiveSession, LiveSession.id == LiveParticipant.session_id)
-            .where(LiveParticipant.user_id == uid, LiveSession.ended_at.is_(None))
-        )
-    )
     orgs = orgs_of(uid)
     deleted = [org_id for org_id in _run_alone(uid) if not _others_in(org_id, uid)]
 
-    # Copies of the person's names and email outside the rows that point to the account.
-    live_retention.delete_named_answers(uid)
-    rooms.update(live_rooms.leave_rounds(uid))
+    # Copies of the person's names and email outside the rows that point to the account: the
+    # live package deletes their named answers and takes them out of running rounds, and says
+    # which sockets and rooms to tell after the commit.
+    if not signals.account_erasing.receivers:
+        raise RuntimeError("nothing listens for account_erasing: live answers would stay")
+    sockets: list[str] = []
+    rooms: set[int] = set()
+    for _, (their_sockets, their_rooms) in signals.account_erasing.send(uid):
+        sockets += their_sockets
+        rooms |= their_rooms
     for invite_model in (OrgInvite, CircleInvite):
         db.session.execute(delete(invite_model).where(invite_model.email == email))
     _rename_personal_orgs(uid, user.display_name)
