@@ -24,7 +24,9 @@ server with the app's own process settings (``--tuned-bare``, on by default), sh
 the difference is the app's own work.
 
 ``--two-processes REDIS_URL`` adds a run of two app processes sharing the database and Redis,
-facilitators on one and members on the other, and reports delivered / expected for it.
+every room split across both (facilitators and members alike), and reports delivered / expected
+for it, and in how many rooms and rounds a facilitator's highest count was not the number of
+answers.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/live_bench.py [--members 1000 --sessions 100]``.
 ``BENCH_SERVER_LOG=/path`` appends the servers' own logs to that file.
@@ -36,6 +38,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import itertools
 import json
 import os
 import shutil
@@ -186,6 +189,9 @@ class Measures:
     delivered: int = 0
     expected: int = 0
     elapsed: float = 0.0
+    #: Rooms and rounds whose facilitator's highest count was not the number of answers.
+    counts_wrong: int = 0
+    counts_checked: int = 0
 
 
 async def connect(url: str, cookie: str, origin: str) -> socketio.AsyncClient:
@@ -207,15 +213,20 @@ async def run_load(
     rounds: int,
     warmup: int = 0,
     mark: Callable[[str], None] = lambda _: None,
+    spread: list[str] | None = None,
 ) -> tuple[Measures, list[socketio.AsyncClient]]:
     """Connect and join everyone (then ``mark("joined")``), run ``warmup`` rounds that are not
-    measured, ``mark("measuring")``, then run the measured rounds."""
+    measured, ``mark("measuring")``, then run the measured rounds. With ``spread``, every room
+    is split across those servers: facilitators and members alike, in turn."""
     measures = Measures()
     sent_at: dict[tuple[int, int], float] = {}
     revealed_at: dict[tuple[int, int], float] = {}
     prompt_of: dict[int, int] = {}
     submits: dict[int, list[float]] = defaultdict(list)
     counts_seen: dict[int, int] = defaultdict(int)
+    #: The highest count each room's facilitator has been sent this round (what the page shows).
+    highest: dict[int, int] = defaultdict(int)
+    turn = itertools.count()
     round_no = 0
     done = asyncio.Event()
     clients: list[socketio.AsyncClient] = []
@@ -230,14 +241,18 @@ async def run_load(
         if measures.delivered >= measures.expected:
             done.set()
 
+    def url_for(default: str) -> str:
+        return spread[next(turn) % len(spread)] if spread else default
+
     for session_id, fac_cookie, member_cookies in seed.sessions:
-        facilitator = await open_client(fac_url, fac_cookie)
+        facilitator = await open_client(url_for(fac_url), fac_cookie)
         clients.append(facilitator)
 
         def on_count(data: dict[str, Any], sid: int = session_id) -> None:
             # A count of n delivers the prompt's first n answers to the facilitator: the app
             # sends one count for the answers it stores together, the bare server one each.
             now = time.perf_counter()
+            highest[sid] = max(highest[sid], data["count"])
             covered = min(data["count"], len(submits[sid]))
             for index in range(counts_seen[sid], covered):
                 measures.delivery.append(now - submits[sid][index])
@@ -250,7 +265,7 @@ async def run_load(
         assert (await facilitator.call("join", join, namespace="/live"))["ok"]
 
         async def join_member(cookie: str, sid: int = session_id) -> socketio.AsyncClient:
-            member = await open_client(member_url, cookie)
+            member = await open_client(url_for(member_url), cookie)
 
             async def on_prompt(
                 prompt: dict[str, Any], client: socketio.AsyncClient = member
@@ -300,6 +315,7 @@ async def run_load(
         for sid in submits:
             submits[sid].clear()
             counts_seen[sid] = 0
+        highest.clear()
         measures.expected += 2 * members  # every member gets the prompt; every answer a count
         rooms = list(zip(seed.sessions, facilitators, strict=True))
         await asyncio.gather(
@@ -310,6 +326,9 @@ async def run_load(
         )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), timeout=30)
+        for session_id, _, member_cookies in seed.sessions:
+            measures.counts_checked += 1
+            measures.counts_wrong += highest[session_id] != len(member_cookies)
         done.clear()
         measures.expected += members  # every member gets the answers revealed
         await asyncio.gather(
@@ -623,8 +642,11 @@ def main() -> None:
         ]
         try:
             measures, _clients = asyncio.run(_two(urls, data, args.rounds))
-            extra["two processes + Redis: delivered / expected"] = (
+            extra["two processes + Redis, rooms split: delivered / expected"] = (
                 f"{measures.delivered / measures.expected:.3f}"
+            )
+            extra["two processes + Redis, rooms split: counts wrong"] = (
+                f"{measures.counts_wrong} of {measures.counts_checked} rooms x rounds"
             )
         finally:
             for process in processes:
@@ -656,7 +678,7 @@ def main() -> None:
 async def _two(
     urls: list[str], data: Seed, rounds: int
 ) -> tuple[Measures, list[socketio.AsyncClient]]:
-    measures, clients = await run_load(urls[0], urls[1], data, rounds)
+    measures, clients = await run_load(urls[0], urls[1], data, rounds, spread=urls)
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     return measures, clients
 

@@ -17,6 +17,7 @@ from circles.checkins.models import (
     CheckinReminder,
     CheckinResponse,
     CheckinScore,
+    CheckinTally,
     CheckinWaiting,
 )
 from circles.groups.models import Circle, CircleInvite, CircleMember
@@ -54,6 +55,7 @@ __all__ = [
     "CheckinReminder",
     "CheckinResponse",
     "CheckinScore",
+    "CheckinTally",
     "CheckinWaiting",
     "Circle",
     "CircleInvite",

@@ -3,6 +3,7 @@ state before and after, for tests that post bad input and check that nothing was
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -126,3 +127,9 @@ def database_state() -> dict[str, list[tuple[Any, ...]]]:
         state[table.name] = sorted((tuple(row) for row in rows), key=repr)
     db.session.rollback()
     return state
+
+
+def page_nav(html: str) -> str:
+    """The list's page links (``<nav aria-label="Pages">``), or "" when it has one page."""
+    match = re.search(r'<nav aria-label="Pages".*?</nav>', html, re.S)
+    return match.group(0) if match else ""

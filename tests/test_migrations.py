@@ -178,6 +178,13 @@ def test_sealing_revision_carries_existing_data_over_and_back(scratch_app):
         ).all()
         assert sorted(value for _, value in released) == [0, 1, 2, 3, 4]
         assert not {key for key, _ in released} & before  # rewritten under new keys
+        # ... and added up once into the tallies the organisation's report reads.
+        tallies = db.session.execute(
+            sa.text("SELECT circle_id, period, respondents, scores FROM checkin_tallies")
+        ).all()
+        assert [(t[0], str(t[1]), t[2]) for t in tallies] == [(ids["circle"], "2026-11-02", 5)]
+        scores = tallies[0][3] if isinstance(tallies[0][3], dict) else json.loads(tallies[0][3])
+        assert scores == {"wb1": [1, 1, 1, 1, 1, 0]}
         [waiting_row] = db.session.scalars(sa.select(CheckinWaiting)).all()
         opened = checkins.open_waiting(waiting_row.sealed)
         assert opened is not None and opened.scores["wb5"] == 5

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectChoice, SelectField
-from wtforms.validators import Optional
+from wtforms import DateField, SearchField, SelectChoice, SelectField
+from wtforms.validators import Length, Optional
 
 from circles.audit.models import AuditAction
 from circles.forms import Form
+from circles.paging import MAX_SEARCH
 
 
 class AuditFilterForm(Form):
@@ -20,5 +21,10 @@ class AuditFilterForm(Form):
         default="",
     )
     actor = SelectField("Who", choices=[SelectChoice("", "Anyone")], default="")
+    q = SearchField(
+        "Search",
+        description="Words from what was done, or a name.",
+        validators=[Optional(), Length(max=MAX_SEARCH)],
+    )
     since = DateField("From (UTC date)", validators=[Optional()])
     until = DateField("To (UTC date, included)", validators=[Optional()])

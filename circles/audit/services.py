@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 
+from circles import paging
 from circles.accounts.models import User
 from circles.audit.models import AuditAction, AuditEntry
 from circles.extensions import db
 
-PAGE_SIZE = 50
+#: What the log shows (lower case) for an entry without an actor, found by the search too.
+NO_ACTOR_NAMES = ("the server's operator", "(account deleted)")
+#: Entries on one page of the log.
+PAGE_SIZE = paging.PAGE_SIZE
 
 
 def record(
@@ -42,40 +46,43 @@ class AuditFilter:
     actor_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: Words to find in what was done (its label, as the log shows it) or in who did it.
+    text: str = ""
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    entries: list[tuple[AuditEntry, str | None]]  # each entry with its actor's name
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
-def entries_for(org_id: int, wanted: AuditFilter, page: int = 1) -> AuditPage:
-    """The organisation's entries, newest first, filtered, one page at a time (two queries)."""
-    conditions = [AuditEntry.org_id == org_id]
-    if wanted.action is not None:
-        conditions.append(AuditEntry.action == wanted.action.value)
-    if wanted.actor_id is not None:
-        conditions.append(AuditEntry.actor_id == wanted.actor_id)
-    if wanted.since is not None:
-        conditions.append(AuditEntry.created_at >= wanted.since)
-    if wanted.until is not None:
-        conditions.append(AuditEntry.created_at < wanted.until)
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
-    rows = db.session.execute(
+def entries_for(
+    org_id: int, wanted: AuditFilter, page: int = 1
+) -> paging.Page[tuple[AuditEntry, str | None]]:
+    """The organisation's entries, newest first, filtered, one page at a time (two queries),
+    each with its actor's name."""
+    query = (
         select(AuditEntry, User.display_name)
         .outerjoin(User, User.id == AuditEntry.actor_id)
-        .where(*conditions)
+        .where(AuditEntry.org_id == org_id)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return AuditPage([(entry, name) for entry, name in rows], total or 0, page)
+    )
+    if wanted.action is not None:
+        query = query.where(AuditEntry.action == wanted.action.value)
+    if wanted.actor_id is not None:
+        query = query.where(AuditEntry.actor_id == wanted.actor_id)
+    if wanted.since is not None:
+        query = query.where(AuditEntry.created_at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(AuditEntry.created_at < wanted.until)
+    if wanted.text:
+        words = wanted.text.casefold()
+        labelled = [a.value for a in AuditAction if words in a.label.casefold()]
+        found = [
+            AuditEntry.action.in_(labelled),
+            User.display_name.ilike(paging.contains(wanted.text), escape="\\"),
+        ]
+        if any(words in shown for shown in NO_ACTOR_NAMES):
+            found.append(AuditEntry.actor_id.is_(None))
+        query = query.where(or_(*found))
+    rows = paging.paginate_rows(query, page, PAGE_SIZE)
+    return paging.Page(
+        [(entry, name) for entry, name in rows.items], rows.total, rows.page, rows.per_page
+    )
 
 
 def actors_of(org_id: int) -> list[tuple[int, str]]:

@@ -8,12 +8,17 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from circles import paging
 from circles.audit import services
 from circles.audit.forms import AuditFilterForm
 from circles.audit.models import AuditAction
 from circles.security import org_access_or_404
 
 bp = Blueprint("audit", __name__)
+
+
+#: The filter's query arguments, which page links keep (nothing else is passed on).
+_FILTERS = ("action", "actor", "q", "since", "until")
 
 
 def _day_start(day: date | None) -> datetime | None:
@@ -38,14 +43,15 @@ def log(org_id: int) -> tuple[str, int]:
             actor_id=int(form.actor.data) if form.actor.data else None,
             since=_day_start(form.since.data),
             until=until + timedelta(days=1) if until else None,
+            text=paging.search_text(request.args),
         )
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    result = services.entries_for(org_id, wanted, page)
+    result = services.entries_for(org_id, wanted, paging.requested_page(request.args))
+    kept = {k: request.args[k] for k in _FILTERS if request.args.get(k)}
     return render_template(
         "audit/log.html",
         org=access.org,
         form=form,
         result=result,
         actions={a.value: a.label for a in AuditAction},
-        query={k: v for k, v in request.args.items() if k != "page"},
+        page_args={"org_id": org_id, **kept},  # page links keep the filter and search
     ), 200 if valid else 400

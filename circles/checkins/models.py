@@ -12,6 +12,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ColumnElement,
     Date,
@@ -162,6 +163,28 @@ class CheckinChoice(Base):
     #: "theme" or "practice".
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     option_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+
+
+class CheckinTally(Base):
+    """What one period's released check-ins of a circle add up to.
+
+    Written with them, in the release that writes the period out
+    (:mod:`circles.checkins.release`), from the same answers, and replaced whenever the period
+    is written out again. It says nothing the released rows do not: the organisation's report
+    reads one small row per circle and period instead of every answer of the weeks it shows.
+    """
+
+    __tablename__ = "checkin_tallies"
+
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    respondents: Mapped[int]
+    #: Per scale question, how many answered 0, 1, ... 5: ``{"wb1": [0, 2, 4, 1, 0, 3]}``.
+    scores: Mapped[dict[str, list[int]]] = mapped_column(JSON)
+    #: How many ticked each theme and practice: ``{"theme": {"t_grief": 3}, "practice": {}}``.
+    ticks: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON)
 
 
 class CheckinReceipt(Base):

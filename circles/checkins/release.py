@@ -30,10 +30,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, null, select, union_all
 
 from circles.checkins.models import (
+    SCALE_MAX,
     CheckinChoice,
     CheckinInstrument,
     CheckinResponse,
     CheckinScore,
+    CheckinTally,
     CheckinWaiting,
 )
 from circles.checkins.services import Answers, current_period, open_waiting
@@ -303,7 +305,34 @@ def _write_out(circle_id: int, periods: tuple[date, ...], *, released: bool, at_
     ):
         if rows:
             db.session.execute(insert(model), rows)
+    if released:
+        write_tallies(circle_id, opened)
     return True
+
+
+def write_tallies(circle_id: int, written: list[tuple[date, Answers]]) -> None:
+    """Replace the tallies of the periods just written out with what their rows add up to (a
+    released period is written out whole: ``written`` is all of it)."""
+    tallies: dict[date, dict[str, Any]] = {}
+    for period, answers in written:
+        tally = tallies.setdefault(
+            period, {"respondents": 0, "scores": {}, "ticks": {"theme": {}, "practice": {}}}
+        )
+        tally["respondents"] += 1
+        for item, value in answers.scores.items():
+            tally["scores"].setdefault(item, [0] * (SCALE_MAX + 1))[value] += 1
+        for kind, keys in (("theme", answers.themes), ("practice", answers.practices)):
+            for key in keys:
+                tally["ticks"][kind][key] = tally["ticks"][kind].get(key, 0) + 1
+    db.session.execute(
+        delete(CheckinTally).where(
+            CheckinTally.circle_id == circle_id, CheckinTally.period.in_(list(tallies))
+        )
+    )
+    db.session.execute(
+        insert(CheckinTally),
+        [{"circle_id": circle_id, "period": p, **tally} for p, tally in sorted(tallies.items())],
+    )
 
 
 def _readable(

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -29,7 +29,6 @@ from circles.checkins.instrument import (
     BUILTIN_PRACTICES,
     BUILTIN_THEMES,
     WELLBEING_ITEMS,
-    WELLBEING_KEYS,
     band,
     labels_for,
 )
@@ -42,12 +41,11 @@ from circles.checkins.models import (
     CheckinScore,
 )
 from circles.checkins.release import Counts, period_counts, publication_units
-from circles.checkins.services import current_period, week_start
+from circles.checkins.services import current_period
 from circles.extensions import db
 from circles.groups.models import Circle
 
 ORG_SCOPE = "Whole organisation"
-_BUILTIN_CHOICE_KEYS = frozenset(k for k, _ in BUILTIN_THEMES + BUILTIN_PRACTICES)
 
 
 @dataclass(frozen=True)
@@ -90,6 +88,18 @@ class ChoiceCount:
     count: int | None
 
 
+@dataclass(frozen=True)
+class Window:
+    """The weeks a page shows: ``first`` to ``last`` (Mondays), with the pages either side."""
+
+    first: date
+    last: date
+    #: The last week of the page before, when anything was published before ``first``.
+    earlier: date | None
+    #: The last week of the page after, unless this page ends with the current week.
+    later: date | None
+
+
 @dataclass
 class Report:
     """What a report page and its CSV show."""
@@ -103,12 +113,14 @@ class Report:
     open_shown: bool
     #: Question order (key, label) for charts and tables.
     questions: list[tuple[str, str]]
+    #: The weeks shown, when the report shows a window of them (the organisation's).
+    window: Window | None = None
 
 
 Hist = dict[str, list[int]]
 
 
-def _stats(
+def stats(
     scope: str, first: date, last: date, key: str, label: str, hist: Sequence[int], k: int
 ) -> Figure:
     n = sum(hist)
@@ -144,7 +156,7 @@ def _median(hist: Sequence[int], n: int) -> float:
     return (nth((n - 1) // 2) + nth(n // 2)) / 2
 
 
-def _choice_shown(count: int, respondents: int, k: int) -> bool:
+def choice_shown(count: int, respondents: int, k: int) -> bool:
     """A count shows only when at least k ticked it and at least k did not."""
     return count >= k and respondents - count >= k
 
@@ -204,7 +216,7 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
                     row[value] += n
         for key, _ in scale_order:
             if key in merged:
-                figures.append(_stats(circle.name, first, last, key, labels[key], merged[key], k))
+                figures.append(stats(circle.name, first, last, key, labels[key], merged[key], k))
         for kind, key, label in choice_order:
             periods = [p for p in unit.periods if key not in asked or asked[key].asked_in(p)]
             if not periods:
@@ -213,7 +225,7 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
             if respondents < k:
                 continue
             ticked = sum(choices.get((p, unit.released), {}).get((kind, key), 0) for p in periods)
-            shown = _choice_shown(ticked, respondents, k)
+            shown = choice_shown(ticked, respondents, k)
             counts.append(
                 ChoiceCount(
                     circle.name,
@@ -234,87 +246,6 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
         open_period=open_period,
         open_shown=open_period is not None and responses.get((open_period, True), 0) > 0,
         questions=[(key, labels[key]) for key, _ in scale_order],
-    )
-
-
-def org_report(org_id: int, k: int, now: datetime) -> Report:
-    """The organisation as a whole, week by week, from rows already published for its circles."""
-    R, S, C = CheckinResponse, CheckinScore, CheckinChoice
-    in_org = (Circle.org_id == org_id, R.released.is_(True))
-
-    week_hist: dict[tuple[date, str], list[int]] = {}
-    for p, key, value, n in db.session.execute(
-        select(R.period, S.item_key, S.value, func.count())
-        .join(S, S.response_id == R.id)
-        .join(Circle, Circle.id == R.circle_id)
-        .where(*in_org, S.item_key.in_(WELLBEING_KEYS))
-        .group_by(R.period, S.item_key, S.value)
-    ):
-        week_hist.setdefault((week_start(p), key), [0] * (SCALE_MAX + 1))[value] += n
-    # A circle's figure that is shown only as a band must not be recoverable by subtraction.
-    banded = {
-        (week_start(p), key)
-        for p, key in db.session.execute(
-            select(R.period, S.item_key)
-            .join(S, S.response_id == R.id)
-            .join(Circle, Circle.id == R.circle_id)
-            .where(*in_org, S.item_key.in_(WELLBEING_KEYS))
-            .group_by(R.circle_id, R.period, S.item_key)
-            .having(func.min(S.value) == func.max(S.value))
-        )
-    }
-    components: dict[date, list[tuple[int, date, int]]] = defaultdict(list)
-    for circle_id, p, n in db.session.execute(
-        select(R.circle_id, R.period, func.count())
-        .join(Circle, Circle.id == R.circle_id)
-        .where(*in_org)
-        .group_by(R.circle_id, R.period)
-    ):
-        components[week_start(p)].append((circle_id, p, n))
-    ticks: dict[tuple[int, date, str, str], int] = {}
-    for circle_id, p, kind, key, n in db.session.execute(
-        select(R.circle_id, R.period, C.kind, C.option_key, func.count())
-        .join(C, C.response_id == R.id)
-        .join(Circle, Circle.id == R.circle_id)
-        .where(*in_org, C.option_key.in_(_BUILTIN_CHOICE_KEYS))
-        .group_by(R.circle_id, R.period, C.kind, C.option_key)
-    ):
-        ticks[(circle_id, p, kind, key)] = n
-
-    figures: list[Figure] = []
-    counts: list[ChoiceCount] = []
-    choice_order = [("theme", key, label) for key, label in BUILTIN_THEMES]
-    choice_order += [("practice", key, label) for key, label in BUILTIN_PRACTICES]
-    this_week = week_start(now.date())
-    for week in sorted(components):
-        last = week + timedelta(days=6)
-        for key, label in WELLBEING_ITEMS:
-            hist = week_hist.get((week, key))
-            if hist is None:
-                continue
-            figure = _stats(ORG_SCOPE, week, last, key, label, hist, k)
-            if (week, key) in banded and figure.mean is not None:
-                figure = Figure(ORG_SCOPE, week, last, key, label, n=figure.n, band=figure.band)
-            figures.append(figure)
-        parts = components[week]
-        respondents = sum(n for _, _, n in parts)
-        for kind, key, label in choice_order:
-            part_counts = [(ticks.get((c, p, kind, key), 0), n) for c, p, n in parts]
-            shown = all(_choice_shown(c, n, k) for c, n in part_counts)
-            total = sum(c for c, _ in part_counts)
-            counts.append(
-                ChoiceCount(
-                    ORG_SCOPE, week, last, kind, key, label, respondents, total if shown else None
-                )
-            )
-    return Report(
-        scope=ORG_SCOPE,
-        k=k,
-        figures=figures,
-        counts=counts,
-        open_period=this_week,
-        open_shown=this_week in components,
-        questions=list(WELLBEING_ITEMS),
     )
 
 

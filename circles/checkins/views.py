@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from circles.audit import services as audit
 from circles.audit.models import AuditAction
-from circles.checkins import bp, release, reports, services
+from circles.checkins import bp, org_reports, release, reports, services
 from circles.checkins.charts import ChartPoint, trend_chart
 from circles.checkins.forms import InstrumentForm, OptionForm, checkin_form
 from circles.checkins.instrument import SCALE_LABELS, WELLBEING_KEYS, questions_for
@@ -296,10 +296,22 @@ def _circle_report(circle_id: int, action: AuditAction) -> tuple[CircleAccess, r
 
 def _org_report(org_id: int, action: AuditAction) -> tuple[OrgAccess, reports.Report]:
     access = org_access_or_404(org_id, current_user, admin=True)
-    report = reports.org_report(org_id, access.org.anonymity_k, utcnow())
+    report = org_reports.org_report(org_id, access.org.anonymity_k, utcnow(), _until())
     audit.record(org_id, current_user.id, action, "organisation", org_id)
     db.session.commit()
     return access, report
+
+
+def _until() -> date | None:
+    """The last week asked for (``?until=YYYY-MM-DD``); the latest weeks if none, or unclear."""
+    asked = request.args.get("until")
+    if not asked:
+        return None
+    try:
+        return date.fromisoformat(asked)
+    except ValueError:
+        flash("That date was not understood, so the latest weeks are shown.", "error")
+        return None
 
 
 @bp.get("/circles/<id:circle_id>/checkins/report")
@@ -341,13 +353,24 @@ def org_report(org_id: int) -> str:
         report=report,
         charts=report_charts(report),
         instrument=None,
-        csv_url=url_for("checkins.org_report_csv", org_id=org_id),
+        csv_url=url_for("checkins.org_report_csv", org_id=org_id, until=_shown_until(report)),
+        week_length=timedelta(days=6),
         circles=circles,
     )
+
+
+def _shown_until(report: reports.Report) -> str | None:
+    """``until`` for links to the same weeks (none for the latest: they move on each week)."""
+    window = report.window
+    if window is None or window.later is None:
+        return None
+    return window.last.isoformat()
 
 
 @bp.get("/orgs/<id:org_id>/checkins/report.csv")
 @login_required
 def org_report_csv(org_id: int) -> Response:
     _, report = _org_report(org_id, AuditAction.REPORT_EXPORTED)
-    return _csv_response(report, f"organisation-{org_id}-checkins.csv")
+    window = report.window
+    span = f"-{window.first.isoformat()}-to-{window.last.isoformat()}" if window else ""
+    return _csv_response(report, f"organisation-{org_id}-checkins{span}.csv")

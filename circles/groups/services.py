@@ -6,9 +6,10 @@ here, whoever calls them (a page, a command), with the person who made them (``b
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from circles import invites
+from circles import invites, paging
 from circles.accounts.models import User
 from circles.audit import services as audit
 from circles.audit.models import AuditAction
@@ -204,6 +205,53 @@ def join_circle(
     check_can_join(invite, user)
     invites.consume_use(invite)
     return add_member(invite.circle, user, display_name, CircleRole.MEMBER)
+
+
+#: People listed on one page of a circle's roster (a full circle takes two pages).
+ROSTER_PAGE_SIZE = 25
+
+
+def roster_page(
+    circle_id: int, q: str = "", page: int = 1, *, with_accounts: bool = False
+) -> paging.Page[CircleMember]:
+    """One page of the circle's people, facilitators first, then by name in the circle.
+
+    ``q`` keeps those whose circle name contains it (any case). Only ``with_accounts`` (the
+    circle's managers, who see the accounts) loads each account and also searches its name
+    and email: a member's search must not tell them which name belongs to which address.
+    """
+    query = (
+        select(CircleMember)
+        .where(CircleMember.circle_id == circle_id)
+        .order_by(CircleMember.role, CircleMember.name_key, CircleMember.id)
+    )
+    if with_accounts:
+        query = query.options(selectinload(CircleMember.user))
+    if q:
+        pattern = paging.contains(name_key(q))
+        found: ColumnElement[bool] = CircleMember.name_key.like(pattern, escape="\\")
+        if with_accounts:
+            pattern = paging.contains(q)  # as typed: accounts keep their case
+            query = query.join(User, User.id == CircleMember.user_id)
+            found = or_(
+                found,
+                User.display_name.ilike(pattern, escape="\\"),
+                User.email.ilike(pattern, escape="\\"),
+            )
+        query = query.where(found)
+    return paging.paginate(query, page, ROSTER_PAGE_SIZE)
+
+
+def circle_size(circle_id: int) -> int:
+    """Everyone in the circle, facilitators included (one count)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(CircleMember)
+            .where(CircleMember.circle_id == circle_id)
+        )
+        or 0
+    )
 
 
 def co_facilitator_candidates(circle: Circle) -> list[User]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from circles import invites, signals
+from circles import invites, paging, signals
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -163,17 +162,6 @@ def restore(circle_id: int) -> Response:
     return redirect(url_for("groups.show", circle_id=circle_id))
 
 
-def _roster(access: CircleAccess) -> list[CircleMember]:
-    query = (
-        select(CircleMember)
-        .where(CircleMember.circle_id == access.circle.id)
-        .order_by(CircleMember.role, CircleMember.name_key)
-    )
-    if access.can_manage:
-        query = query.options(selectinload(CircleMember.user))
-    return list(db.session.scalars(query))
-
-
 @bp.route("/circles/<id:circle_id>/roster", methods=["GET"])
 @login_required
 def roster(circle_id: int) -> str:
@@ -181,11 +169,19 @@ def roster(circle_id: int) -> str:
     candidates = services.co_facilitator_candidates(access.circle) if access.can_manage else []
     co_form = CoFacilitatorForm()
     co_form.user_id.choices = [SelectChoice(str(user.id), user.display_name) for user in candidates]
+    q = paging.search_text(request.args)
+    members = services.roster_page(
+        circle_id, q, paging.requested_page(request.args), with_accounts=access.can_manage
+    )
     return render_template(
         "groups/roster.html",
         access=access,
         circle=access.circle,
-        members=_roster(access),
+        members=members,
+        circle_size=services.circle_size(circle_id) if q else members.total,
+        q=q,
+        search=paging.list_args(q),  # what page links keep
+        here=paging.list_args(q, members.page),  # where actions on a row come back to
         co_form=co_form,
         confirm_form=ConfirmForm(),
     )
@@ -224,7 +220,7 @@ def remove_member(circle_id: int, member_id: int) -> Response:
     ):
         # Out of this circle's live room at once (and only this circle's).
         signals.member_removed.send(member.user_id, circle_id=circle_id)
-    return redirect(url_for("groups.roster", circle_id=circle_id))
+    return redirect(url_for("groups.roster", circle_id=circle_id, **paging.same_list(request.args)))
 
 
 @bp.post("/circles/<id:circle_id>/leave")

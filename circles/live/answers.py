@@ -148,7 +148,8 @@ def record(batch: Sequence[tuple[Seat, Answer]]) -> list[Outcome | LiveError]:
     if last:
         # One count per prompt for the whole batch, its total, sent with its last answer: the
         # facilitators see a number, and ten updates a few milliseconds apart would only
-        # redraw it ten times.
+        # redraw it ten times. (The total of every batch committed before this one: the
+        # prompt's row lock, _RULES_LOCKED, puts batches of one prompt in a line.)
         counts = db.session.connection().execute(_COUNTS, {"prompts": list(last)})
         for prompt_id, count in counts:
             data = {"prompt_id": prompt_id, "count": count}
@@ -221,9 +222,13 @@ _RULES = select(
 #: see it no longer open; without it an answer could be sealed after its prompt's reveal and
 #: never come out. An end closes every prompt of its room (circles.live.prompts.end_running),
 #: so this one lock per batch also keeps answers from landing after the end deleted the
-#: room's content: the end waits for them, or they find their prompt closed. (SQLite batches
-#: hold the database's write lock already.)
-_RULES_LOCKED = _RULES.with_for_update(read=True)
+#: room's content: the end waits for them, or they find their prompt closed.
+#: The lock is exclusive among answers too (FOR NO KEY UPDATE, taken in id order): another
+#: process's batch for the same prompt waits for this one's commit, so each batch's count,
+#: taken after its own insert, sees every answer committed before it, wherever it was written.
+#: Without it, two processes writing the same prompt's answers at once would each count only
+#: their own. (SQLite batches hold the database's write lock already.)
+_RULES_LOCKED = _RULES.order_by(_prompts.id).with_for_update(key_share=True)
 _EARLIER = select(_submissions.prompt_id, _submissions.user_id, _submissions.client_id).where(
     one_of(_submissions.prompt_id, "prompts"),
     one_of(_submissions.user_id, "people"),

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import socketio
+from redis.connection import parse_url
 
 from circles.redis_checks import fail_fast_options
 
@@ -224,10 +225,22 @@ class SteadyRedisManager(socketio.RedisManager):  # type: ignore[misc]
                     log.debug("closing the Redis subscriber: %s", type(error).__name__)
 
 
-def client_manager(url: str | None, channel: str = "flask-socketio") -> Any:
+def client_manager(url: str | None) -> Any:
     """The manager for ``CIRCLES_REDIS_URL`` (None: this process alone, no queue)."""
     if not url:
         return None
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return SteadyRedisManager(url, channel=channel)
+        return SteadyRedisManager(url, channel=channel_for(url))
     raise ValueError("CIRCLES_REDIS_URL must be a redis://, rediss:// or unix:// URL.")
+
+
+def channel_for(url: str) -> str:
+    """The pub/sub channel of the installation using this Redis URL.
+
+    Redis shares its pub/sub channels among all its numbered databases. Two installations on
+    one Redis server, each given a database of its own (their rate limits and jobs are kept
+    apart that way), would otherwise hear each other's rooms: the channel is named after the
+    database.
+    """
+    options = parse_url(url)  # type: ignore[no-untyped-call]  # redis-py's own URL reading
+    return f"circles-live-db{options.get('db', 0)}"

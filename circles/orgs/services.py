@@ -6,9 +6,10 @@ command), with the person who made it (``by``).
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from circles import invites
+from circles import invites, paging
 from circles.accounts import second_factor
 from circles.accounts.models import User
 from circles.audit import services as audit
@@ -38,6 +39,40 @@ def is_staff(org_id: int, user_id: int) -> bool:
         )
         is not None
     )
+
+
+#: People listed on one page of the team page.
+TEAM_PAGE_SIZE = paging.PAGE_SIZE
+
+
+def team_size(org_id: int) -> int:
+    """Everyone on the organisation's team (one count)."""
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(OrgMember).where(OrgMember.org_id == org_id)
+        )
+        or 0
+    )
+
+
+def team_page(org_id: int, q: str = "", page: int = 1) -> paging.Page[OrgMember]:
+    """One page of the team, longest-serving first, each with their account loaded; ``q``
+    keeps those whose name or email contains it (any case)."""
+    query = (
+        select(OrgMember)
+        .where(OrgMember.org_id == org_id)
+        .options(selectinload(OrgMember.user))
+        .order_by(OrgMember.created_at, OrgMember.id)
+    )
+    if q:
+        pattern = paging.contains(q)
+        query = query.join(User, User.id == OrgMember.user_id).where(
+            or_(
+                User.display_name.ilike(pattern, escape="\\"),
+                User.email.ilike(pattern, escape="\\"),
+            )
+        )
+    return paging.paginate(query, page, TEAM_PAGE_SIZE)
 
 
 def update_settings(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from circles import invites, signals
+from circles import invites, paging, signals
 from circles.accounts import second_factor
 from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
@@ -88,12 +87,8 @@ def _ask_team_for_second_factor(org_id: int) -> None:
 
 def _render_team(access: object, form: StaffInviteForm, status: int = 200) -> tuple[str, int]:
     org = access.org  # type: ignore[attr-defined]
-    staff = db.session.scalars(
-        select(OrgMember)
-        .where(OrgMember.org_id == org.id)
-        .options(selectinload(OrgMember.user))
-        .order_by(OrgMember.created_at)
-    ).all()
+    q = paging.search_text(request.args)
+    staff = services.team_page(org.id, q, paging.requested_page(request.args))
     links = db.session.scalars(
         select(OrgInvite).where(OrgInvite.org_id == org.id).order_by(OrgInvite.created_at.desc())
     ).all()
@@ -103,6 +98,10 @@ def _render_team(access: object, form: StaffInviteForm, status: int = 200) -> tu
             access=access,
             org=org,
             staff=staff,
+            team_size=services.team_size(org.id) if q else staff.total,
+            q=q,
+            search=paging.list_args(q),  # what page links keep
+            here=paging.list_args(q, staff.page),  # where actions on a row come back to
             links=links,
             form=form,
             role_form=RoleForm(),
@@ -172,7 +171,7 @@ def change_role(org_id: int, member_id: int) -> Response:
         commit_or_explain(change, "Role changed.")
     else:
         flash("Choose one of the roles in the list.", "error")
-    return redirect(url_for("orgs.team", org_id=org_id))
+    return redirect(url_for("orgs.team", org_id=org_id, **paging.same_list(request.args)))
 
 
 @bp.post("/orgs/<id:org_id>/team/<id:member_id>/remove")
@@ -191,7 +190,7 @@ def remove_staff(org_id: int, member_id: int) -> Response:
         signals.staff_removed.send(member.user_id, org_id=org_id)
     if member.user_id == current_user.id:
         return redirect(url_for("main.home"))
-    return redirect(url_for("orgs.team", org_id=org_id))
+    return redirect(url_for("orgs.team", org_id=org_id, **paging.same_list(request.args)))
 
 
 @bp.route("/team/join/<token>", methods=["GET", "POST"])

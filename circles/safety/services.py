@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from circles import paging
 from circles.accounts.models import User
 from circles.db import utcnow
 from circles.exceptions import ServiceError
@@ -82,9 +83,19 @@ def notify_facilitators(circle_id: int) -> int:
     return len(emails)
 
 
-def circle_requests(circle_id: int) -> list[tuple[SupportRequest, str]]:
-    """The circle's requests, open ones first, each with the member's name in the circle."""
-    rows = db.session.execute(
+#: Requests listed on one page of a circle's support inbox.
+INBOX_PAGE_SIZE = 20
+#: How the inbox names a request whose member has left the circle.
+FORMER_MEMBER = "A former member"
+
+
+def inbox_page(
+    circle_id: int, q: str = "", page: int = 1
+) -> paging.Page[tuple[SupportRequest, str]]:
+    """One page of the circle's requests, open ones first, newest first, each with the
+    member's name in the circle. ``q`` keeps those whose name, message or status (as the
+    inbox shows them) contains it, in any case."""
+    query = (
         select(SupportRequest, CircleMember.display_name)
         .outerjoin(
             CircleMember,
@@ -92,9 +103,43 @@ def circle_requests(circle_id: int) -> list[tuple[SupportRequest, str]]:
             & (CircleMember.user_id == SupportRequest.user_id),
         )
         .where(SupportRequest.circle_id == circle_id)
-        .order_by(SupportRequest.status == SupportStatus.CLOSED, SupportRequest.created_at.desc())
+        .order_by(
+            SupportRequest.status == SupportStatus.CLOSED,
+            SupportRequest.created_at.desc(),
+            SupportRequest.id.desc(),
+        )
     )
-    return [(request, name or "A former member") for request, name in rows]
+    if q:
+        wanted = q.casefold()
+        found = [
+            CircleMember.name_key.like(paging.contains(" ".join(wanted.split())), escape="\\"),
+            SupportRequest.message.ilike(paging.contains(q), escape="\\"),
+        ]
+        statuses = [s for s in SupportStatus if wanted in s.label.casefold()]
+        if statuses:
+            found.append(SupportRequest.status.in_(statuses))
+        if wanted in FORMER_MEMBER.casefold():
+            found.append(CircleMember.id.is_(None))
+        query = query.where(or_(*found))
+    rows = paging.paginate_rows(query, page, INBOX_PAGE_SIZE)
+    return paging.Page(
+        [(request, name or FORMER_MEMBER) for request, name in rows.items],
+        rows.total,
+        rows.page,
+        rows.per_page,
+    )
+
+
+def request_count(circle_id: int) -> int:
+    """Every request the circle holds, whatever its status (one count)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SupportRequest)
+            .where(SupportRequest.circle_id == circle_id)
+        )
+        or 0
+    )
 
 
 def own_requests(user_id: int, circle_id: int) -> list[SupportRequest]:

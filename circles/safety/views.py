@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from circles import signals
+from circles import paging, signals
 from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
@@ -72,11 +72,18 @@ def request_support(circle_id: int) -> Response | tuple[str, int]:
 @login_required
 def inbox(circle_id: int) -> str:
     access = _facilitator_or_403(circle_id)
+    q = paging.search_text(request.args)
+    requests = services.inbox_page(circle_id, q, paging.requested_page(request.args))
     return render_template(
         "safety/inbox.html",
         access=access,
         circle=access.circle,
-        requests=services.circle_requests(circle_id),
+        requests=requests,
+        request_count=services.request_count(circle_id) if q else requests.total,
+        new_count=services.new_count(circle_id),
+        q=q,
+        search=paging.list_args(q),  # what page links keep
+        here=paging.list_args(q, requests.page),  # where a status change comes back to
         statuses=list(SupportStatus),
     )
 
@@ -94,4 +101,4 @@ def set_status(circle_id: int, request_id: int) -> Response:
         flash("Status saved.", "success")
     else:
         flash("Choose a status.", "error")
-    return redirect(url_for("safety.inbox", circle_id=circle_id))
+    return redirect(url_for("safety.inbox", circle_id=circle_id, **paging.same_list(request.args)))

@@ -57,7 +57,14 @@
       $("close-button").disabled = !prompt || prompt.status === "closed";
     }
 
-    function setCount(count) { $("response-count").textContent = count; }
+    // Counts from several server processes can arrive out of order: for the same prompt the
+    // highest one is the truth so far, and the number never goes back.
+    let counted = { prompt: null, count: 0 };
+    function setCount(promptId, count) {
+      const same = counted.prompt === promptId;
+      counted = { prompt: promptId, count: same ? Math.max(counted.count, count) : count };
+      $("response-count").textContent = counted.count;
+    }
 
     function renderSupport(support) {
       if (!support) { return; }

@@ -245,7 +245,7 @@
       hand.setAttribute("aria-pressed", String(handUp));
       hand.textContent = handUp ? "Lower hand" : "Raise hand";
     }
-    if (desk && state.count !== undefined) { desk.setCount(state.count); }
+    if (desk && state.count !== undefined) { desk.setCount(state.prompt ? state.prompt.id : null, state.count); }
   }
 
   // Socket events ----------------------------------------------------------------------------
@@ -305,7 +305,7 @@
     renderRevealed(null);
     renderTimer(prompt.timer);
     if (desk) {
-      desk.setCount(0);
+      desk.setCount(prompt.id, 0);
       desk.markOpened(prompt.plan_item);
     }
     // Announced, never focused: whatever the person is typing, wherever, stays where it is.
@@ -325,7 +325,9 @@
       renderPrompt(current, true);
     }
   });
-  socket.on("response.count", (data) => { if (desk) { desk.setCount(data.count); } });
+  socket.on("response.count", (data) => {
+    if (desk && current && current.id === data.prompt_id) { desk.setCount(data.prompt_id, data.count); }
+  });
   socket.on("response.hidden", (data) => {
     if (!revealed) { return; }
     revealed.responses = revealed.responses.filter((r) => r.id !== data.response_id);

@@ -11,14 +11,20 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circles.checkins import release, reports
-from circles.checkins.models import CheckinReceipt
+from circles.checkins import org_reports, release, reports
+from circles.checkins.models import (
+    CheckinChoice,
+    CheckinReceipt,
+    CheckinResponse,
+    CheckinScore,
+    CheckinTally,
+)
 from circles.extensions import db
 from circles.orgs.models import Organisation
 from tests import factories as f
 from tests.conftest import client_for
 
-ANONYMOUS_TABLES = {"checkin_responses", "checkin_scores", "checkin_choices"}
+ANONYMOUS_TABLES = {"checkin_responses", "checkin_scores", "checkin_choices", "checkin_tallies"}
 CHECKIN_TABLES = ANONYMOUS_TABLES | {
     "checkin_receipts",
     "checkin_history",
@@ -96,13 +102,45 @@ def views(org_id: int, circle_ids: list[int], k: int, now: datetime) -> list[rep
     from circles.groups.models import Circle
 
     release.run_release(circle_ids, now)  # as a report page does before building the report
-    org = reports.org_report(org_id, k, now)
+    assert tallies() == tallies_of_released_rows()  # what the organisation's report reads
+    org = org_reports.org_report(org_id, k, now)
     out = [reports.circle_report(db.session.get(Circle, c), k, now) for c in circle_ids]
     # One combined view too: what an admin sees at one moment, for the nesting check.
     combined = reports.Report(
         "all", k, [f for r in [*out, org] for f in r.figures], [], None, False, []
     )
     return [*out, org, combined]
+
+
+def tallies() -> dict[tuple[int, date], tuple[int, dict, dict]]:
+    rows = db.session.execute(sa.select(CheckinTally)).scalars()
+    return {(t.circle_id, t.period): (t.respondents, t.scores, t.ticks) for t in rows}
+
+
+def tallies_of_released_rows() -> dict[tuple[int, date], tuple[int, dict, dict]]:
+    """The same, added up from the released rows themselves."""
+    found: dict[tuple[int, date], tuple[int, dict, dict]] = {}
+    R = CheckinResponse
+    for circle_id, period, n in db.session.execute(
+        sa.select(R.circle_id, R.period, sa.func.count())
+        .where(R.released.is_(True))
+        .group_by(R.circle_id, R.period)
+    ):
+        found[(circle_id, period)] = (n, {}, {"theme": {}, "practice": {}})
+    for circle_id, period, key, value in db.session.execute(
+        sa.select(R.circle_id, R.period, CheckinScore.item_key, CheckinScore.value)
+        .join(CheckinScore)
+        .where(R.released.is_(True))
+    ):
+        found[(circle_id, period)][1].setdefault(key, [0] * 6)[value] += 1
+    for circle_id, period, kind, key in db.session.execute(
+        sa.select(R.circle_id, R.period, CheckinChoice.kind, CheckinChoice.option_key)
+        .join(CheckinChoice)
+        .where(R.released.is_(True))
+    ):
+        ticks = found[(circle_id, period)][2][kind]
+        ticks[key] = ticks.get(key, 0) + 1
+    return found
 
 
 def check_rules(seen: list[reports.Report], k: int) -> None:
@@ -225,7 +263,7 @@ def test_one_member_cannot_be_read_from_views_before_and_after_they_check_in(app
         f.check_in(circle, person, 2, now=NOW)
     report = reports.circle_report(circle, k, NOW)
     assert not report.open_shown and report.figures == []
-    assert reports.org_report(org.id, k, NOW).figures == []
+    assert org_reports.org_report(org.id, k, NOW).figures == []
     # The fifth makes k: figures appear, once, for the five together.
     f.check_in(circle, people[4], 3, now=NOW)
     before = look(NOW)

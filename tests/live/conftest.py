@@ -196,3 +196,28 @@ def joined(connect, room, *names):
 
 
 TEXT_PROMPT = {"kind": "text", "text": "What are you carrying into this week?", "anonymous": True}
+
+
+def answer_all_at_once(members: list[Any], session_id: int, prompt_id: int) -> list[Any]:
+    """Every member answers at the same moment; the acknowledgements, once all are in."""
+    acks: list[Any] = [None] * len(members)
+    done = threading.Semaphore(0)
+
+    def keeper(index: int) -> Any:
+        def keep(ack: Any) -> None:
+            acks[index] = ack
+            done.release()
+
+        return keep
+
+    for index, member in enumerate(members):
+        payload = {
+            "session": session_id,
+            "prompt_id": prompt_id,
+            "value": f"answer {index}",
+            "client_id": f"{prompt_id}-{index}",
+        }
+        member.sio.emit("response.submit", payload, namespace="/live", callback=keeper(index))
+    for _ in members:
+        assert done.acquire(timeout=10), f"answers not acknowledged: {acks}"
+    return acks

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import redis
 
-from circles.live.queue import SteadyRedisManager, client_manager
+from circles.live.queue import SteadyRedisManager, channel_for, client_manager
 
 REDIS = os.environ.get("TEST_REDIS_URL")
 
@@ -22,6 +22,16 @@ def test_no_url_means_no_queue_and_other_schemes_are_refused():
     assert isinstance(client_manager("redis://127.0.0.1:6379/0"), SteadyRedisManager)
     with pytest.raises(ValueError, match="CIRCLES_REDIS_URL"):
         client_manager("amqp://127.0.0.1")
+
+
+def test_installations_on_different_redis_databases_do_not_hear_each_other():
+    """Pub/sub channels ignore the database number: the channel carries it instead."""
+    assert channel_for("redis://127.0.0.1:6379") == "circles-live-db0"
+    assert channel_for("redis://127.0.0.1:6379/2") == "circles-live-db2"
+    assert channel_for("rediss://user:pw@cache.example:6380/7") == "circles-live-db7"
+    assert channel_for("unix:///run/redis.sock?db=3") == "circles-live-db3"
+    manager = client_manager("redis://127.0.0.1:6379/4")
+    assert manager.channel == "circles-live-db4"
 
 
 @pytest.mark.skipif(not REDIS, reason="needs TEST_REDIS_URL")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from circles.accounts.models import User
 from circles.accounts.services import create_personal_org
 from circles.audit.models import AuditEntry
-from circles.checkins import reports
+from circles.checkins import org_reports, reports
 from circles.checkins.models import CheckinHistory, CheckinResponse, CheckinWaiting
 from circles.db import utcnow
 from circles.extensions import db
@@ -44,7 +44,7 @@ def figures(app, org_ids):
         for org_id in org_ids:
             k = db.session.get(Organisation, org_id).anonymity_k
             circles = db.session.scalars(select(Circle).where(Circle.org_id == org_id)).all()
-            for report in [reports.org_report(org_id, k, now)] + [
+            for report in [org_reports.org_report(org_id, k, now)] + [
                 reports.circle_report(c, k, now) for c in circles
             ]:
                 shown.append((report.scope, report.figures, report.counts, report.open_shown))

@@ -1,0 +1,131 @@
+"""The organisation's check-in report: week by week, a bounded window at a time.
+
+Built only from check-ins already published for a circle in their own right (released ones),
+under the rules of :mod:`circles.checkins.reports`. It reads their tallies
+(:class:`~circles.checkins.models.CheckinTally`, one row per circle and period, written with
+the released rows), never the answers themselves, and only the weeks it shows: each week's
+figures depend on that week alone, so the page shows :data:`WINDOW_WEEKS` weeks and pages back
+in time. Its cost follows the circles and weeks on the page, not the history behind them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from operator import add
+
+from sqlalchemy import func, select
+
+from circles.checkins.instrument import (
+    BUILTIN_PRACTICES,
+    BUILTIN_THEMES,
+    WELLBEING_ITEMS,
+    WELLBEING_KEYS,
+)
+from circles.checkins.models import SCALE_MAX, CheckinTally
+from circles.checkins.reports import (
+    ORG_SCOPE,
+    ChoiceCount,
+    Figure,
+    Report,
+    Window,
+    choice_shown,
+    stats,
+)
+from circles.checkins.services import week_start
+from circles.extensions import db
+from circles.groups.models import Circle
+
+#: Weeks on one page of the organisation's report (and in its CSV).
+WINDOW_WEEKS = 12
+_CHOICE_ORDER = [("theme", key, label) for key, label in BUILTIN_THEMES] + [
+    ("practice", key, label) for key, label in BUILTIN_PRACTICES
+]
+
+
+def window_ending(until: date | None, now: datetime) -> tuple[date, date]:
+    """The window of :data:`WINDOW_WEEKS` weeks ending with the week of ``until`` (default and
+    at most: the current week)."""
+    this_week = week_start(now.date())
+    last = min(week_start(until), this_week) if until else this_week
+    return last - timedelta(weeks=WINDOW_WEEKS - 1), last
+
+
+def org_report(org_id: int, k: int, now: datetime, until: date | None = None) -> Report:
+    """The organisation's weeks from the window ending with ``until``'s week."""
+    first, last = window_ending(until, now)
+    week_hist: dict[tuple[date, str], list[int]] = {}
+    banded: set[tuple[date, str]] = set()
+    #: Per week, each circle's period in it: (check-ins, ticks) for the theme and practice rule.
+    components: dict[date, list[tuple[int, dict[str, dict[str, int]]]]] = defaultdict(list)
+    T = CheckinTally
+    # Periods are days (a week's Monday, or a meeting's day): every one of the window's weeks.
+    for p, respondents, scores, ticks in db.session.execute(
+        select(T.period, T.respondents, T.scores, T.ticks)
+        .join(Circle, Circle.id == T.circle_id)
+        .where(Circle.org_id == org_id, T.period >= first, T.period < last + timedelta(weeks=1))
+    ):
+        week = week_start(p)
+        components[week].append((respondents, ticks))
+        for key in WELLBEING_KEYS:
+            hist = scores.get(key)
+            if hist is None:
+                continue
+            summed = week_hist.get((week, key))
+            week_hist[(week, key)] = hist if summed is None else list(map(add, summed, hist))
+            if hist.count(0) == SCALE_MAX:
+                # A circle's figure shown only as a band must not be recoverable by subtraction.
+                banded.add((week, key))
+
+    figures: list[Figure] = []
+    counts: list[ChoiceCount] = []
+    for week in sorted(components):
+        end = week + timedelta(days=6)
+        for key, label in WELLBEING_ITEMS:
+            hist = week_hist.get((week, key))
+            if hist is None:
+                continue
+            figure = stats(ORG_SCOPE, week, end, key, label, hist, k)
+            if (week, key) in banded and figure.mean is not None:
+                figure = Figure(ORG_SCOPE, week, end, key, label, n=figure.n, band=figure.band)
+            figures.append(figure)
+        parts = components[week]
+        respondents = sum(n for n, _ in parts)
+        for kind, key, label in _CHOICE_ORDER:
+            part_counts = [(ticks.get(kind, {}).get(key, 0), n) for n, ticks in parts]
+            published = all(choice_shown(c, n, k) for c, n in part_counts)
+            ticked = sum(c for c, _ in part_counts) if published else None
+            counts.append(ChoiceCount(ORG_SCOPE, week, end, kind, key, label, respondents, ticked))
+    this_week = week_start(now.date())
+    later = min(last + timedelta(weeks=WINDOW_WEEKS), this_week) if last < this_week else None
+    return Report(
+        scope=ORG_SCOPE,
+        k=k,
+        figures=figures,
+        counts=counts,
+        open_period=this_week if last == this_week else None,
+        open_shown=this_week in components,
+        questions=list(WELLBEING_ITEMS),
+        window=Window(
+            first,
+            last,
+            earlier=_latest_before(org_id, first),
+            later=later,
+        ),
+    )
+
+
+def _latest_before(org_id: int, first: date) -> date | None:
+    """The week of the organisation's latest published check-in before ``first``: the page
+    before ends there (weeks with nothing in them are skipped). Each circle's latest is one
+    step back along its (circle, period) index, whatever the history."""
+    T = CheckinTally
+    latest_of_circle = (
+        select(T.period)
+        .where(T.circle_id == Circle.id, T.period < first)
+        .order_by(T.period.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest = db.session.scalar(select(func.max(latest_of_circle)).where(Circle.org_id == org_id))
+    return week_start(latest) if latest is not None else None
