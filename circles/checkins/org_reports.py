@@ -10,11 +10,12 @@ in time. Its cost follows the circles and weeks on the page, not the history beh
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from operator import add
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from circles.checkins.instrument import (
     BUILTIN_PRACTICES,
@@ -54,48 +55,44 @@ def window_ending(until: date | None, now: datetime) -> tuple[date, date]:
 def org_report(org_id: int, k: int, now: datetime, until: date | None = None) -> Report:
     """The organisation's weeks from the window ending with ``until``'s week."""
     first, last = window_ending(until, now)
-    week_hist: dict[tuple[date, str], list[int]] = {}
-    banded: set[tuple[date, str]] = set()
-    #: Per week, each circle's period in it: (check-ins, ticks) for the theme and practice rule.
-    components: dict[date, list[tuple[int, dict[str, dict[str, int]]]]] = defaultdict(list)
+    #: Per week and question, each circle period's answers 0 to 5.
+    hists: dict[tuple[date, str], list[list[int]]] = defaultdict(list)
+    #: Per week, each circle period's check-ins and ticks, for the theme and practice rule.
+    parts: dict[date, list[tuple[int, dict[str, dict[str, int]]]]] = defaultdict(list)
     T = CheckinTally
     # Periods are days (a week's Monday, or a meeting's day): every one of the window's weeks.
+    # The tallies come as text, each parsed once here (a driver's JSON type costs more).
     for p, respondents, scores, ticks in db.session.execute(
-        select(T.period, T.respondents, T.scores, T.ticks)
+        select(T.period, T.respondents, cast(T.scores, Text), cast(T.ticks, Text))
         .join(Circle, Circle.id == T.circle_id)
         .where(Circle.org_id == org_id, T.period >= first, T.period < last + timedelta(weeks=1))
     ):
         week = week_start(p)
-        components[week].append((respondents, ticks))
+        parts[week].append((respondents, json.loads(ticks)))
+        answered = json.loads(scores)
         for key in WELLBEING_KEYS:
-            hist = scores.get(key)
-            if hist is None:
-                continue
-            summed = week_hist.get((week, key))
-            week_hist[(week, key)] = hist if summed is None else list(map(add, summed, hist))
-            if hist.count(0) == SCALE_MAX:
-                # A circle's figure shown only as a band must not be recoverable by subtraction.
-                banded.add((week, key))
+            if key in answered:
+                hists[(week, key)].append(answered[key])
 
     figures: list[Figure] = []
     counts: list[ChoiceCount] = []
-    for week in sorted(components):
+    for week in sorted(parts):
         end = week + timedelta(days=6)
         for key, label in WELLBEING_ITEMS:
-            hist = week_hist.get((week, key))
-            if hist is None:
+            circles = hists.get((week, key))
+            if not circles:
                 continue
+            hist = [sum(column) for column in zip(*circles, strict=True)]
             figure = stats(ORG_SCOPE, week, end, key, label, hist, k)
-            if (week, key) in banded and figure.mean is not None:
+            if figure.mean is not None and any(h.count(0) == SCALE_MAX for h in circles):
+                # A circle's figure shown only as a band must not be recoverable by subtraction.
                 figure = Figure(ORG_SCOPE, week, end, key, label, n=figure.n, band=figure.band)
             figures.append(figure)
-        parts = components[week]
-        respondents = sum(n for n, _ in parts)
+        respondents = sum(n for n, _ in parts[week])
+        ticked = _ticked(parts[week], k)
         for kind, key, label in _CHOICE_ORDER:
-            part_counts = [(ticks.get(kind, {}).get(key, 0), n) for n, ticks in parts]
-            published = all(choice_shown(c, n, k) for c, n in part_counts)
-            ticked = sum(c for c, _ in part_counts) if published else None
-            counts.append(ChoiceCount(ORG_SCOPE, week, end, kind, key, label, respondents, ticked))
+            count = ticked.get((kind, key))
+            counts.append(ChoiceCount(ORG_SCOPE, week, end, kind, key, label, respondents, count))
     this_week = week_start(now.date())
     later = min(last + timedelta(weeks=WINDOW_WEEKS), this_week) if last < this_week else None
     return Report(
@@ -104,7 +101,7 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
         figures=figures,
         counts=counts,
         open_period=this_week if last == this_week else None,
-        open_shown=this_week in components,
+        open_shown=this_week in parts,
         questions=list(WELLBEING_ITEMS),
         window=Window(
             first,
@@ -113,6 +110,21 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
             later=later,
         ),
     )
+
+
+def _ticked(parts: list[tuple[int, dict[str, dict[str, int]]]], k: int) -> dict[Any, int | None]:
+    """Each (kind, key) ticked in a week: its total, or None where it may not be shown. The
+    count is shown only when every circle period's own count could be (at least k ticked it
+    and at least k did not, in each): otherwise it could be subtracted down to one of them."""
+    total: dict[tuple[str, str], int] = defaultdict(int)
+    shown_in: dict[tuple[str, str], int] = defaultdict(int)
+    for n, ticks in parts:
+        for kind, keys in ticks.items():
+            for key, count in keys.items():
+                total[(kind, key)] += count
+                shown_in[(kind, key)] += choice_shown(count, n, k)
+    # Not ticked at all in one of them (0 < k): not shown either.
+    return {tick: n if shown_in[tick] == len(parts) else None for tick, n in total.items()}
 
 
 def _latest_before(org_id: int, first: date) -> date | None:

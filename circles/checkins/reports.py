@@ -71,7 +71,8 @@ class Figure:
 
     @property
     def pooled(self) -> bool:
-        return self.first != self.last
+        """Periods pooled together (a circle's); the organisation's figures are whole weeks."""
+        return self.first != self.last and self.scope != ORG_SCOPE
 
 
 @dataclass(frozen=True)

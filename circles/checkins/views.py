@@ -260,7 +260,8 @@ def report_charts(report: reports.Report) -> list[Markup]:
         points = []
         for first, last in spans:
             figure = by_key.get((first, last, key))
-            text = first.strftime("%-d %b") + ("+" if first != last else "")
+            pooled = first != last and report.window is None  # the organisation's: weeks
+            text = first.strftime("%-d %b") + ("+" if pooled else "")
             if figure is None or not figure.published:
                 points.append(ChartPoint(text))
             else:

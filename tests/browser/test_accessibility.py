@@ -303,3 +303,42 @@ def test_live_room_states_and_presenter_view_have_no_serious_accessibility_viola
     found += serious_violations(mo)
 
     assert found == []
+
+
+@pytest.mark.browser
+def test_pages_with_tables_never_scroll_sideways_on_a_phone(
+    make, new_visitor: Callable[..., Visitor]
+) -> None:
+    """At 390 px a wide table scrolls inside its own region (named, reachable by keyboard); the
+    page itself reflows (WCAG 1.4.10)."""
+    facilitator = make.create_user("Fran Facilitator", email="fran@example.org")
+    org = make.create_org("Harbour Practice", owner=facilitator)
+    circle = make.create_circle(org, facilitator, "Evening circle")
+    member = make.create_user("Sam Member", email="sam@example.org")
+    make.add_member(circle, member, "Sam")
+    make.create_staff_invite(org, facilitator)
+    make.create_circle_invite(circle, facilitator)
+    make.set_up_checkins(circle)
+    make.check_in(circle, member, 3)
+    make.schedule(circle, facilitator)
+
+    staff = new_visitor("facilitator", viewport=PHONE)
+    log_in(staff.page, "fran@example.org")
+    sideways = {}
+    for path in (
+        f"/orgs/{org.id}/team",
+        f"/orgs/{org.id}/audit",
+        f"/orgs/{org.id}/checkins/report",
+        f"/circles/{circle.id}/roster",
+        f"/circles/{circle.id}/invitations",
+        f"/circles/{circle.id}/checkins/report",
+        f"/circles/{circle.id}/checkins/setup",
+        "/schedule",
+    ):
+        staff.page.goto(path)
+        sideways[path] = staff.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        for region in staff.page.locator(".table-scroll").all():
+            assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
+    assert sideways == dict.fromkeys(sideways, 0)

@@ -97,6 +97,7 @@ def test_the_page_and_its_csv_show_the_same_weeks(app, history):
     org_id = history["org"]
     page = client.get(f"/orgs/{org_id}/checkins/report").get_data(as_text=True)
     assert "Earlier weeks" in page and "Later weeks" not in page
+    assert "Week of" in page and "(pooled)" not in page  # weeks, not pools of periods
     earlier = (THIS_WEEK - timedelta(weeks=WINDOW_WEEKS)).isoformat()
     assert f"until={earlier}" in page
     older = client.get(f"/orgs/{org_id}/checkins/report?until={earlier}").get_data(as_text=True)
