@@ -223,6 +223,24 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_generic_plans(dbapi_connection: Any, connection_record: Any) -> None:
+    """PostgreSQL: a prepared statement runs its generic plan instead of planning anew.
+
+    psycopg prepares a statement once it has run five times on a connection. PostgreSQL then
+    weighs a generic plan against planning for the values given, and for the live events'
+    statements (``= ANY($1)`` over a batch's ids, joins) it kept choosing to plan every time:
+    a millisecond of the database's CPU per statement, more than running it, and most of
+    what a batch of joins cost it (docs/benchmarks.md). The app's statements look rows up by
+    key, where one plan suits any value.
+    """
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a session setting, not undone by a rollback
+        dbapi_connection.execute("SET plan_cache_mode = force_generic_plan")
+        dbapi_connection.autocommit = autocommit
+
+
 def begin_writing() -> None:
     """SQLite: take the write lock before the transaction reads anything.
 

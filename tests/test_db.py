@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
@@ -102,3 +104,13 @@ def test_a_driver_insert_writes_every_row_as_given(ctx: None) -> None:
         ("b" * 32, "It's «fine»", "Mo", 2**31 - 1, True),
     ]
     db.session.rollback()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL")
+def test_postgresql_runs_prepared_statements_on_their_generic_plan(ctx: None) -> None:
+    """Set on every connection, and kept across the rollbacks that end each request."""
+    connection = db.session.connection()
+    assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+    db.session.rollback()
+    again = db.session.connection()
+    assert again.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
