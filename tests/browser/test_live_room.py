@@ -8,6 +8,7 @@ and the Socket.IO connection each page opens.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import func, select
 
 from circles.db import utcnow
 from circles.extensions import db
 from circles.live import rooms as live_rooms
-from circles.live.models import LiveSession
+from circles.live.models import LivePrompt, LiveSession
 from circles.live.prompts import end_running
 from tests.browser.conftest import Visitor, log_in
 
@@ -346,6 +348,33 @@ def test_a_pick_prompt_lets_a_member_tick_up_to_its_limit_and_shows_bars(
             "Friends: 0 answers",
         ]
         expect(page.locator("#revealed .chart-bars .chart-label")).to_have_text(list(options))
+
+
+def test_the_facilitators_count_never_goes_back(
+    app: Flask, make: Any, new_visitor: Callable[..., Visitor]
+) -> None:
+    """With several server processes, counts can arrive out of order (docs/protocol.md): a late,
+    lower count for the prompt, or one for another prompt, leaves the highest on the page."""
+    room = open_room(app, make, new_visitor, ("Mo", "Nic"))
+    routed: list[Any] = []
+
+    def through(socket: Any) -> None:
+        socket.connect_to_server()  # everything passes, both ways; the test may add to it
+        routed.append(socket)
+
+    room.facilitator.route_web_socket(re.compile(r"/socket\.io/"), through)
+    enter(room.facilitator, room.url)
+    share(room.facilitator, "What are you carrying?")
+    answer_text(room.members["Mo"], "One thing")
+    answer_text(room.members["Nic"], "Another")
+    count = room.facilitator.locator("#response-count")
+    expect(count).to_have_text("2", timeout=SOON_MS)
+    with app.app_context():
+        prompt_id = db.session.scalar(select(func.max(LivePrompt.id)))
+    for late in ({"prompt_id": prompt_id, "count": 1}, {"prompt_id": prompt_id + 1, "count": 9}):
+        routed[-1].send("42/live," + json.dumps(["response.count", late]))
+    room.facilitator.wait_for_timeout(300)
+    expect(count).to_have_text("2")
 
 
 # Changing an answer ----------------------------------------------------------------------------
