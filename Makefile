@@ -77,7 +77,7 @@ lint: install-dev
 	$(BIN)/ruff format --check circles tests bench migrations/env.py
 	$(BIN)/mypy
 
-test: install-dev lint
+test: install-dev install-prod lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -112,6 +112,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
         except OSError:
             time.sleep(0.1)
     detail = log.read_text(encoding="utf-8")[-3000:] if log.exists() else "(no log)"
+    if process.poll() is not None:
+        detail += f"\n(exited with {process.returncode}; gunicorn and gevent are the prod extras)"
     raise RuntimeError(f"{url} did not come up:\n{detail}")
 
 
