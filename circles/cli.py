@@ -18,7 +18,6 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import CircleRole
-from circles.live import planning
 from circles.meetings import services as meetings
 from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.meetings.reminders import send_due_reminders
@@ -82,10 +81,9 @@ def create_demo_data() -> Organisation:
         ),
     )
     # The first meeting's session plan, from the built-in library, following its agenda.
-    for key in ("arrive", "still-with-you", "one-step"):
-        planning.add_to_plan(
-            series.meetings[0], planning.entry_by_ref(circle, f"builtin:{key}").spec
-        )
+    signals.ask(
+        signals.demo_plan_asked, series.meetings[0], keys=("arrive", "still-with-you", "one-step")
+    )
     return org
 
 

@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import contains_eager
 
+from circles import signals
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
-from circles.live import rooms as live_rooms
 from circles.meetings import services as meetings
 from circles.orgs.models import Organisation, OrgMember
 from circles.redis_checks import probes_for
@@ -50,7 +50,7 @@ def home() -> str:
         staff_roles=staff_roles,
         upcoming=upcoming,
         own_rsvps=meetings.own_rsvps(current_user.id, [m.id for m in upcoming]),
-        live_now=live_rooms.active_sessions_for(current_user.id),
+        live_now=signals.ask(signals.open_rooms_asked, current_user.id),
     )
 
 

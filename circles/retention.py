@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Delete, delete, or_, select
 
+from circles import signals
 from circles.accounts.models import AuthSession
 from circles.accounts.signup import purge_expired_signups
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite
-from circles.live.retention import purge_expired_content
 from circles.orgs.models import Organisation, OrgInvite
 from circles.safety.models import SupportRequest, SupportStatus
 
@@ -102,7 +102,7 @@ def purge_logins(now: datetime) -> int:
 def purge(now: datetime) -> Purged:
     """Run every clean-up step; the caller commits."""
     return Purged(
-        live_answers=purge_expired_content(now),
+        live_answers=signals.ask(signals.content_expired, now),
         support_requests=purge_support_requests(now),
         invitations=purge_invitations(now),
         logins=purge_logins(now),

@@ -1,14 +1,18 @@
-"""Named signals between features: a feature says what happened; others listen.
+"""Named signals between features: a feature says what happened, or asks; others answer.
 
-Accounts, circles, organisations, the rights and support pages and the command line send these
-after their commit; the live package (:mod:`circles.live.listeners`) closes exactly the sockets
-concerned, or tells the open rooms. No feature imports
-another feature's views or socket module.
+Accounts, circles, organisations, the rights and support pages and the command line send the
+events after their commit; the live package (:mod:`circles.live.listeners`) closes exactly the
+sockets concerned, or tells the open rooms. The questions at the end are how pages, the data
+export, erasure and the clean-up job learn what the live package holds
+(:mod:`circles.live.questions`) without importing it. No feature imports another feature's
+package.
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
+
+from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
 
@@ -33,3 +37,41 @@ account_erased = _signals.signal("account-erased")
 support_requested = _signals.signal("support-requested")
 #: A facilitator changed where a support request stands. Sender: the SupportRequest.
 support_status_changed = _signals.signal("support-status-changed")
+
+# Questions: sent with :func:`ask`, answered by exactly one listener.
+
+#: The circle's page again, with a refused support request and its message kept, as ``(html,
+#: status)``. Sender: the CircleAccess; ``form``: the SupportRequestForm.
+circle_page_asked = _signals.signal("circle-page-asked")
+#: The same for the check-in page. Sender: the CircleAccess; ``form``: the SupportRequestForm.
+checkin_page_asked = _signals.signal("checkin-page-asked")
+#: The circle's live room that has not ended, or None. Sender: the circle id.
+open_room_asked = _signals.signal("open-room-asked")
+#: The open live rooms of every circle a person is in, as ``(session, circle)`` pairs sorted by
+#: circle name. Sender: the user id.
+open_rooms_asked = _signals.signal("open-rooms-asked")
+#: How many steps each meeting's session plan has, as ``{meeting_id: steps}`` (meetings without a
+#: plan left out). Sender: the meeting ids.
+plan_sizes_asked = _signals.signal("plan-sizes-asked")
+#: The demo's first meeting was scheduled; the live package plans it (``keys``: built-in prompts,
+#: in order). Sender: the Meeting. Answers the number of steps planned.
+demo_plan_asked = _signals.signal("demo-plan-asked")
+#: What the live package holds about a person, as sections of the data export (``{name:
+#: entries}``). Sender: the user id.
+personal_data_asked = _signals.signal("personal-data-asked")
+#: Queries (``select`` of any id) of what people other than the person hold in the live rooms of
+#: some circles; erasure keeps an organisation that has any. Sender: the user id; ``circles``: a
+#: ``select`` of circle ids.
+others_content_asked = _signals.signal("others-content-asked")
+#: The daily clean-up: delete what has outlived its keeping period and answer how many rows
+#: went. Sender: the current time (aware UTC).
+content_expired = _signals.signal("content-expired")
+
+
+def ask(signal: NamedSignal, sender: Any, **kwargs: Any) -> Any:
+    """The one answer to a question. Nobody answering is a bug (say, a listener not connected),
+    never an empty answer: a page would wrongly show no room, an export would leave data out."""
+    answers = signal.send(sender, **kwargs)
+    if len(answers) != 1:
+        raise RuntimeError(f"{signal.name}: {len(answers)} answers, expected exactly one")
+    return answers[0][1]

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from circles import signals
 from circles.audit import services as audit
 from circles.audit.models import AuditAction
 from circles.checkins import bp, org_reports, release, reports, services
@@ -116,16 +117,17 @@ def _render_checkin(
     ), status
 
 
-def checkin_page_with(access: CircleAccess, support_form: SupportRequestForm) -> tuple[str, int]:
+@signals.checkin_page_asked.connect
+def checkin_page_with(access: CircleAccess, *, form: SupportRequestForm) -> tuple[str, int]:
     """The check-in page again, with a refused support request and its message kept."""
     instrument = services.instrument_for(access.circle.id)
     period = services.current_period(instrument, utcnow()) if instrument else None
     done = period is not None and services.has_checked_in(access.circle.id, period, current_user.id)
-    form = None
+    checkin = None
     if instrument is not None and period is not None and not done:
         questions = questions_for(services.circle_options(access.circle.id), period)
-        form = checkin_form(questions, formdata=None)
-    return _render_checkin(access, instrument, period, done, form, support_form, 400)
+        checkin = checkin_form(questions, formdata=None)
+    return _render_checkin(access, instrument, period, done, checkin, form, 400)
 
 
 @bp.get("/circles/<id:circle_id>/checkin/history")

@@ -22,7 +22,6 @@ from circles.groups.forms import (
     NewCircleForm,
 )
 from circles.groups.models import CircleInvite, CircleMember, CircleRole
-from circles.live import rooms as live_rooms
 from circles.meetings import services as meetings
 from circles.meetings import window
 from circles.meetings.forms import RsvpForm
@@ -78,6 +77,12 @@ def show(circle_id: int) -> tuple[str, int]:
     return circle_page(circle_access_or_404(circle_id, current_user))
 
 
+@signals.circle_page_asked.connect
+def circle_page_with(access: CircleAccess, *, form: SupportRequestForm) -> tuple[str, int]:
+    """The circle's page again, with a refused support request and its message kept."""
+    return circle_page(access, form, 400)
+
+
 def circle_page(
     access: CircleAccess, support_form: SupportRequestForm | None = None, status: int = 200
 ) -> tuple[str, int]:
@@ -103,7 +108,7 @@ def circle_page(
         own_rsvps=meetings.own_rsvps(current_user.id, {*ids, *in_window}),
         counts=meetings.rsvp_counts(ids) if access.can_manage else {},
         show_window=is_member,
-        live_session=live_rooms.active_session(circle_id),
+        live_session=signals.ask(signals.open_room_asked, circle_id),
         windows=windows,
         in_window=in_window,
         now=now,

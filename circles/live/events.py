@@ -24,7 +24,7 @@ from flask_socketio import SocketIO
 
 from circles.db import utcnow
 from circles.extensions import db
-from circles.live import access, listeners, processes
+from circles.live import access, listeners, processes, questions
 from circles.live.batch import GroupCommit, Job
 from circles.live.handshake import login_token
 from circles.live.queue import SteadyRedisManager
@@ -127,6 +127,7 @@ def register_live_events(
 ) -> LiveNamespace:
     """Register the ``/live`` namespace on the Socket.IO server itself."""
     listeners.connect()
+    questions.connect()
     server = sio.server
     processes.stamp_socket_ids(server)
     if isinstance(server.manager, SteadyRedisManager):

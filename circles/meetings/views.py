@@ -8,11 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from circles import signals
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
-from circles.live import planning
 from circles.meetings import bp, services
 from circles.meetings.forms import (
     CancelMeetingForm,
@@ -114,7 +114,7 @@ def _render_meeting(
         now=utcnow(),
         own_rsvp=own,
         counts=services.rsvp_counts([meeting.id])[meeting.id] if access.can_manage else None,
-        plan_size=planning.plan_sizes([meeting.id]).get(meeting.id, 0)
+        plan_size=signals.ask(signals.plan_sizes_asked, [meeting.id]).get(meeting.id, 0)
         if access.can_manage
         else None,
         rsvp_form=rsvp_form,

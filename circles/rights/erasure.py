@@ -36,7 +36,6 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
-from circles.live.models import Commitment, LiveParticipant, LiveSession
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
 from circles.rights.export import orgs_of
 from circles.safety.models import SupportRequest
@@ -192,13 +191,10 @@ def _others_in(org_id: int, uid: int) -> bool:
         select(CheckinHistory.id).where(
             CheckinHistory.circle_id.in_(circles), CheckinHistory.user_id != uid
         ),
-        select(Commitment.id).where(Commitment.circle_id.in_(circles), Commitment.user_id != uid),
         select(SupportRequest.id).where(
             SupportRequest.circle_id.in_(circles), SupportRequest.user_id != uid
         ),
-        select(LiveParticipant.id)
-        .join(LiveSession, LiveSession.id == LiveParticipant.session_id)
-        .where(LiveSession.circle_id.in_(circles), LiveParticipant.user_id != uid),
+        *signals.ask(signals.others_content_asked, uid, circles=circles),
     ]
     return bool(db.session.scalar(select(or_(*(query.exists() for query in theirs)))))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, union
 
+from circles import signals
 from circles.accounts.models import AuthSession, User
 from circles.audit import services as audit
 from circles.audit.models import AuditAction, AuditEntry
@@ -20,16 +21,6 @@ from circles.checkins.instrument import labels_for
 from circles.checkins.models import CheckinHistory, CheckinOption, CheckinReceipt, CheckinReminder
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
-from circles.live import retention as live_retention
-from circles.live.commitments import opened_text
-from circles.live.models import (
-    Commitment,
-    LiveParticipant,
-    LivePrompt,
-    LiveSession,
-    PromptKind,
-    SavedPrompt,
-)
 from circles.meetings.models import CalendarFeed, DosingSession, Meeting, ReminderSent, Rsvp
 from circles.orgs.models import Organisation, OrgMember
 from circles.safety.models import SupportRequest
@@ -74,6 +65,7 @@ def record_export(user_id: int) -> None:
 def personal_data(user: User, now: datetime) -> dict[str, Any]:
     """Everything Circles holds about ``user``, ready for ``json.dumps``."""
     uid = user.id
+    live = signals.ask(signals.personal_data_asked, uid)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -93,13 +85,13 @@ def personal_data(user: User, now: datetime) -> dict[str, Any]:
         "meeting_reminders_sent": _meeting_reminders(uid),
         "calendar_feed": _calendar_feed(uid),
         "integration_window_entries": _dosing_sessions(uid),
-        "commitments": _commitments(uid),
-        "live_sessions_joined": _live_sessions(uid),
-        "live_answers_with_your_name": _named_answers(uid),
+        "commitments": live["commitments"],
+        "live_sessions_joined": live["live_sessions_joined"],
+        "live_answers_with_your_name": live["live_answers_with_your_name"],
         "check_ins": _check_ins(uid),
         "check_in_reminders_sent": _checkin_reminders(uid),
         "support_requests": _support_requests(uid),
-        "library_prompts_you_added": _saved_prompts(uid),
+        "library_prompts_you_added": live["library_prompts_you_added"],
         "audit_log_entries": _audit_entries(uid),
     }
 
@@ -197,65 +189,6 @@ def _dosing_sessions(uid: int) -> list[dict[str, Any]]:
     return [{"session_at": _iso(d.taken_at), "recorded_at": _iso(d.created_at)} for d in rows]
 
 
-def _commitments(uid: int) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(Commitment, Circle.name)
-        .join(Circle, Circle.id == Commitment.circle_id)
-        .where(Commitment.user_id == uid)
-        .order_by(Commitment.created_at)
-    ).all()
-    kept = [(opened_text(uid, c.sealed), c, circle) for c, circle in rows]
-    return [  # an empty one stands for a pass (circles.live.mixing): not a commitment
-        {"circle": circle, "text": text, "made_at": _iso(c.created_at)}
-        for text, c, circle in kept
-        if text
-    ]
-
-
-def _live_sessions(uid: int) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(LiveParticipant, LiveSession.created_at, Circle.name)
-        .join(LiveSession, LiveSession.id == LiveParticipant.session_id)
-        .join(Circle, Circle.id == LiveSession.circle_id)
-        .where(LiveParticipant.user_id == uid)
-        .order_by(LiveParticipant.joined_at)
-    ).all()
-    return [
-        {
-            "circle": circle,
-            "session_opened_at": _iso(opened),
-            "you_joined_at": _iso(p.joined_at),
-            "asked_to_leave": p.removed_at is not None,
-        }
-        for p, opened, circle in rows
-    ]
-
-
-def _named_answers(uid: int) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        live_retention.named_answers_of(uid)
-        .add_columns(Circle.name)
-        .join(Circle, Circle.id == LiveSession.circle_id)
-        .order_by(LiveSession.created_at, LivePrompt.id)
-    ).all()
-    answers = []
-    for response, prompt, session, circle in rows:
-        value: Any = response.value
-        if prompt.kind == PromptKind.SCALE:
-            value = int(value)
-        elif prompt.kind == PromptKind.CHOICE and prompt.options:
-            value = prompt.options[int(value)]
-        answers.append(
-            {
-                "circle": circle,
-                "session_opened_at": _iso(session.created_at),
-                "prompt": prompt.text,
-                "your_answer": value,
-            }
-        )
-    return answers
-
-
 def _check_ins(uid: int) -> list[dict[str, Any]]:
     """Each period the person checked in, with their private copy where they kept one."""
     receipts = db.session.execute(
@@ -332,26 +265,6 @@ def _support_requests(uid: int) -> list[dict[str, Any]]:
             "last_changed_at": _iso(r.updated_at),
         }
         for r, circle in rows
-    ]
-
-
-def _saved_prompts(uid: int) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(SavedPrompt, Organisation.name, Circle.name)
-        .join(Organisation, Organisation.id == SavedPrompt.org_id)
-        .outerjoin(Circle, Circle.id == SavedPrompt.circle_id)
-        .where(SavedPrompt.created_by_id == uid)
-        .order_by(SavedPrompt.created_at)
-    ).all()
-    return [
-        {
-            "organisation": org,
-            "circle": circle,
-            "prompt": p.spec,
-            "themes": p.themes,
-            "added_at": _iso(p.created_at),
-        }
-        for p, org, circle in rows
     ]
 
 

@@ -33,13 +33,9 @@ ORIGINS = ("circle", "checkin")
 
 def _page_with(origin: str, access: CircleAccess, form: SupportRequestForm) -> tuple[str, int]:
     """The page the request came from, again, with the form's errors and the message kept."""
-    if origin == "checkin":
-        from circles.checkins.views import checkin_page_with
-
-        return checkin_page_with(access, form)
-    from circles.groups.views import circle_page
-
-    return circle_page(access, form, 400)
+    asked = signals.checkin_page_asked if origin == "checkin" else signals.circle_page_asked
+    page: tuple[str, int] = signals.ask(asked, access, form=form)
+    return page
 
 
 @bp.post("/circles/<id:circle_id>/support")
