@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 MAX_CAPACITY = 50
 MAX_DISPLAY_NAME = 40
+MAX_INVITE_LABEL = 80
 
 
 class CircleRole(enum.StrEnum):
@@ -79,6 +80,11 @@ class CircleMember(CreatedMixin, Base):
     name_key: Mapped[str] = mapped_column(String(MAX_DISPLAY_NAME))
     #: When the member accepted the circle agreement (facilitators: when they were added).
     agreed_at: Mapped[datetime]
+    #: The invitation link they joined through, while it is kept (facilitators see who came in
+    #: through which link).
+    invite_id: Mapped[int | None] = mapped_column(
+        ForeignKey("circle_invites.id", ondelete="SET NULL"), index=True
+    )
 
     circle: Mapped[Circle] = relationship(back_populates="members")
     user: Mapped[User] = relationship(back_populates="circle_memberships")
@@ -91,5 +97,7 @@ class CircleInvite(InviteLinkMixin, CreatedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), index=True)
+    #: The facilitator's own name for the link ("for Maria"); seen by the circle's staff only.
+    label: Mapped[str | None] = mapped_column(String(MAX_INVITE_LABEL))
 
     circle: Mapped[Circle] = relationship()

@@ -93,6 +93,8 @@ class Organisation(CreatedMixin, Base):
     )
     #: Everyone on the team (owners, admins, facilitators) must use two-step sign-in.
     require_second_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The organisation's accent colour on its pages, as ``#rrggbb``; None keeps Circles' own.
+    accent_colour: Mapped[str | None] = mapped_column(String(7))
 
     members: Mapped[list[OrgMember]] = relationship(
         back_populates="org", cascade="all, delete-orphan", passive_deletes=True
