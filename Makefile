@@ -69,6 +69,8 @@ bench-reports: install-dev
 bench-write-path: install-dev
 	$(BIN)/python bench/write_path_bench.py
 
+# Sample data to look around in: run it in a second terminal while `make run` serves. Running it
+# again changes nothing and prints the logins again.
 demo: migrate
 	$(BIN)/flask demo
 

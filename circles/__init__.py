@@ -81,13 +81,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.checkins import bp as checkins_bp
     from circles.cli import register_cli
     from circles.errors import register_error_handlers
+    from circles.grounding import bp as grounding_bp
     from circles.groups import bp as groups_bp
+    from circles.journal import bp as journal_bp
     from circles.live import bp as live_bp
     from circles.main import bp as main_bp
     from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
     from circles.rights.views import bp as rights_bp
     from circles.safety.views import bp as safety_bp
+    from circles.space import bp as space_bp
     from circles.templating import register_template_helpers
 
     configure_login(login_manager)
@@ -100,6 +103,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(live_bp)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(journal_bp)
+    app.register_blueprint(grounding_bp)
+    app.register_blueprint(space_bp)
     app.register_blueprint(rights_bp)
     register_error_handlers(app)
     register_template_helpers(app)

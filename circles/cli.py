@@ -5,99 +5,33 @@ consumer) is registered by :mod:`circles.jobs`."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
+from circles import demo as demo_data
 from circles import signals
 from circles.accounts import services as accounts
-from circles.accounts.models import User
 from circles.db import utcnow
 from circles.extensions import db
-from circles.groups import services as groups
-from circles.groups.models import CircleRole
-from circles.meetings import services as meetings
-from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.meetings.reminders import send_due_reminders
-from circles.orgs.models import Organisation, OrgMember, OrgRole
-
-DEMO_PASSWORD = "circles-demo-password"  # noqa: S105 - printed for the demo on purpose
-DEMO_DOMAIN = "demo.example.org"
-
-#: (email local part, account name, org role or None, name in the circle or None, time zone)
-DEMO_PEOPLE = [
-    ("admin", "Ada Admin", OrgRole.OWNER, None, "Europe/London"),
-    ("facilitator", "Farah Facilitator", OrgRole.FACILITATOR, "Farah", "Europe/London"),
-    ("sam", "Sam Member", None, "Sam", "Europe/Berlin"),
-    ("robin", "Robin Member", None, "R.", "America/New_York"),
-    ("kai", "Kai Member", None, "Kai", "Asia/Kolkata"),
-]
-
-
-def create_demo_data() -> Organisation:
-    """A demo organisation with an admin, a facilitator, one circle and three members."""
-    if db.session.scalar(select(User).where(User.email == f"admin@{DEMO_DOMAIN}")):
-        raise click.ClickException(
-            "The demo data is already there. Log in with the accounts below."
-        )
-    org = Organisation(name="Riverside Integration Practice (demo)")
-    db.session.add(org)
-    db.session.flush()
-    users: dict[str, User] = {}
-    for local, name, role, _, zone in DEMO_PEOPLE:
-        user = accounts.create_user(f"{local}@{DEMO_DOMAIN}", DEMO_PASSWORD, name, zone)
-        users[local] = user
-        if role is not None:
-            db.session.add(OrgMember(org_id=org.id, user_id=user.id, role=role))
-    db.session.flush()
-    circle = groups.create_circle(
-        org,
-        users["facilitator"],
-        name="Thursday evening circle",
-        description="A small group meeting weekly for eight weeks after assisted sessions.",
-        agreement=(
-            "What is shared here stays here.\nWe listen without advising.\n"
-            "Anyone may pass on any prompt.\nThis is peer support, not emergency care."
-        ),
-        capacity=10,
-        facilitator_name="Farah",
-    )
-    for local, _, role, circle_name, _ in DEMO_PEOPLE:
-        if role is None and circle_name:
-            groups.add_member(circle, users[local], circle_name, CircleRole.MEMBER)
-    # Eight weekly evening meetings from next Thursday, on London's wall clock.
-    today = utcnow().date()
-    first = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
-    series = meetings.schedule_meeting(
-        circle,
-        users["facilitator"],
-        SeriesPlan(first, time(19, 0), "Europe/London", Repeat.WEEKLY, count=8),
-        meetings.MeetingDetails(
-            duration_minutes=90,
-            video_url="https://meet.example.org/thursday-circle",
-            agenda="Arrival and grounding\nA shared prompt\nTalking round\nClosing",
-        ),
-    )
-    # The first meeting's session plan, from the built-in library, following its agenda.
-    signals.ask(
-        signals.demo_plan_asked, series.meetings[0], keys=("arrive", "still-with-you", "one-step")
-    )
-    return org
+from circles.urls import external_url
 
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
-        """Fill a demo organisation so a newcomer can look around at once."""
-        create_demo_data()
-        db.session.commit()
-        click.echo("Demo organisation created. Log in at /login with any of these accounts")
-        click.echo(f"(password for all: {DEMO_PASSWORD}):")
-        for local, name, role, _, _ in DEMO_PEOPLE:
-            email = f"{local}@{DEMO_DOMAIN}"
-            click.echo(f"  {email:<36} {name} ({role.label if role else 'circle member'})")
+        """Fill two demo organisations so a newcomer can look around at once; run again, it
+        changes nothing and lists the logins."""
+        if demo_data.demo_exists():
+            click.echo("The demo data is already there; nothing was changed.")
+        else:
+            demo_data.create_demo_data()
+            click.echo("Demo data created.")
+        login = external_url("accounts.login")  # where `make run` serves, in development
+        click.echo(f"Log in at {login} with any of these (password: {demo_data.DEMO_PASSWORD}):")
+        click.echo("\n".join(demo_data.login_lines()))
 
     @app.cli.command("send-reminders")
     @click.option(

@@ -4,8 +4,8 @@ A reset, invitation, sign-up or calendar link is a password for as long as it wo
 Engine.IO ``sid`` lets whoever holds it read that connection's messages. The development
 server (``werkzeug``) and gunicorn's access log (when an operator turns it on) write every
 request line; this filter rewrites them before they are written: route variables named
-``token``, the query values of ``token`` and ``sid``, and any other path segment or query value
-that looks like a random token become ``[redacted]``.
+``token``, the query values of ``token``, ``sid`` and ``q`` (search words), and any other path
+segment or query value that looks like a random token become ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
 REDACTED = "[redacted]"
-#: Query parameters whose values are secrets.
-_SECRET_PARAMETERS = frozenset({"token", "sid"})
+#: Query parameters whose values are secrets, or private: ``q`` is what someone searched for (in
+#: their own journal, or a roster's names).
+_SECRET_PARAMETERS = frozenset({"token", "sid", "q"})
 #: Route variables whose values are secrets.
 _SECRET_VARIABLES = frozenset({"token"})
 #: What a random token looks like: a long run of URL-safe characters (ours are 43 long; signed

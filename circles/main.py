@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import or_, select, text
-from sqlalchemy.orm import contains_eager
 
+from circles import home as home_data
 from circles import signals
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
-from circles.meetings import services as meetings
 from circles.orgs.models import Organisation, OrgMember
 from circles.redis_checks import probes_for
+from circles.space import follow_ups
 
 bp = Blueprint("main", __name__)
 
@@ -25,32 +25,25 @@ UPCOMING_ON_HOME = 6
 def home() -> str:
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    memberships = db.session.scalars(
-        select(CircleMember)
-        .join(CircleMember.circle)
-        .options(contains_eager(CircleMember.circle))
-        .where(CircleMember.user_id == current_user.id)
-        .order_by(Circle.archived_at.isnot(None), Circle.name)
-    ).all()
+    now = utcnow()
+    glances = home_data.circles_at_a_glance(current_user.id, now)
     staff_roles = db.session.execute(
         select(Organisation, OrgMember.role)
         .join(OrgMember, OrgMember.org_id == Organisation.id)
         .where(OrgMember.user_id == current_user.id)
         .order_by(Organisation.name)
     ).all()
-    upcoming = [
-        meeting
-        for meeting, _ in meetings.upcoming_for_user(
-            current_user.id, utcnow(), limit=UPCOMING_ON_HOME
-        )
-    ]
+    upcoming = home_data.upcoming(current_user.id, now, UPCOMING_ON_HOME)
     return render_template(
         "main/home.html",
-        memberships=memberships,
+        glances=glances,
+        facilitated=[g for g in glances if g.facilitates and not g.circle.archived],
+        checkins_due=[g for g in glances if g.checkin_due],
         staff_roles=staff_roles,
         upcoming=upcoming,
-        own_rsvps=meetings.own_rsvps(current_user.id, [m.id for m in upcoming]),
+        next_meeting=next((m for m in upcoming.meetings if not m.cancelled), None),
         live_now=signals.ask(signals.open_rooms_asked, current_user.id),
+        next_commitment=follow_ups.next_due(current_user.id, now),
     )
 
 

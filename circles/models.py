@@ -21,6 +21,7 @@ from circles.checkins.models import (
     CheckinWaiting,
 )
 from circles.groups.models import Circle, CircleInvite, CircleMember
+from circles.journal.models import JournalEntry, SharedNote
 from circles.live.models import (
     Commitment,
     LiveConnection,
@@ -42,6 +43,7 @@ from circles.meetings.models import (
 )
 from circles.orgs.models import Organisation, OrgInvite, OrgMember
 from circles.safety.models import SupportRequest
+from circles.space.models import FollowUp, IntegrationPlan
 
 __all__ = [
     "AuditEntry",
@@ -62,6 +64,9 @@ __all__ = [
     "CircleMember",
     "Commitment",
     "DosingSession",
+    "FollowUp",
+    "IntegrationPlan",
+    "JournalEntry",
     "LiveConnection",
     "LiveParticipant",
     "LivePrompt",
@@ -78,6 +83,7 @@ __all__ = [
     "ReminderSent",
     "Rsvp",
     "SavedPrompt",
+    "SharedNote",
     "SignupRequest",
     "SupportRequest",
     "TotpCredential",

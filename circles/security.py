@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import abort
 from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from circles.accounts.models import User
 from circles.extensions import db
@@ -50,6 +51,7 @@ def circle_access_or_404(circle_id: int, user: User) -> CircleAccess:
     """The user's access to a circle; 404 unless they are in it or administer its organisation."""
     row = db.session.execute(
         select(Circle, CircleMember, OrgMember.role)
+        .options(joinedload(Circle.org))  # pages show their organisation's name in the header
         .outerjoin(
             CircleMember, and_(CircleMember.circle_id == Circle.id, CircleMember.user_id == user.id)
         )

@@ -54,8 +54,9 @@ open_rooms_asked = _signals.signal("open-rooms-asked")
 #: plan left out). Sender: the meeting ids.
 plan_sizes_asked = _signals.signal("plan-sizes-asked")
 #: The demo's first meeting was scheduled; the live package plans it (``keys``: built-in prompts,
-#: in order). Sender: the Meeting. Answers the number of steps planned.
-demo_plan_asked = _signals.signal("demo-plan-asked")
+#: in order) and holds a short, finished session in its circle, with some members' answers and
+#: commitments. Sender: the Meeting. Answers ``(steps planned, commitments made)``.
+demo_live_asked = _signals.signal("demo-live-asked")
 #: What the live package holds about a person, as sections of the data export (``{name:
 #: entries}``). Sender: the user id.
 personal_data_asked = _signals.signal("personal-data-asked")
@@ -66,6 +67,17 @@ others_content_asked = _signals.signal("others-content-asked")
 #: The daily clean-up: delete what has outlived its keeping period and answer how many rows
 #: went. Sender: the current time (aware UTC).
 content_expired = _signals.signal("content-expired")
+#: The commitments a person made in live sessions, words opened for them (passes left out):
+#: dicts of ``id``, ``circle`` (its name), ``text`` and ``made_at``, oldest first. Sender: the
+#: user id. Answered by the live package.
+commitments_asked = _signals.signal("commitments-asked")
+#: Which of a person's live commitments they marked done or let go (a set of ids): the room
+#: shows back only the others. Sender: the user id. Answered by :mod:`circles.space`.
+closed_commitments_asked = _signals.signal("closed-commitments-asked")
+#: Open-text prompts the organisations and circles of a person keep in their libraries, to offer
+#: in the journal: dicts of ``key`` ("saved:<id>"), ``text`` and ``source`` (the circle's or the
+#: organisation's name), sorted by source. Sender: the user id. Answered by the live package.
+journal_prompts_asked = _signals.signal("journal-prompts-asked")
 
 
 def ask(signal: NamedSignal, sender: Any, **kwargs: Any) -> Any:

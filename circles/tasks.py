@@ -18,6 +18,7 @@ from circles.extensions import db
 from circles.jobs import JobSpec, TryAgain
 from circles.mail import deliver_sealed
 from circles.meetings.reminders import queue_due_reminders, send_reminder
+from circles.space.reminders import queue_plan_reminders
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ def queue_checkins() -> None:
     log.info("check-in reminders queued: %d", queue_checkin_reminders())
 
 
+def queue_plans() -> None:
+    log.info("plan reminders queued: %d", queue_plan_reminders())
+
+
 JOBS: dict[str, JobSpec] = {
     # A mail server away: tried again after 1, 2, 4, ... 32 minutes (about an hour in all).
     "deliver_mail": JobSpec(deliver_sealed, retries=6, retry_delay=60),
@@ -63,4 +68,5 @@ JOBS: dict[str, JobSpec] = {
     "release_checkins": JobSpec(
         release_checkins, retries=3, retry_delay=60, schedule=crontab(minute="37")
     ),
+    "queue_plan_reminders": JobSpec(queue_plans, schedule=crontab(minute="*/15")),
 }

@@ -1,16 +1,21 @@
-"""Template helpers: times in the viewer's own zone, and shared form pieces."""
+"""Template helpers: times in the viewer's own zone, shared form pieces, and the organisation
+whose page this is (its name and accent colour in the header)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
 
+from circles.extensions import db
 from circles.forms import ConfirmForm
 
 
@@ -60,7 +65,68 @@ def link_urls(text: str) -> Markup:
     return Markup("").join(parts)
 
 
+@dataclass(frozen=True)
+class PageOrg:
+    """The organisation a page belongs to, as its header shows it."""
+
+    id: int
+    #: Empty for a personal organisation (named after its facilitator).
+    name: str
+    #: Its accent colour (``#rrggbb``), only when readable; None keeps Circles' own.
+    accent: str | None
+
+
+def page_org() -> PageOrg | None:
+    """The organisation of the current page, from the URL's ``org_id`` or ``circle_id`` (a
+    circle's pages, its meetings, live room, check-ins and support inbox); None on any other
+    page. Once per request.
+
+    Only pages the view let the person see ask for it (error pages leave it out), and the view
+    has already loaded the organisation or the circle: it comes from the session's identity map,
+    or at most one query by primary key.
+    """
+    if not has_request_context():
+        return None
+    if "page_org" not in g:
+        g.page_org = _find_page_org()
+    found: PageOrg | None = g.page_org
+    return found
+
+
+def _find_page_org() -> PageOrg | None:
+    # Imported here: feature packages import this module for its filters.
+    from circles.groups.models import Circle
+    from circles.orgs import colours
+    from circles.orgs.models import Organisation
+
+    args = request.view_args or {}
+    org_id, circle_id = args.get("org_id"), args.get("circle_id")
+    if not current_user.is_authenticated:
+        return None
+    org: Organisation | None = None
+    if isinstance(org_id, int):
+        org = db.session.get(Organisation, org_id)
+    elif isinstance(circle_id, int):
+        circle = db.session.identity_map.get(identity_key(Circle, circle_id))
+        if isinstance(circle, Circle):
+            org = circle.org
+        else:
+            org = db.session.scalar(
+                select(Organisation)
+                .join(Circle, Circle.org_id == Organisation.id)
+                .where(Circle.id == circle_id)
+            )
+    if org is None:
+        return None
+    readable = org.accent_colour is not None and colours.is_readable(org.accent_colour)
+    # A personal organisation is named after the facilitator's account ("Alex Morgan's
+    # practice"), a name members were never given: its pages show no name in the header.
+    name = "" if org.personal else org.name
+    return PageOrg(id=org.id, name=name, accent=org.accent_colour if readable else None)
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_global(page_org, "page_org")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(link_urls, "link_urls")
     app.add_template_filter(meeting_time, "meeting_time")

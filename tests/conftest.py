@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,3 +212,19 @@ def count_queries(app: Flask) -> Any:
             sa.event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
+    """The app on a SQLite file of its own, whatever the suite's database: for tests about
+    that file's bytes (what a copy of it, with its write-ahead log, would hold)."""
+    path = tmp_path / "circles.sqlite3"
+    own = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    own.extensions["circles_mail"] = MemoryMailSender()
+    with own.app_context():
+        upgrade()
+    try:
+        yield own, path
+    finally:
+        with own.app_context():
+            db.engine.dispose()

@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
 import pyotp
+from sqlalchemy import select
 
 from circles.accounts import second_factor
 from circles.accounts import services as accounts
@@ -17,9 +18,14 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
+from circles.journal import services as journal
+from circles.journal.models import JournalEntry, SharedNote
+from circles.live import access as live_access
+from circles.live import answers as live_answers
+from circles.live import opening as live_opening
 from circles.live import planning
 from circles.live import rooms as live_rooms
-from circles.live.models import LiveSession, PlanItem, SavedPrompt
+from circles.live.models import Commitment, LiveSession, PlanItem, SavedPrompt
 from circles.meetings import services as meetings
 from circles.meetings import window
 from circles.meetings.models import DosingSession, Meeting, MeetingSeries, RsvpAnswer
@@ -27,7 +33,9 @@ from circles.meetings.recurrence import Repeat, SeriesPlan
 from circles.orgs import services as orgs
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
 from circles.safety import services as safety
-from circles.safety.models import SupportRequest
+from circles.safety.models import SupportRequest, SupportStatus
+from circles.space import follow_ups
+from circles.space.models import FollowUp
 
 PASSWORD = "correct horse battery"
 #: The test app's SECRET_KEY (tests/conftest.py), for services that derive keys from it.
@@ -260,3 +268,64 @@ def support_request(circle: Circle, user: User, message: str = "") -> SupportReq
     request = safety.request_support(circle.id, user.id, message)
     db.session.commit()
     return request
+
+
+def set_support_status(request: SupportRequest, status: SupportStatus) -> None:
+    """A facilitator marks a request for contact as seen or closed."""
+    safety.set_status(db.session.merge(request), status)
+    db.session.commit()
+
+
+def join_through(invite: CircleInvite, user: User, display_name: str) -> CircleMember:
+    """The person joins the invitation's circle through it, accepting the agreement."""
+    member = groups.join_circle(
+        db.session.get_one(CircleInvite, invite.id),
+        db.session.get_one(User, user.id),
+        display_name=display_name,
+        accepted=True,
+    )
+    db.session.commit()
+    return member
+
+
+def journal_entry(user: User, text: str = "A line for myself") -> JournalEntry:
+    """A private journal entry of the person's."""
+    entry = journal.add_entry(user.id, journal.Draft(text=text), utcnow())
+    db.session.commit()
+    return entry
+
+
+def shared_note(user: User, circle: Circle, text: str = "For my facilitators") -> SharedNote:
+    """An entry the person wrote and shared with the circle's facilitators."""
+    row = journal.add_entry(user.id, journal.Draft(text=text), utcnow())
+    found = journal.entry_of(user.id, row.id)
+    assert found is not None
+    note = journal.share_entry(user.id, found[1], circle.id)
+    db.session.commit()
+    return note
+
+
+def own_commitment(user: User, text: str = "Walk by the river") -> FollowUp:
+    """A commitment the person added to their own list."""
+    row = follow_ups.add_own(user.id, text, None, utcnow())
+    db.session.commit()
+    return row
+
+
+def live_commitment(circle: Circle, facilitator: User, member: User, text: str) -> int:
+    """The member commits to ``text`` in the circle's open live room; the commitment's id."""
+    session_id = live_rooms.active_session(circle.id).id  # type: ignore[union-attr]
+    session, host = live_access.actor_for(session_id, facilitator.id)
+    _, person = live_access.actor_for(session_id, member.id)
+    spec = {"kind": "commitment", "text": "One small step?", "anonymous": False}
+    prompt = live_opening.open_prompt(session, host, spec)
+    live_answers.submit_response(session, person, prompt.ack["prompt"]["id"], text, f"f-{text}")
+    db.session.commit()
+    return int(
+        db.session.scalars(
+            select(Commitment.id)
+            .where(Commitment.user_id == member.id)
+            .order_by(Commitment.id.desc())
+        ).first()
+        or 0
+    )

@@ -66,6 +66,13 @@ MATRIX = [
     Case("main.home", "GET", lambda w: "/", expect(200)),
     Case("main.health", "GET", lambda w: "/health", expect(200)),
     Case("main.crisis_help", "GET", lambda w: "/help", expect(200)),
+    # An organisation's accent colour as a stylesheet: keyed by the colour alone, public.
+    Case("orgs.accent_stylesheet", "GET", lambda w: "/accent/2f5d50.css", expect(200)),
+    # Grounding, the offline page, the manifest and the service worker: for anyone.
+    Case("grounding.exercises", "GET", lambda w: "/grounding", expect(200)),
+    Case("grounding.offline", "GET", lambda w: "/offline", expect(200)),
+    Case("grounding.manifest", "GET", lambda w: "/manifest.webmanifest", expect(200)),
+    Case("grounding.service_worker", "GET", lambda w: "/sw.js", expect(200)),
     Case(
         "audit.log",
         "GET",
@@ -196,14 +203,20 @@ MATRIX = [
         admin_page(302),
         lambda w: f"/orgs/{w.org_a}/team/{w.staff_facilitator_b}/remove",
     ),
-    # Anyone holding the link may join the team; org A's own staff are sent to the org.
+    # Anyone holding the link may join the team; org A's own staff are sent to the org. Logged
+    # out, the link shows the invitation (a form sent after the login ended: back to it, 303).
     Case(
         "orgs.join_team",
         "GET",
         lambda w: f"/team/join/{w.staff_token_a}",
-        expect(200, anonymous=LOGIN, facilitator=302, admin=302, colleague=302),
+        expect(200, facilitator=302, admin=302, colleague=302),
     ),
-    Case("orgs.join_team", "POST", lambda w: f"/team/join/{w.staff_token_a}", expect(302)),
+    Case(
+        "orgs.join_team",
+        "POST",
+        lambda w: f"/team/join/{w.staff_token_a}",
+        expect(302, anonymous=303),
+    ),
     Case(
         "groups.create",
         "GET",
@@ -296,18 +309,36 @@ MATRIX = [
         managed_circle_page(302),
         lambda w: c1(w) + f"/invitations/{w.circle_invite_b1}/revoke",
     ),
+    # Sending invitation links by email: a body without addresses is bad input, nothing sent.
+    Case(
+        "groups.send_invitations",
+        "POST",
+        lambda w: c1(w) + "/invitations/send",
+        managed_circle_page(400),
+        lambda w: f"/circles/{w.circle_b1}/invitations/send",
+    ),
+    # What to do after creating a circle: whoever runs it.
+    Case(
+        "groups.next_steps",
+        "GET",
+        lambda w: c1(w) + "/next-steps",
+        managed_circle_page(),
+        lambda w: f"/circles/{w.circle_b1}/next-steps",
+    ),
     Case(
         "groups.join",
         "GET",
         lambda w: f"/join/{w.circle_token_a1}",
         # Anyone holding the link may join; people already in the circle go straight to it.
-        expect(200, anonymous=LOGIN, member=302, facilitator=302),
+        # Logged out, the link shows the invitation (which circle, who facilitates it).
+        expect(200, member=302, facilitator=302),
     ),
     Case(
         "groups.join",
         "POST",
         lambda w: f"/join/{w.circle_token_a1}",
-        expect(400, anonymous=LOGIN, member=302, facilitator=302),
+        # Logged out: a join form sent after the login ended goes back to the invitation (303).
+        expect(400, anonymous=303, member=302, facilitator=302),
     ),
 ]
 
@@ -615,6 +646,90 @@ MATRIX += [
         lambda w: c1(w) + f"/support/{w.support_a1}/status",
         circle_facilitator_page(302),
         lambda w: c1(w) + f"/support/{w.support_b1}/status",
+    ),
+]
+
+
+MATRIX += [
+    # The member's own space: theirs alone; another person's id is "not found" to everyone.
+    Case("journal.index", "GET", lambda w: "/journal", ANY_LOGGED_IN),
+    Case("journal.new", "GET", lambda w: "/journal/new", ANY_LOGGED_IN),
+    Case("journal.new", "POST", lambda w: "/journal/new", expect(400, anonymous=LOGIN)),
+    Case("space.commitments", "GET", lambda w: "/commitments", ANY_LOGGED_IN),
+    Case("space.add_commitment", "POST", lambda w: "/commitments", expect(400, anonymous=LOGIN)),
+    Case(
+        "journal.edit",
+        "GET",
+        lambda w: f"/journal/{w.journal_member}/edit",
+        own_entry_page(),
+    ),
+    Case(
+        "journal.edit",
+        "POST",
+        lambda w: f"/journal/{w.journal_member}/edit",
+        own_entry_page(400),
+    ),
+    Case(
+        "journal.delete",
+        "POST",
+        lambda w: f"/journal/{w.journal_member}/delete",
+        own_entry_page(302),
+    ),
+    Case(
+        "journal.share",
+        "GET",
+        lambda w: f"/journal/{w.journal_member}/share",
+        own_entry_page(),
+    ),
+    Case(
+        "journal.share",
+        "POST",
+        lambda w: f"/journal/{w.journal_member}/share",
+        own_entry_page(400),
+    ),
+    Case(
+        "journal.withdraw",
+        "POST",
+        lambda w: f"/journal/shared/{w.note_a1}/withdraw",
+        own_entry_page(302),
+    ),
+    Case(
+        "space.set_status",
+        "POST",
+        lambda w: f"/commitments/{w.follow_up_member}/status",
+        own_entry_page(302),
+    ),
+    Case(
+        "space.set_live_status",
+        "POST",
+        lambda w: f"/commitments/live/{w.commitment_member}/status",
+        own_entry_page(302),
+    ),
+    Case(
+        "space.delete_commitment",
+        "POST",
+        lambda w: f"/commitments/{w.follow_up_member}/delete",
+        own_entry_page(302),
+    ),
+    Case(
+        "space.plan",
+        "GET",
+        lambda w: f"/integration/{w.dosing_member}/plan",
+        own_entry_page(),
+    ),
+    Case(
+        "space.plan",
+        "POST",
+        lambda w: f"/integration/{w.dosing_member}/plan",
+        own_entry_page(302),
+    ),
+    # What members shared is read by the circle's facilitators only, like support requests.
+    Case(
+        "journal.circle_notes",
+        "GET",
+        lambda w: c1(w) + "/shared-notes",
+        circle_facilitator_page(),
+        lambda w: f"/circles/{w.circle_b1}/shared-notes",
     ),
 ]
 

@@ -108,6 +108,17 @@ SEVEN_FORMS = {
         lambda w: f"/orgs/{w.org_a}/settings",
         "crisis_resources",
     ),
+    "journal entry": FormCase("member", lambda w: "/journal/new", lambda w: "/journal/new", "text"),
+    "own commitment": FormCase(
+        "member", lambda w: "/commitments", lambda w: "/commitments", "text"
+    ),
+    "plan's own action": FormCase(
+        "member",
+        lambda w: f"/integration/{w.dosing_member}/plan",
+        lambda w: f"/integration/{w.dosing_member}/plan",
+        "own_action",
+        lambda w: {"action": "own"},
+    ),
     "agenda": FormCase(
         "facilitator",
         lambda w: f"/circles/{w.circle_a1}/meetings/new",

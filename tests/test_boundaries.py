@@ -88,10 +88,13 @@ QUESTIONS = [
     signals.open_room_asked,
     signals.open_rooms_asked,
     signals.plan_sizes_asked,
-    signals.demo_plan_asked,
+    signals.demo_live_asked,
     signals.personal_data_asked,
     signals.others_content_asked,
     signals.content_expired,
+    signals.commitments_asked,
+    signals.closed_commitments_asked,
+    signals.journal_prompts_asked,
 ]
 
 

@@ -268,15 +268,26 @@ def test_periodic_work_is_scheduled_by_the_queue(app):
     def due_at(hour: int, minute: int) -> set[str]:
         return {task.name for task in huey.read_periodic(datetime(2026, 3, 2, hour, minute))}
 
-    assert due_at(9, 0) == {"queue_meeting_reminders", "queue_checkin_reminders"}
+    assert due_at(9, 0) == {
+        "queue_meeting_reminders",
+        "queue_checkin_reminders",
+        "queue_plan_reminders",
+    }
     assert due_at(14, 5) == {"queue_meeting_reminders"}
+    assert due_at(14, 15) == {"queue_meeting_reminders", "queue_plan_reminders"}
     assert due_at(14, 17) == {"purge"}
     assert due_at(14, 37) == {"release_checkins"}
 
 
 @pytest.mark.parametrize(
     "name",
-    ["queue_meeting_reminders", "queue_checkin_reminders", "purge", "release_checkins"],
+    [
+        "queue_meeting_reminders",
+        "queue_checkin_reminders",
+        "purge",
+        "release_checkins",
+        "queue_plan_reminders",
+    ],
 )
 def test_each_periodic_job_runs_cleanly_on_its_own(app, caplog, name):
     caplog.set_level(logging.INFO)

@@ -62,6 +62,14 @@ class World:
     option_b1: int
     support_a1: int  # a support request of circle A1's member
     support_b1: int
+    journal_member: int  # the member's private journal entry
+    journal_member_b: int  # an entry of org B's member
+    note_a1: int  # an entry the member shared with circle A1's facilitators
+    note_b1: int
+    follow_up_member: int  # a commitment the member added to their own list
+    follow_up_member_b: int
+    commitment_member: int  # a commitment the member made in circle A1's live room
+    commitment_member_b: int
 
 
 def build_world() -> World:
@@ -113,6 +121,14 @@ def build_world() -> World:
     option_b1 = f.checkin_option(b1, OptionKind.PRACTICE, "Singing")
     support_a1 = f.support_request(a1, member)
     support_b1 = f.support_request(b1, member_b)
+    journal_member = f.journal_entry(member)
+    journal_member_b = f.journal_entry(member_b)
+    note_a1 = f.shared_note(member, a1)
+    note_b1 = f.shared_note(member_b, b1)
+    follow_up_member = f.own_commitment(member)
+    follow_up_member_b = f.own_commitment(member_b)
+    commitment_member = f.live_commitment(a1, facilitator, member, "Rest on Sunday")
+    commitment_member_b = f.live_commitment(b1, other_facilitator, member_b, "Call home")
     db.session.commit()
 
     return World(
@@ -155,4 +171,12 @@ def build_world() -> World:
         option_b1=option_b1.id,
         support_a1=support_a1.id,
         support_b1=support_b1.id,
+        journal_member=journal_member.id,
+        journal_member_b=journal_member_b.id,
+        note_a1=note_a1.id,
+        note_b1=note_b1.id,
+        follow_up_member=follow_up_member.id,
+        follow_up_member_b=follow_up_member_b.id,
+        commitment_member=commitment_member,
+        commitment_member_b=commitment_member_b,
     )

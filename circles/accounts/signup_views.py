@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from circles.accounts import bp, services, signup
 from circles.accounts.forms import ConfirmSignupForm, SignupForm
+from circles.accounts.pending import pending_invitation, take_pending_invitation
 from circles.accounts.web import log_in, next_url
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
@@ -24,7 +25,8 @@ def signup_form() -> Response | str:
     if current_user.is_authenticated:
         return redirect(next_url())
     form = SignupForm()
-    wanted_next = safe_next_url(request.args.get("next"))
+    # An invitation opened in this browser leads on too, from the header's "Sign up" as well.
+    wanted_next = safe_next_url(request.args.get("next")) or pending_invitation()
     if request.method == "GET" and wanted_next:
         form.account_kind.data = "member"
     if form.validate_on_submit():
@@ -39,7 +41,12 @@ def signup_form() -> Response | str:
         db.session.commit()  # the mail leaves once this is committed
         session[_SENT_TO] = form.email.data.strip().lower()
         return redirect(url_for("accounts.signup_sent"))
-    return render_template("accounts/signup.html", form=form, next=wanted_next)
+    return render_template(
+        "accounts/signup.html",
+        form=form,
+        next=wanted_next,
+        invited=pending_invitation() is not None,
+    )
 
 
 @bp.get("/signup/check-your-inbox")
@@ -60,7 +67,8 @@ def confirm_signup(token: str) -> Response | tuple[str, int]:
         return render_template("accounts/signup_invalid.html"), 404
     form = ConfirmSignupForm()
     if form.validate_on_submit():
-        wanted_next = safe_next_url(signup.destination(pending))
+        # Sealed in the sign-up (another browser may open the link), or opened in this one.
+        wanted_next = safe_next_url(signup.destination(pending)) or pending_invitation()
         try:
             user = signup.confirm_signup(pending, form.password.data)
         except ServiceError as error:
@@ -75,6 +83,7 @@ def confirm_signup(token: str) -> Response | tuple[str, int]:
                 logout_user()
             session.pop(_SENT_TO, None)
             log_in(user)
+            take_pending_invitation()  # it leads on now, and only now
             db.session.commit()
             flash(
                 "Your email is confirmed and your account is ready. Welcome to Circles.", "success"

@@ -16,6 +16,7 @@ from circles.accounts.forms import (
     ResetPasswordForm,
     SecondStepForm,
 )
+from circles.accounts.pending import pending_invitation, take_pending_invitation
 from circles.accounts.web import (
     begin_second_step,
     log_in,
@@ -101,7 +102,10 @@ def login() -> Response | str:
             return redirect(next_url())
         form.form_errors.append("That email and password do not match an account.")
     return render_template(
-        "accounts/login.html", form=form, next=safe_next_url(request.args.get("next"))
+        "accounts/login.html",
+        form=form,
+        next=safe_next_url(request.args.get("next")),
+        invited=pending_invitation() is not None,
     )
 
 
@@ -205,7 +209,7 @@ def reset_password(token: str) -> Response | str:
             "Your password is changed and you are logged in. Other devices were logged out.",
             "success",
         )
-        return redirect(url_for("main.home"))
+        return redirect(take_pending_invitation() or url_for("main.home"))
     return render_template("accounts/reset_password.html", form=form)
 
 

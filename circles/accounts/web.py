@@ -10,6 +10,7 @@ from flask_login import login_user
 from circles.accounts import devices, services
 from circles.accounts.limits import SECOND_STEP_KEY
 from circles.accounts.models import User
+from circles.accounts.pending import PENDING_INVITATION_KEY, take_pending_invitation
 from circles.extensions import db
 from circles.security import safe_next_url
 
@@ -22,13 +23,25 @@ def secret_key() -> str | bytes:
 
 
 def next_url() -> str:
-    """Where to go after logging in: the ``next`` parameter when it stays on the site."""
-    return safe_next_url(request.args.get("next")) or url_for("main.home")
+    """Where to go after logging in: the ``next`` parameter when it stays on the site, else the
+    invitation opened before (used up here), else the home page."""
+    wanted = safe_next_url(request.args.get("next"))
+    pending = take_pending_invitation()
+    return wanted or pending or url_for("main.home")
+
+
+def _fresh_session() -> None:
+    """Clear the signed session, keeping only a pending invitation."""
+    pending = session.get(PENDING_INVITATION_KEY)
+    session.clear()
+    if pending is not None:
+        session[PENDING_INVITATION_KEY] = pending
 
 
 def log_in(user: User) -> None:
-    """A fresh signed session and login session for this browser, which is remembered."""
-    session.clear()
+    """A fresh signed session (keeping a pending invitation) and login session for this
+    browser, which is remembered."""
+    _fresh_session()
     services.start_session(user)
     login_user(user)
     session.permanent = True
@@ -37,7 +50,7 @@ def log_in(user: User) -> None:
 
 def begin_second_step(user: User) -> None:
     """Remember, in the signed session only, a login whose password was right; no login yet."""
-    session.clear()
+    _fresh_session()
     session[SECOND_STEP_KEY] = {
         "u": user.id,
         "p": services.password_fingerprint(user),

@@ -1,18 +1,31 @@
 """Trend charts drawn on the server as accessible SVG: no script, no inline style, no library.
 
-Each chart has a title and a description for screen readers, and every page that shows one also
-shows the same numbers in a table.
+Each chart has a visible title (a caption) and a description for screen readers, and every page
+that shows one also shows the same numbers in a table.
+
+The chart has no ``viewBox``: it is as wide as its column, and its positions across are given in
+per cent, so it stretches with the page while its text keeps its size in CSS pixels (at least
+12 px, whatever the width: from a 390 px phone to a wide screen). Lines, which SVG cannot place
+in per cent, are drawn in a nested, stretched drawing whose strokes do not stretch.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 44
+#: Height in CSS pixels (the stylesheet sets the same); room above the top line for its label,
+#: and below the bottom line for the periods.
+HEIGHT, TOP, BOTTOM = 260, 30, 44
+#: Per cent of the width kept free at either side, so that the first and last labels fit.
+PAD = 9.0
+#: Periods named under the chart at most (the table lists every one).
+MAX_LABELS = 6
+#: The nested drawing's width in its own units (it is stretched to the chart's width).
+_UNITS = 1000
 #: Where each band lies on the 0-5 scale (band-only figures are drawn as a shaded range).
 BANDS = {"low": (0.0, 2.0), "mid": (2.0, 3.5), "high": (3.5, 5.0)}
 
@@ -33,15 +46,18 @@ def trend_chart(
     y_step: float = 1,
 ) -> Markup:
     """A line of values over periods; band-only points as shaded ranges, gaps where withheld."""
-    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = inner_w / max(len(points) - 1, 1)
+    inner_h = HEIGHT - TOP - BOTTOM
 
     def x(i: int) -> float:
-        return LEFT + (i * step if len(points) > 1 else inner_w / 2)
+        """Across, in per cent of the width."""
+        if len(points) <= 1:
+            return 50.0
+        return PAD + i * (100 - 2 * PAD) / (len(points) - 1)
 
     def y(v: float) -> float:
         return TOP + inner_h * (1 - v / y_max)
 
+    cid = escape(chart_id)
     shown = [p for p in points if p.value is not None]
     description = (
         f"{len(shown)} of {len(points)} periods have a figure"
@@ -49,43 +65,58 @@ def trend_chart(
         + ". The table below lists every value."
     )
     parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+        f'<figure class="trend" id="{cid}">',
+        f'<figcaption class="trend-title" id="{cid}-title">{escape(title)}</figcaption>',
+        f'<svg class="chart trend-chart" width="100%" height="{HEIGHT}" role="img" '
+        f'focusable="false" aria-labelledby="{cid}-title {cid}-desc">',
+        f'<desc id="{cid}-desc">{escape(description)}</desc>',
     ]
     tick = 0.0
     while tick <= y_max + 1e-9:
+        # Each value sits just above its line, at the left edge: no margin needed for it.
         parts.append(
-            f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-            f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
-            f'<text class="chart-axis" x="{LEFT - 8}" y="{y(tick) + 4:.1f}" '
-            f'text-anchor="end">{tick:g}</text>'
+            f'<line class="chart-grid" x1="0" x2="100%" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
+            f'<text class="chart-axis" x="8" y="{y(tick) - 5:.1f}">{tick:g}</text>'
         )
         tick += y_step
-    every = max(1, len(points) // 8)
+    plot = [
+        f'<svg class="chart-plot" x="0" y="0" width="100%" height="{HEIGHT}" '
+        f'viewBox="0 0 {_UNITS} {HEIGHT}" preserveAspectRatio="none" aria-hidden="true">'
+    ]
     for i, point in enumerate(points):
         if point.band in BANDS and point.value is None:
             low, high = BANDS[point.band]
-            parts.append(
-                f'<rect class="chart-band" x="{x(i) - 6:.1f}" y="{y(high):.1f}" width="12" '
-                f'height="{y(low) - y(high):.1f}"/>'
-            )
-        if i % every == 0 or i == len(points) - 1:
-            parts.append(
-                f'<text class="chart-axis" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" '
-                f'text-anchor="middle">{escape(point.label)}</text>'
+            plot.append(
+                f'<rect class="chart-band" x="{x(i) * _UNITS / 100 - 12:.1f}" y="{y(high):.1f}" '
+                f'width="24" height="{y(low) - y(high):.1f}" vector-effect="non-scaling-stroke"/>'
             )
     segment: list[str] = []
+    dots: list[str] = []
     for i, point in enumerate(points):
         if point.value is None:
-            if len(segment) > 1:
-                parts.append(f'<polyline class="chart-line" points="{" ".join(segment)}"/>')
+            plot.append(_line(segment))
             segment = []
             continue
-        segment.append(f"{x(i):.1f},{y(point.value):.1f}")
-        parts.append(f'<circle class="chart-dot" cx="{x(i):.1f}" cy="{y(point.value):.1f}" r="4"/>')
-    if len(segment) > 1:
-        parts.append(f'<polyline class="chart-line" points="{" ".join(segment)}"/>')
-    parts.append("</svg>")
+        segment.append(f"{x(i) * _UNITS / 100:.1f},{y(point.value):.1f}")
+        dots.append(f'<circle class="chart-dot" cx="{x(i):.2f}%" cy="{y(point.value):.1f}" r="5"/>')
+    plot.append(_line(segment))
+    plot.append("</svg>")
+    parts += plot + dots
+    every = max(1, math.ceil(len(points) / MAX_LABELS))
+    for i, point in enumerate(points):
+        if i % every == 0:
+            parts.append(
+                f'<text class="chart-axis" x="{x(i):.2f}%" y="{HEIGHT - BOTTOM + 24}" '
+                f'text-anchor="middle">{escape(point.label)}</text>'
+            )
+    parts.append("</svg></figure>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above
+
+
+def _line(segment: list[str]) -> str:
+    if len(segment) < 2:
+        return ""
+    return (
+        f'<polyline class="chart-line" points="{" ".join(segment)}" '
+        'vector-effect="non-scaling-stroke"/>'
+    )

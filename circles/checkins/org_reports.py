@@ -6,6 +6,10 @@ under the rules of :mod:`circles.checkins.reports`. It reads their tallies
 the released rows), never the answers themselves, and only the weeks it shows: each week's
 figures depend on that week alone, so the page shows :data:`WINDOW_WEEKS` weeks and pages back
 in time. Its cost follows the circles and weeks on the page, not the history behind them.
+
+A week's theme and practice counts are shown only when every circle period in it has closed and
+could show its own count (docs/privacy.md): each is then the sum of counts the circles' own
+reports already show, and never moves. Themes pooled over four weeks are on each circle's report.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, and_, cast, func, select
 
 from circles.checkins.instrument import (
     BUILTIN_PRACTICES,
@@ -23,7 +27,7 @@ from circles.checkins.instrument import (
     WELLBEING_ITEMS,
     WELLBEING_KEYS,
 )
-from circles.checkins.models import SCALE_MAX, CheckinTally
+from circles.checkins.models import SCALE_MAX, CheckinInstrument, CheckinTally, PeriodKind
 from circles.checkins.reports import (
     ORG_SCOPE,
     ChoiceCount,
@@ -36,6 +40,7 @@ from circles.checkins.reports import (
 from circles.checkins.services import week_start
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.meetings.models import Meeting
 
 #: Weeks on one page of the organisation's report (and in its CSV).
 WINDOW_WEEKS = 12
@@ -57,18 +62,22 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
     first, last = window_ending(until, now)
     #: Per week and question, each circle period's answers 0 to 5.
     hists: dict[tuple[date, str], list[list[int]]] = defaultdict(list)
-    #: Per week, each circle period's check-ins and ticks, for the theme and practice rule.
-    parts: dict[date, list[tuple[int, dict[str, dict[str, int]]]]] = defaultdict(list)
+    #: Per week, each circle period's check-ins and ticks, for the theme and practice rule, and
+    #: whether that period has closed.
+    parts: dict[date, list[tuple[int, dict[str, dict[str, int]], bool]]] = defaultdict(list)
+    open_periods = _open_periods(org_id, now)
     T = CheckinTally
     # Periods are days (a week's Monday, or a meeting's day): every one of the window's weeks.
     # The tallies come as text, each parsed once here (a driver's JSON type costs more).
-    for p, respondents, scores, ticks in db.session.execute(
-        select(T.period, T.respondents, cast(T.scores, Text), cast(T.ticks, Text))
+    for circle_id, p, respondents, scores, ticks in db.session.execute(
+        select(T.circle_id, T.period, T.respondents, cast(T.scores, Text), cast(T.ticks, Text))
         .join(Circle, Circle.id == T.circle_id)
         .where(Circle.org_id == org_id, T.period >= first, T.period < last + timedelta(weeks=1))
     ):
         week = week_start(p)
-        parts[week].append((respondents, json.loads(ticks)))
+        opened = open_periods.get(circle_id, p)  # no set-up left: treat it as open
+        closed = opened is not None and p < opened
+        parts[week].append((respondents, json.loads(ticks), closed))
         answered = json.loads(scores)
         for key in WELLBEING_KEYS:
             if key in answered:
@@ -88,7 +97,7 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
                 # A circle's figure shown only as a band must not be recoverable by subtraction.
                 figure = Figure(ORG_SCOPE, week, end, key, label, n=figure.n, band=figure.band)
             figures.append(figure)
-        respondents = sum(n for n, _ in parts[week])
+        respondents = sum(n for n, _, _ in parts[week])
         ticked = _ticked(parts[week], k)
         for kind, key, label in _CHOICE_ORDER:
             count = ticked.get((kind, key))
@@ -112,19 +121,42 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
     )
 
 
-def _ticked(parts: list[tuple[int, dict[str, dict[str, int]]]], k: int) -> dict[Any, int | None]:
+def _ticked(
+    parts: list[tuple[int, dict[str, dict[str, int]], bool]], k: int
+) -> dict[Any, int | None]:
     """Each (kind, key) ticked in a week: its total, or None where it may not be shown. The
-    count is shown only when every circle period's own count could be (at least k ticked it
-    and at least k did not, in each): otherwise it could be subtracted down to one of them."""
+    count is shown only when every circle period's own count could be (closed, at least k
+    ticked it and at least k did not, in each): otherwise it could be subtracted down to one
+    of them, or move with a release by fewer than k people who all answered alike."""
     total: dict[tuple[str, str], int] = defaultdict(int)
     shown_in: dict[tuple[str, str], int] = defaultdict(int)
-    for n, ticks in parts:
+    for n, ticks, closed in parts:
         for kind, keys in ticks.items():
             for key, count in keys.items():
                 total[(kind, key)] += count
-                shown_in[(kind, key)] += choice_shown(count, n, k)
+                shown_in[(kind, key)] += closed and choice_shown(count, n, k)
     # Not ticked at all in one of them (0 < k): not shown either.
     return {tick: n if shown_in[tick] == len(parts) else None for tick, n in total.items()}
+
+
+def _open_periods(org_id: int, now: datetime) -> dict[int, date | None]:
+    """Each of the organisation's circles with check-ins: the first day of its open period (as
+    :func:`circles.checkins.services.current_period`, for every circle in one query)."""
+    Ins, M = CheckinInstrument, Meeting
+    started = and_(M.circle_id == Ins.circle_id, M.cancelled_at.is_(None), M.starts_at <= now)
+    found: dict[int, date | None] = {}
+    for circle_id, kind, latest in db.session.execute(
+        select(Ins.circle_id, Ins.period_kind, func.max(M.starts_at))
+        .join(Circle, Circle.id == Ins.circle_id)
+        .outerjoin(M, started)
+        .where(Circle.org_id == org_id)
+        .group_by(Ins.circle_id, Ins.period_kind)
+    ):
+        if kind == PeriodKind.WEEKLY:
+            found[circle_id] = week_start(now.date())
+        else:
+            found[circle_id] = latest.date() if latest is not None else None
+    return found
 
 
 def _latest_before(org_id: int, first: date) -> date | None:

@@ -13,14 +13,17 @@ explains each rule; in short:
 - the organisation's figures are built only from rows already published for a circle in their
   own right, so they can never be subtracted down to a hidden group;
 - where everyone gave the same answer only a band is shown; distributions need 2k check-ins;
-- a theme or practice count is shown only when at least k ticked it and at least k did not.
+- a theme or practice count is shown only when at least k ticked it and at least k did not,
+  and only once its period has closed (a count that moved with each release could be
+  subtracted down to the people of one release); over four weeks they are pooled
+  (:mod:`circles.checkins.pooling`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -40,6 +43,7 @@ from circles.checkins.models import (
     CheckinResponse,
     CheckinScore,
 )
+from circles.checkins.pooling import GRACE, PooledWindow, UnitTicks, both_sides, pooled_windows
 from circles.checkins.release import Counts, period_counts, publication_units
 from circles.checkins.services import current_period
 from circles.extensions import db
@@ -116,6 +120,10 @@ class Report:
     questions: list[tuple[str, str]]
     #: The weeks shown, when the report shows a window of them (the organisation's).
     window: Window | None = None
+    #: Themes and practices pooled over four weeks (a circle's), oldest first.
+    pooled: list[PooledWindow] = field(default_factory=list)
+    #: When the next pooled window is due, if one is under way.
+    pooled_due: date | None = None
 
 
 Hist = dict[str, list[int]]
@@ -159,7 +167,7 @@ def _median(hist: Sequence[int], n: int) -> float:
 
 def choice_shown(count: int, respondents: int, k: int) -> bool:
     """A count shows only when at least k ticked it and at least k did not."""
-    return count >= k and respondents - count >= k
+    return both_sides(count, respondents, k)
 
 
 def circle_report(circle: Circle, k: int, now: datetime) -> Report:
@@ -202,13 +210,20 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
 
     figures: list[Figure] = []
     counts: list[ChoiceCount] = []
+    ticks: list[UnitTicks] = []
     # Check-ins still sealed count towards the units (how periods pool), never towards a figure.
     for unit in publication_units(per_period.everyone(), open_period, k):
         first, last = unit.periods[0], unit.periods[-1]
         if not unit.published or (not unit.released and any(waiting.get(p) for p in unit.periods)):
             # Withheld; or a pool whose check-ins are not written out yet (release runs first).
             figures.append(Figure(circle.name, first, last, "*", "All questions"))
+            if unit.published:  # it holds up its four weeks until it is written out
+                everyone = per_period.everyone()
+                n = sum(everyone.get((p, False), 0) for p in unit.periods)
+                ticks.append(UnitTicks(first, last, n, False, {}))
             continue
+        closed = open_period is None or last < open_period
+        items: dict[tuple[str, str], tuple[int, int, bool]] = {}
         merged: Hist = {}
         for p in unit.periods:
             for key, hist in scores.get((p, unit.released), {}).items():
@@ -226,7 +241,10 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
             if respondents < k:
                 continue
             ticked = sum(choices.get((p, unit.released), {}).get((kind, key), 0) for p in periods)
-            shown = choice_shown(ticked, respondents, k)
+            shown = closed and choice_shown(ticked, respondents, k)
+            items[(kind, key)] = (respondents, ticked, shown)
+            if not closed:
+                continue  # the open period's steps would move it by a few people at a time
             counts.append(
                 ChoiceCount(
                     circle.name,
@@ -239,6 +257,11 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
                     ticked if shown else None,
                 )
             )
+        n = sum(responses.get((p, unit.released), 0) for p in unit.periods)
+        ticks.append(UnitTicks(first, last, n, True, items))
+    # Windows whose periods had all closed a day ago (a check-in sent as one closed is in).
+    settled = current_period(instrument, now - GRACE) if instrument else None
+    pooled, pooled_due = pooled_windows(circle.name, ticks, choice_order, k, settled)
     return Report(
         scope=circle.name,
         k=k,
@@ -247,6 +270,8 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
         open_period=open_period,
         open_shown=open_period is not None and responses.get((open_period, True), 0) > 0,
         questions=[(key, labels[key]) for key, _ in scale_order],
+        pooled=pooled,
+        pooled_due=pooled_due,
     )
 
 
@@ -278,6 +303,20 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
             str(c.respondents),
             str(c.count) if c.count is not None else "not shown",
         ]
+    if report.pooled:
+        yield []
+        yield ["scope", "from", "to", "theme or practice", "check-ins", "rank", "ticked in"]
+        for w in report.pooled:
+            for item in w.items:
+                yield [
+                    w.scope,
+                    w.first.isoformat(),
+                    w.last.isoformat(),
+                    item.label,
+                    str(item.respondents),
+                    str(item.rank) if item.rank is not None else "not shown",
+                    item.share or "",
+                ]
 
 
 #: A cell starting with one of these could run as a formula in a spreadsheet.

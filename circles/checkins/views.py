@@ -269,7 +269,7 @@ def report_charts(report: reports.Report) -> list[Markup]:
             else:
                 points.append(ChartPoint(text, figure.mean, figure.band))
         if any(p.value is not None or p.band for p in points):
-            charts.append(trend_chart(f"chart-{index}", f"Average: {label}", points))
+            charts.append(trend_chart(f"chart-{index}", f"Average answer: {label}", points))
     return charts
 
 
@@ -330,6 +330,7 @@ def circle_report(circle_id: int) -> str:
         charts=report_charts(report),
         instrument=services.instrument_for(circle_id),
         csv_url=url_for("checkins.circle_report_csv", circle_id=circle_id),
+        week_length=timedelta(days=6),
         circles=[],
     )
 

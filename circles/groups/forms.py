@@ -6,7 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from circles.forms import Form, InviteLinkFormMixin, display_name_field, strip_filter
-from circles.groups.models import MAX_CAPACITY
+from circles.groups.models import MAX_CAPACITY, MAX_INVITE_LABEL
 
 CIRCLE_NAME_HELP = "Shown to members. A neutral name keeps things discreet on shared screens."
 
@@ -50,10 +50,46 @@ class NewCircleForm(CircleForm):
     facilitator_name = display_name_field(
         "Your name in this circle", 40, "Members see you under this name."
     )
+    checkins = BooleanField(
+        "Turn on weekly check-ins",
+        default=True,
+        description=(
+            "Members answer a few short questions once a week; you see only anonymous figures "
+            "for the whole circle. You can change this later."
+        ),
+    )
+
+
+def invite_label_field() -> StringField:
+    return StringField(
+        "Name for this link (optional)",
+        validators=[Length(max=MAX_INVITE_LABEL)],
+        filters=[strip_filter],
+        description="Only you and the circle's staff see it, for example “for Maria”.",
+    )
 
 
 class CircleInviteForm(InviteLinkFormMixin, Form):
-    pass
+    label = invite_label_field()
+
+
+class SendInvitationsForm(Form):
+    emails = TextAreaField(
+        "Email addresses",
+        validators=[DataRequired(message="Enter at least one email address.")],
+        description=(
+            "One or several, separated by commas or on separate lines. Each address gets a link "
+            "of its own that only it can use."
+        ),
+    )
+    days = IntegerField(
+        "Links valid for (days)",
+        default=14,
+        validators=[
+            InputRequired(message="Enter a number of days."),
+            NumberRange(min=1, max=90, message="Choose from 1 to 90 days."),
+        ],
+    )
 
 
 class JoinForm(Form):

@@ -19,6 +19,7 @@ from circles.extensions import db
 from circles.groups.models import (
     MAX_CAPACITY,
     MAX_DISPLAY_NAME,
+    MAX_INVITE_LABEL,
     Circle,
     CircleInvite,
     CircleMember,
@@ -145,12 +146,24 @@ def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) 
 
 
 def create_invite(
-    circle: Circle, *, days: int, max_uses: int, email: str | None, by: User
+    circle: Circle,
+    *,
+    days: int,
+    max_uses: int,
+    email: str | None,
+    by: User,
+    label: str | None = None,
 ) -> tuple[CircleInvite, str]:
-    """A link that lets people join the circle; returns it with its raw token (shown once)."""
+    """A link that lets people join the circle; returns it with its raw token (shown once).
+
+    ``label`` is the facilitator's own name for it ("for Maria"), seen by the circle's staff.
+    """
     if circle.archived:
         raise ServiceError("This circle is archived. Restore it before inviting anyone.")
-    invite = CircleInvite(circle_id=circle.id)
+    label = " ".join((label or "").split()) or None
+    if label is not None and len(label) > MAX_INVITE_LABEL:
+        raise ServiceError(f"Use at most {MAX_INVITE_LABEL} characters.", "label")
+    invite = CircleInvite(circle_id=circle.id, label=label)
     token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
     db.session.add(invite)
     db.session.flush()
@@ -204,7 +217,9 @@ def join_circle(
     db.session.execute(select(Circle.id).where(Circle.id == invite.circle_id).with_for_update())
     check_can_join(invite, user)
     invites.consume_use(invite)
-    return add_member(invite.circle, user, display_name, CircleRole.MEMBER)
+    member = add_member(invite.circle, user, display_name, CircleRole.MEMBER)
+    member.invite_id = invite.id  # facilitators see who came in through which link
+    return member
 
 
 #: People listed on one page of a circle's roster (a full circle takes two pages).

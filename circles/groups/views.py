@@ -1,27 +1,23 @@
-"""Circle pages: create, edit, archive, roster, invitations, joining and leaving."""
+"""Circle pages: create (and what to do next), edit, archive, roster, leaving.
+
+Invitations and joining are in :mod:`circles.groups.invitation_views`.
+"""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from circles import invites, paging, signals
+from circles import paging, signals
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
-from circles.groups import bp, services
-from circles.groups.forms import (
-    CircleForm,
-    CircleInviteForm,
-    CoFacilitatorForm,
-    JoinForm,
-    NewCircleForm,
-)
-from circles.groups.models import CircleInvite, CircleMember, CircleRole
+from circles.groups import bp, next_steps, services
+from circles.groups.forms import CircleForm, CoFacilitatorForm, NewCircleForm
+from circles.groups.models import CircleMember, CircleRole
 from circles.meetings import services as meetings
 from circles.meetings import window
 from circles.meetings.forms import RsvpForm
@@ -33,10 +29,7 @@ from circles.security import (
     managed_circle_or_404,
     org_access_or_404,
 )
-from circles.urls import external_url
 from circles.web import commit_or_explain, show_error_on_form
-
-_NEW_LINK_KEY = "new_circle_link"
 
 
 @bp.route("/orgs/<id:org_id>/circles/new", methods=["GET", "POST"])
@@ -58,13 +51,27 @@ def create(org_id: int) -> Response | str:
                 capacity=form.capacity.data,
                 facilitator_name=form.facilitator_name.data,
             )
+            if form.checkins.data:
+                next_steps.turn_on_checkins(circle)
         except ServiceError as error:
             show_error_on_form(form, error)
         else:
             db.session.commit()
             flash("Your circle is ready. Next, invite people to it.", "success")
-            return redirect(url_for("groups.invitations", circle_id=circle.id))
+            return redirect(url_for("groups.next_steps", circle_id=circle.id))
     return render_template("groups/edit.html", form=form, org=access.org, circle=None)
+
+
+@bp.get("/circles/<id:circle_id>/next-steps", endpoint="next_steps")
+@login_required
+def next_steps_page(circle_id: int) -> str:
+    access = managed_circle_or_404(circle_id, current_user)
+    return render_template(
+        "groups/next_steps.html",
+        access=access,
+        circle=access.circle,
+        steps=next_steps.next_steps(access.circle),
+    )
 
 
 #: Upcoming meetings listed on the circle page (the meetings page lists them all).
@@ -244,103 +251,3 @@ def leave(circle_id: int) -> Response:
             signals.member_removed.send(current_user.id, circle_id=circle_id)
             return redirect(url_for("main.home"))
     return redirect(url_for("groups.show", circle_id=circle_id))
-
-
-def _render_invitations(
-    access: CircleAccess, form: CircleInviteForm, status: int = 200
-) -> tuple[str, int]:
-    links = db.session.scalars(
-        select(CircleInvite)
-        .where(CircleInvite.circle_id == access.circle.id)
-        .order_by(CircleInvite.created_at.desc())
-    ).all()
-    return (
-        render_template(
-            "groups/invitations.html",
-            access=access,
-            circle=access.circle,
-            links=links,
-            form=form,
-            confirm_form=ConfirmForm(),
-            new_link=session.pop(_NEW_LINK_KEY, None),
-        ),
-        status,
-    )
-
-
-@bp.get("/circles/<id:circle_id>/invitations")
-@login_required
-def invitations(circle_id: int) -> tuple[str, int]:
-    access = managed_circle_or_404(circle_id, current_user)
-    return _render_invitations(access, CircleInviteForm())
-
-
-@bp.post("/circles/<id:circle_id>/invitations")
-@login_required
-def create_invitation(circle_id: int) -> Response | tuple[str, int]:
-    access = managed_circle_or_404(circle_id, current_user)
-    form = CircleInviteForm()
-    if form.validate_on_submit():
-        try:
-            _, token = services.create_invite(
-                access.circle,
-                days=form.days.data,
-                max_uses=form.max_uses.data,
-                email=form.email.data or None,
-                by=current_user,
-            )
-        except ServiceError as error:
-            show_error_on_form(form, error)
-        else:
-            db.session.commit()
-            session[_NEW_LINK_KEY] = external_url("groups.join", token=token)
-            return redirect(url_for("groups.invitations", circle_id=circle_id))
-    return _render_invitations(access, form, 400)
-
-
-@bp.post("/circles/<id:circle_id>/invitations/<id:invite_id>/revoke")
-@login_required
-def revoke_invitation(circle_id: int, invite_id: int) -> Response:
-    access = managed_circle_or_404(circle_id, current_user)
-    invite = scoped_get_or_404(CircleInvite, invite_id, circle_id=access.circle.id)
-    if ConfirmForm().validate_on_submit():
-        services.revoke_invite(invite, by=current_user)
-        db.session.commit()
-        flash("The link is withdrawn; nobody can use it any more.", "success")
-    return redirect(url_for("groups.invitations", circle_id=circle_id))
-
-
-@bp.route("/join/<token>", methods=["GET", "POST"])
-@login_required
-def join(token: str) -> Response | tuple[str, int]:
-    invite = invites.find_link(CircleInvite, token)
-    if invite is None:
-        return render_template("link_unusable.html", message=invites.UNKNOWN_LINK), 404
-    if services.existing_membership(invite.circle_id, current_user) is not None:
-        flash("You are already in this circle.", "info")
-        return redirect(url_for("groups.show", circle_id=invite.circle_id))
-    try:
-        services.check_can_join(invite, current_user)
-    except ServiceError as error:
-        return render_template("link_unusable.html", message=error.message), 410
-    form = JoinForm()
-    if request.method == "GET" and not form.display_name.data:
-        form.display_name.data = current_user.display_name.split(" ")[0]
-    if form.validate_on_submit():
-        try:
-            services.join_circle(
-                invite,
-                current_user,
-                display_name=form.display_name.data,
-                accepted=bool(form.accept.data),
-            )
-        except ServiceError as error:
-            show_error_on_form(form, error)
-        else:
-            db.session.commit()
-            flash(f"Welcome to {invite.circle.name}.", "success")
-            return redirect(url_for("groups.show", circle_id=invite.circle_id))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "groups/join.html", invite=invite, circle=invite.circle, form=form
-    ), status

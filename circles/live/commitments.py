@@ -7,9 +7,13 @@ the member may have given to an anonymous commitment prompt (docs/privacy.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
+from circles import signals
 from circles.extensions import db
+from circles.groups.models import Circle
 from circles.live.models import MAX_RESPONSE, Commitment, LiveSession
 from circles.sealing import keyring
 
@@ -33,8 +37,25 @@ def opened_text(user_id: int, sealed: bytes) -> str:
     return UNREADABLE if plain is None else plain.decode()
 
 
+def made_by(user_id: int) -> list[dict[str, Any]]:
+    """Every commitment of the person, for their own follow-up list (passes left out)."""
+    rows = db.session.execute(
+        select(Commitment, Circle.name)
+        .join(Circle, Circle.id == Commitment.circle_id)
+        .where(Commitment.user_id == user_id)
+        .order_by(Commitment.created_at, Commitment.id)
+    ).all()
+    opened = [(c, name, opened_text(user_id, c.sealed)) for c, name in rows]
+    return [
+        {"id": c.id, "circle": name, "text": text, "made_at": c.created_at}
+        for c, name, text in opened
+        if text
+    ]
+
+
 def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, str]]:
-    """What this member committed to at the circle's last session (only ever sent to them)."""
+    """What this member committed to at the circle's last session and has not since marked done
+    or let go in their own list (only ever sent to them)."""
     last_session = db.session.scalar(
         select(Commitment.session_id)
         .where(
@@ -52,7 +73,8 @@ def earlier_commitments(user_id: int, session: LiveSession) -> list[dict[str, st
         .where(Commitment.user_id == user_id, Commitment.session_id == last_session)
         .order_by(Commitment.created_at)
     ).all()
-    kept = [(opened_text(user_id, c.sealed), c.created_at) for c in rows]
+    closed = signals.ask(signals.closed_commitments_asked, user_id)
+    kept = [(opened_text(user_id, c.sealed), c.created_at) for c in rows if c.id not in closed]
     # An empty one is a pass on an anonymous commitment prompt: kept only so that the rows do
     # not say who passed; never shown.
     return [{"text": text, "made_at": made.isoformat()} for text, made in kept if text]

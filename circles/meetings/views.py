@@ -129,9 +129,13 @@ def _render_meeting(
 def rsvp(circle_id: int, meeting_id: int) -> Response:
     access = circle_access_or_404(circle_id, current_user)
     meeting = _meeting_or_404(access, meeting_id)
-    # The circle page has the same buttons; its form says to come back there.
-    if request.form.get("back") == "circle":
+    # The circle page and a 72-hour plan have the same buttons; their forms say to come back.
+    came_from = request.form.get("back", "")
+    plan_of = came_from.removeprefix("plan-")
+    if came_from == "circle":
         back = redirect(url_for("groups.show", circle_id=circle_id) + "#meetings")
+    elif plan_of.isdigit() and len(plan_of) < 10:
+        back = redirect(url_for("space.plan", entry_id=int(plan_of)) + "#meetings-heading")
     else:
         back = redirect(url_for("meetings.show", circle_id=circle_id, meeting_id=meeting_id))
     if access.membership is None:

@@ -51,13 +51,13 @@ def add_dosing_session() -> Response | tuple[str, int]:
     form = DosingSessionForm()
     if form.validate_on_submit():
         try:
-            window.add_dosing_session(current_user, _taken_at(form))
+            entry = window.add_dosing_session(current_user, _taken_at(form))
         except ServiceError as error:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Saved. Only you can see it.", "success")
-            return redirect(url_for("meetings.integration"))
+            flash("Saved. Only you can see it. Here is a plan for the days after.", "success")
+            return redirect(url_for("space.plan", entry_id=entry.id))
     return _render_integration(form, 400)
 
 

@@ -86,6 +86,16 @@ class OrgSettingsForm(Form):
             "crisis lines, and how to reach your team out of hours."
         ),
     )
+    accent_colour = StringField(
+        "Accent colour",
+        validators=[Length(max=20)],
+        filters=[strip_filter],
+        description=(
+            "Colours links and buttons on your organisation's pages and its circles' pages. "
+            "Write it as # and six letters or digits, like #2f5d50, or leave it empty for "
+            "Circles' own green. It must be dark enough to read on a pale background."
+        ),
+    )
 
     require_second_factor = BooleanField(
         "Everyone on the team uses two-step sign-in",

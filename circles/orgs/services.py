@@ -18,6 +18,7 @@ from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.orgs import colours
 from circles.orgs.models import (
     INVITE_RETENTION_RANGE,
     MAX_LIVE_RETENTION_DAYS,
@@ -85,13 +86,15 @@ def update_settings(
     support_retention_days: int | None = None,
     invite_retention_days: int | None = None,
     require_second_factor: bool | None = None,
+    accent_colour: str | None = None,
     by: User,
 ) -> list[str]:
     """Change an organisation's name and policies; k never goes below the floor. Returns the
     names of the settings that changed (recorded in the audit log, without their values).
 
     Whoever turns on required two-step sign-in (``by``) must use it already, so that saving the
-    setting never locks them out of the page they are on.
+    setting never locks them out of the page they are on. An accent colour (``""`` for Circles'
+    own) must be readable on the pages it colours (``colours.is_readable``).
     """
     if anonymity_k < MIN_ANONYMITY_K:
         raise ServiceError(
@@ -107,8 +110,10 @@ def update_settings(
             "Two-step sign-in); then you can ask the same of your team.",
             "require_second_factor",
         )
+    accent = _checked_accent(accent_colour) if accent_colour is not None else org.accent_colour
     before = _settings_of(org)
     org.name = name.strip()
+    org.accent_colour = accent
     org.anonymity_k = anonymity_k
     org.crisis_resources = crisis_resources.strip()
     if live_retention_days is not None:
@@ -145,7 +150,28 @@ def _settings_of(org: Organisation) -> dict[str, object]:
         "support_retention_days": org.support_retention_days,
         "invite_retention_days": org.invite_retention_days,
         "require_second_factor": org.require_second_factor,
+        "accent_colour": org.accent_colour,
     }
+
+
+def _checked_accent(text: str) -> str | None:
+    """The colour as ``#rrggbb`` (None for Circles' own), or a refusal that says what to try."""
+    if not text.strip():
+        return None
+    colour = colours.normalise(text)
+    if colour is None:
+        raise ServiceError(
+            "Enter a colour as # and six letters or digits, like #2f5d50.", "accent_colour"
+        )
+    if not colours.is_readable(colour):
+        ratio = int(colours.weakest_contrast(colour) * 10) / 10  # rounded down: never "4.5"
+        raise ServiceError(
+            f"Links and buttons in {colour} would be hard to read (contrast {ratio:.1f} to 1; "
+            f"they need at least {colours.MIN_CONTRAST:g} to 1). A darker shade of it, "
+            f"{colours.readable_shade(colour)}, is easy to read.",
+            "accent_colour",
+        )
+    return colour
 
 
 def create_staff_invite(

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from circles import invites, paging, signals
-from circles.accounts import second_factor
+from circles.accounts import pending, second_factor
 from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
 from circles.groups.models import Circle, CircleMember, CircleRole
-from circles.orgs import bp, services
+from circles.orgs import bp, colours, services
 from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
 from circles.orgs.models import OrgInvite, OrgMember, OrgRole
 from circles.security import org_access_or_404
+from circles.tokens import LinkState
 from circles.urls import external_url
 from circles.web import commit_or_explain, show_error_on_form
 
@@ -58,6 +59,7 @@ def settings(org_id: int) -> Response | str:
                 support_retention_days=form.support_retention_days.data,
                 invite_retention_days=form.invite_retention_days.data,
                 require_second_factor=form.require_second_factor.data,
+                accent_colour=form.accent_colour.data or "",
                 by=current_user,
             )
         except ServiceError as error:
@@ -68,7 +70,18 @@ def settings(org_id: int) -> Response | str:
             if access.org.require_second_factor and not asked_before:
                 _ask_team_for_second_factor(org_id)
             return redirect(url_for("orgs.settings", org_id=org_id))
-    return render_template("orgs/settings.html", org=access.org, form=form)
+    return render_template(
+        "orgs/settings.html", org=access.org, form=form, default_accent=colours.DEFAULT_ACCENT
+    )
+
+
+@bp.get("/accent/<string(length=6):colour>.css")
+def accent_stylesheet(colour: str) -> Response:
+    """An organisation's accent colour as a stylesheet (the CSP allows no inline style). Keyed
+    by the colour alone, so it tells nothing about whose it is; only readable colours exist."""
+    if colours.normalise(colour) != f"#{colour}" or not colours.is_readable(f"#{colour}"):
+        abort(404)
+    return Response(colours.stylesheet(f"#{colour}"), mimetype="text/css")
 
 
 def _ask_team_for_second_factor(org_id: int) -> None:
@@ -194,11 +207,22 @@ def remove_staff(org_id: int, member_id: int) -> Response:
 
 
 @bp.route("/team/join/<token>", methods=["GET", "POST"])
-@login_required
 def join_team(token: str) -> Response | tuple[str, int]:
     invite = invites.find_link(OrgInvite, token)
     if invite is None:
         return render_template("link_unusable.html", message=invites.UNKNOWN_LINK), 404
+    if not current_user.is_authenticated:
+        # The invitation first; signing up or logging in, whichever way, leads back to it.
+        state = invite.state()
+        if state != LinkState.USABLE:
+            return render_template(
+                "link_unusable.html", message=invites.UNUSABLE_MESSAGES[state]
+            ), 410
+        here = url_for("orgs.join_team", token=token)
+        if request.method == "POST":
+            return redirect(here, 303)
+        pending.remember_invitation(here)
+        return render_template("orgs/join_team_invitation.html", invite=invite, here=here), 200
     if services.is_staff(invite.org_id, current_user.id):
         flash(services.ALREADY_STAFF, "info")
         return redirect(url_for("orgs.overview", org_id=invite.org_id))

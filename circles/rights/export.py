@@ -21,9 +21,12 @@ from circles.checkins.instrument import labels_for
 from circles.checkins.models import CheckinHistory, CheckinOption, CheckinReceipt, CheckinReminder
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.journal import services as journal
+from circles.journal.prompts import THEMES as JOURNAL_THEMES
 from circles.meetings.models import CalendarFeed, DosingSession, Meeting, ReminderSent, Rsvp
 from circles.orgs.models import Organisation, OrgMember
 from circles.safety.models import SupportRequest
+from circles.space import follow_ups, plans
 
 FORMAT = "circles-personal-data"
 VERSION = 1
@@ -37,6 +40,8 @@ NOTES = (
     "a private copy of a check-in, that copy is included under check_ins.",
     "Answers you gave in live sessions to anonymous prompts are not linked to you either. "
     "Answers to named prompts are listed while the circle still keeps them.",
+    "Your journal entries are here, opened for you: in Circles they are sealed so that only you "
+    "can read them. Keep this file somewhere private.",
     "Times are in UTC, written as ISO 8601.",
 )
 
@@ -88,6 +93,10 @@ def personal_data(user: User, now: datetime) -> dict[str, Any]:
         "commitments": live["commitments"],
         "live_sessions_joined": live["live_sessions_joined"],
         "live_answers_with_your_name": live["live_answers_with_your_name"],
+        "journal_entries": _journal(uid),
+        "journal_entries_you_shared": _shared_notes(uid),
+        "commitments_followed_up": _follow_ups(uid),
+        "plans_after_a_session": _plans(uid),
         "check_ins": _check_ins(uid),
         "check_in_reminders_sent": _checkin_reminders(uid),
         "support_requests": _support_requests(uid),
@@ -187,6 +196,56 @@ def _dosing_sessions(uid: int) -> list[dict[str, Any]]:
         select(DosingSession).where(DosingSession.user_id == uid).order_by(DosingSession.taken_at)
     )
     return [{"session_at": _iso(d.taken_at), "recorded_at": _iso(d.created_at)} for d in rows]
+
+
+def _journal(uid: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": e.title,
+            "text": e.text,
+            "prompt": e.prompt,
+            "themes": [JOURNAL_THEMES[t] for t in e.themes],
+            "written_at": _iso(e.written_at),
+            "changed_at": _iso(e.changed_at),
+            "linked_session_id": e.dosing_session_id,
+            "linked_meeting_id": e.meeting_id,
+        }
+        for e in reversed(journal.entries_of(uid))
+    ]
+
+
+def _shared_notes(uid: int) -> list[dict[str, Any]]:
+    return [
+        {"circle": circle, "title": n.title, "text": n.text, "shared_at": _iso(n.created_at)}
+        for n, circle in reversed(journal.own_notes(uid))
+    ]
+
+
+def _follow_ups(uid: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": c.text,
+            "from": c.source.value,
+            "circle": c.circle,
+            "made_at": _iso(c.made_at),
+            "for": _iso(c.due),
+            "status": c.status.label,
+            "note": c.note,
+        }
+        for c in follow_ups.commitments_of(uid)
+    ]
+
+
+def _plans(uid: int) -> list[dict[str, Any]]:
+    sessions = {s.id: s.taken_at for s in journal.dosing_choices(uid)}
+    return [
+        {
+            "session_at": _iso(sessions.get(p.session_id)),
+            "action": plans.chosen_action(uid, p),
+            "reminder_mails": p.reminders,
+        }
+        for p in plans.plans_of(uid)
+    ]
 
 
 def _check_ins(uid: int) -> list[dict[str, Any]]:

@@ -113,16 +113,17 @@ def test_reset_mail_to_one_inbox_is_limited_whoever_asks(app, make, outbox):
 
 
 def test_links_in_mail_never_follow_the_host_header(app, make, outbox, monkeypatch):
-    monkeypatch.setitem(app.config, "CIRCLES_BASE_URL", None)  # `make run` without the setting
+    monkeypatch.setitem(app.config, "CIRCLES_BASE_URL", None)  # `flask run` without the setting
     owner = make.create_user()
     app.test_client().post(
         "/password/forgot",
         data={"email": owner.email},
+        base_url="http://127.0.0.1:5001",  # where the server listens (its socket, not a header)
         headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
     )
     (mail,) = outbox
     assert "evil.example" not in mail.body
-    assert "http://127.0.0.1:5000/password/reset/" in mail.body
+    assert "http://127.0.0.1:5001/password/reset/" in mail.body
 
 
 @pytest.fixture

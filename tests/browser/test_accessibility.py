@@ -52,7 +52,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
     # whose integration window holds the first meeting.
     series = make.schedule(circle, facilitator, repeat=Repeat.WEEKLY, count=3)
     first = series.meetings[0]
-    make.dosing_session(member, first.starts_at - timedelta(hours=48))
+    dosing = make.dosing_session(member, first.starts_at - timedelta(hours=48))
+    make.journal_entry(member, "The sea, again.")
+    make.shared_note(member, circle, "Could we talk about the sea?")
+    make.own_commitment(member, "Walk on Sunday")
     meeting_path = f"/circles/{circle.id}/meetings/{first.id}"
     make.plan_step(first)
     make.saved_prompt(circle, facilitator, whole_org=True)
@@ -62,7 +65,16 @@ def test_main_pages_have_no_serious_accessibility_violations(
 
     found: list[str] = []
     visitor = new_visitor("anonymous")
-    for path in ("/", "/login", "/signup", "/signup/check-your-inbox", "/password/forgot", "/help"):
+    for path in (
+        "/",
+        "/login",
+        "/signup",
+        "/signup/check-your-inbox",
+        "/password/forgot",
+        "/help",
+        "/grounding",
+        "/offline",
+    ):
         visitor.page.goto(path)
         found += serious_violations(visitor)
     # A form re-rendered with errors must stay accessible too.
@@ -99,6 +111,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
         f"/circles/{circle.id}/checkins/report",
         f"/orgs/{org.id}/checkins/report",
         f"/circles/{circle.id}/support",
+        f"/circles/{circle.id}/shared-notes",
         "/no-such-page",
     ):
         staff.page.goto(path)
@@ -124,6 +137,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
         meeting_path,
         "/schedule",
         "/integration",
+        f"/integration/{dosing.id}/plan",
+        "/journal",
+        "/journal/new?prompt=inner-critic",
+        "/commitments",
         f"/circles/{circle.id}/checkin",
         f"/circles/{circle.id}/checkin/history",
         "/account/data",
@@ -342,3 +359,75 @@ def test_pages_with_tables_never_scroll_sideways_on_a_phone(
         for region in staff.page.locator(".table-scroll").all():
             assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
     assert sideways == dict.fromkeys(sideways, 0)
+
+
+@pytest.mark.browser
+def test_phone_pages_in_an_organisations_accent_have_no_serious_accessibility_violations(
+    app: Flask, make: Any, new_visitor: Callable[..., Visitor]
+) -> None:
+    """At 390 px, with an organisation's own accent colour: stacked tables, the folded header
+    (closed and open), the settings form refusing a colour too pale to read."""
+    from circles.extensions import db
+    from circles.orgs.models import Organisation
+
+    facilitator = make.create_user("Fran Facilitator", email="fran@example.org")
+    org = make.create_org("Harbour Practice", owner=facilitator)
+    circle = make.create_circle(org, facilitator, "Evening circle")
+    member = make.create_user("Sam Member", email="sam@example.org")
+    make.add_member(circle, member, "Sam")
+    make.create_circle_invite(circle, facilitator)
+    make.create_staff_invite(org, facilitator)
+    series = make.schedule(circle, facilitator, repeat=Repeat.WEEKLY, count=2)
+    meeting_path = f"/circles/{circle.id}/meetings/{series.meetings[0].id}"
+    make.set_up_checkins(circle)
+    make.check_in(circle, member, 3)
+    with app.app_context():
+        db.session.get(Organisation, org.id).accent_colour = "#8a2be2"
+        db.session.commit()
+
+    found: list[str] = []
+    staff = new_visitor("facilitator", viewport=PHONE, is_mobile=True, has_touch=True)
+    log_in(staff.page, "fran@example.org")
+    for path in (
+        f"/orgs/{org.id}",
+        f"/orgs/{org.id}/team",
+        f"/orgs/{org.id}/audit",
+        f"/orgs/{org.id}/settings",
+        f"/circles/{circle.id}",
+        f"/circles/{circle.id}/roster",
+        f"/circles/{circle.id}/invitations",
+        f"/circles/{circle.id}/meetings/new",
+        meeting_path,
+        f"/circles/{circle.id}/checkins/report",
+        "/schedule",
+    ):
+        staff.page.goto(path)
+        found += serious_violations(staff)
+    assert (
+        staff.page.evaluate(
+            "() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
+        )
+        == "#2f5d50"
+    )  # the schedule spans organisations: Circles' own colour
+    staff.page.goto(f"/orgs/{org.id}/settings")
+    staff.page.get_by_label("Accent colour", exact=True).fill("#ffd700")
+    staff.page.get_by_role("button", name="Save settings").click()
+    staff.page.get_by_role("alert").wait_for()
+    found += serious_violations(staff)
+    staff.page.locator(".site-menu > summary").click()
+    staff.page.get_by_role("link", name="Your account").wait_for()
+    found += serious_violations(staff)
+
+    person = new_visitor("member", viewport=PHONE, is_mobile=True, has_touch=True)
+    log_in(person.page, "sam@example.org")
+    for path in (f"/circles/{circle.id}", meeting_path, f"/circles/{circle.id}/checkin/history"):
+        person.page.goto(path)
+        found += serious_violations(person)
+    assert (
+        person.page.evaluate(
+            "() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
+        )
+        == "#8a2be2"
+    )
+
+    assert found == []

@@ -101,7 +101,7 @@ def test_private_history_shows_the_trend_and_can_be_deleted(app, make, circle_wi
     make.check_in(circle, member, 4)
     client = client_for(app, member)
     html = client.get(f"/circles/{circle.id}/checkin/history").get_data(as_text=True)
-    assert '<svg class="chart"' in html and "<table>" in html
+    assert '<svg class="chart trend-chart"' in html and "<table>" in html
     assert ">40<" in html and ">80<" in html  # wellbeing scores 2*5*4 and 4*5*4
     with app.app_context():
         sealed = db.session.scalars(select(CheckinHistory.sealed)).all()

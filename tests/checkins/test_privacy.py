@@ -109,7 +109,27 @@ def views(org_id: int, circle_ids: list[int], k: int, now: datetime) -> list[rep
     combined = reports.Report(
         "all", k, [f for r in [*out, org] for f in r.figures], [], None, False, []
     )
+    combined.counts = [c for r in [*out, org] for c in r.counts]
+    combined.pooled = [w for r in out for w in r.pooled]
+    org_counts_add_nothing(org, out, k)
     return [*out, org, combined]
+
+
+def org_counts_add_nothing(org: reports.Report, circles: list[reports.Report], k: int) -> None:
+    """A week's theme count of the organisation is the sum of counts its circles' reports show
+    for the single periods of that week, every one of them shown: it tells nothing new."""
+    for c in org.counts:
+        if c.count is None:
+            continue
+        parts = [
+            own
+            for report in circles
+            for own in report.counts
+            if own.key == c.key and own.first == own.last and c.first <= own.first <= c.last
+        ]
+        assert parts and all(own.count is not None for own in parts), (c, parts)
+        assert sum(own.count or 0 for own in parts) == c.count, (c, parts)
+        assert sum(own.respondents for own in parts) == c.respondents, (c, parts)
 
 
 def tallies() -> dict[tuple[int, date], tuple[int, dict, dict]]:
@@ -166,6 +186,7 @@ def check_rules(seen: list[reports.Report], k: int) -> None:
     for key, values in ns.items():
         for a, b in combinations(sorted(values), 2):
             assert b - a >= k, (key, values)
+    check_theme_figures(seen, k)
     for report in seen:
         circle_figs = [f for f in report.figures if f.published and f.scope != reports.ORG_SCOPE]
         org_figs = [f for f in report.figures if f.published and f.scope == reports.ORG_SCOPE]
@@ -179,18 +200,90 @@ def check_rules(seen: list[reports.Report], k: int) -> None:
                     assert org_fig.n - fig.n == 0 or org_fig.n - fig.n >= k, (org_fig, fig)
 
 
+#: A published theme or practice figure: the groups of check-ins it adds up, as (circle,
+#: first day of the group), how many check-ins they hold and how many of them ticked it.
+Group = tuple[frozenset[tuple[str, date]], int, int]
+
+
+def both_sides_or_nobody(n: int, ticked: int, k: int) -> bool:
+    return n == 0 or (ticked >= k and n - ticked >= k)
+
+
+def check_theme_figures(seen: list[reports.Report], k: int) -> None:
+    """Theme and practice figures, single periods, organisation weeks and pooled windows: a
+    figure never changes once shown, each has k who ticked and k who did not, and no figure
+    minus any set of others nested in it leaves a group with fewer than k on either side."""
+    shown: dict[tuple, set] = defaultdict(set)
+    groups: dict[str, set[Group]] = defaultdict(set)
+    for report in seen:
+        singles: dict[tuple[str, date, date], set[tuple[str, date]]] = defaultdict(set)
+        for c in report.counts:
+            if c.count is None:
+                continue
+            shown[("count", c.scope, c.first, c.last, c.key)].add((c.respondents, c.count))
+            if c.scope != reports.ORG_SCOPE:
+                groups[c.key].add((frozenset({(c.scope, c.first)}), c.respondents, c.count))
+                if c.first == c.last:
+                    singles[(c.key, c.first, c.first)].add((c.scope, c.first))
+        for c in report.counts:  # the organisation's week: the circles' single periods in it
+            if c.count is not None and c.scope == reports.ORG_SCOPE:
+                atoms = {
+                    atom
+                    for (key, first, _), found in singles.items()
+                    for atom in found
+                    if key == c.key and c.first <= first <= c.last
+                }
+                if atoms:  # read beside the circles' own counts (the combined view)
+                    groups[c.key].add((frozenset(atoms), c.respondents, c.count))
+        for w in report.pooled:
+            assert w.respondents >= k
+            ranks = [item.rank for item in w.ranked]
+            assert ranks == sorted(ranks)
+            for item in w.items:
+                assert (item.rank is None) == (item.count is None), item
+                if item.count is None:
+                    continue
+                assert item.count >= k and item.respondents - item.count >= k, (w, item)
+                shown[("pooled", w.scope, w.first, w.last, item.key)].add(
+                    (item.respondents, item.count, item.rank)
+                )
+                atoms = frozenset((w.scope, first) for first, _ in w.units)
+                groups[item.key].add((atoms, item.respondents, item.count))
+    for figure, values in shown.items():
+        assert len(values) == 1, (figure, values)  # shown once, never moved
+    for key, found in groups.items():
+        for whole, n, ticked in found:
+            inside = [g for g in found if g[0] < whole]
+            for size in range(1, min(len(inside), 6) + 1):
+                for parts in combinations(inside, size):
+                    atoms = [atom for part in parts for atom in part[0]]
+                    if len(atoms) != len(set(atoms)):
+                        continue  # overlapping parts: not a subtraction of groups
+                    rest_n = n - sum(part[1] for part in parts)
+                    rest_ticked = ticked - sum(part[2] for part in parts)
+                    assert both_sides_or_nobody(rest_n, rest_ticked, k), (key, whole, parts)
+
+
+#: What a check-in may tick: each answer below picks some of these (a bit each).
+TICKABLE = (("theme", "t_grief"), ("theme", "t_anger"), ("practice", "p_journal"))
+
 checkin_sets = st.fixed_dictionaries(
     {
         "k": st.sampled_from([3, 4, 5]),
         "uniform": st.booleans(),
-        # For each circle: how many check in, in each of the last four weeks (this one open).
+        # For each circle: its size (4 to 12), and how many check in in each of the last four
+        # weeks (this one open; more than its size means everyone).
         "circles": st.lists(
-            st.lists(st.integers(min_value=0, max_value=9), min_size=4, max_size=4),
+            st.tuples(
+                st.integers(min_value=4, max_value=12),
+                st.lists(st.integers(min_value=0, max_value=12), min_size=4, max_size=4),
+            ),
             min_size=1,
             max_size=3,
         ),
         "values": st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=60),
-        "themes": st.lists(st.booleans(), min_size=1, max_size=60),
+        # Which of TICKABLE each check-in ticks, as bits.
+        "ticks": st.lists(st.integers(min_value=0, max_value=7), min_size=1, max_size=60),
     }
 )
 
@@ -202,11 +295,13 @@ checkin_sets = st.fixed_dictionaries(
 )
 @given(data=checkin_sets)
 def test_every_report_view_keeps_the_rules_at_every_step(app, ctx, data):
+    """Circles of 4 to 12 check in over four weeks, with random answers; after every check-in
+    (and a week after the last) every view keeps the rules, pooled windows included."""
     k = data["k"]
     org = f.create_org()
     org.anonymity_k = k
     fac = f.create_user()
-    people = [f.create_user() for _ in range(9)]
+    people = [f.create_user() for _ in range(12)]
     circles = []
     for _ in data["circles"]:
         circle = f.create_circle(org, fac, capacity=20)
@@ -214,21 +309,31 @@ def test_every_report_view_keeps_the_rules_at_every_step(app, ctx, data):
         circles.append(circle)
     db.session.commit()
     ids = [c.id for c in circles]
-    values, themes = data["values"], data["themes"]
+    values, ticks = data["values"], data["ticks"]
     step = 0
     seen: list[reports.Report] = []
     for week_back in (3, 2, 1, 0):
         when = NOW - timedelta(weeks=week_back)
-        for circle, weeks in zip(circles, data["circles"], strict=True):
-            for person in people[: weeks[3 - week_back]]:
+        for circle, (size, weeks) in zip(circles, data["circles"], strict=True):
+            for person in people[: min(size, weeks[3 - week_back])]:
                 value = values[0] if data["uniform"] else values[step % len(values)]
-                theme = frozenset({"t_grief"}) if themes[step % len(themes)] else frozenset()
-                f.check_in(circle, person, value, themes=theme, now=when)
+                bits = ticks[step % len(ticks)]
+                ticked = [key for bit, (_, key) in enumerate(TICKABLE) if bits >> bit & 1]
+                f.check_in(
+                    circle,
+                    person,
+                    value,
+                    themes=frozenset(t for t in ticked if t.startswith("t_")),
+                    practices=frozenset(t for t in ticked if t.startswith("p_")),
+                    now=when,
+                )
                 step += 1
-                # What anyone could see after this check-in, now and a week later.
+                # What anyone could see after this check-in.
                 seen += views(org.id, ids, k, when)
-                check_rules(seen, k)
+            check_rules(seen, k)
+    # A week on, and a month on: the four weeks have closed and are pooled.
     seen += views(org.id, ids, k, NOW + timedelta(weeks=1))
+    seen += views(org.id, ids, k, NOW + timedelta(weeks=5))
     check_rules(seen, k)
     if data["uniform"]:
         for report in seen:
@@ -274,12 +379,22 @@ def test_one_member_cannot_be_read_from_views_before_and_after_they_check_in(app
     # ... not when the week closes either, nor in the organisation's view.
     assert look(NOW + timedelta(weeks=1)) == look(NOW + timedelta(weeks=2))
     after = [row for row in look(NOW + timedelta(weeks=1)) if row[1] == before[0][1]]
-    assert sorted(after, key=repr) == sorted([row for row in before], key=repr)
+    # The figures stay as they were; theme counts of the week appear only now that it has
+    # closed (not one of them shown: 5 people cannot be 5 who ticked and 5 who did not).
+    assert sorted(after, key=repr) == sorted([*before, *after_closing(after)], key=repr)
+    assert not [row for row in before if len(row) == 5 and row[0] != reports.ORG_SCOPE]
+    assert {row[3] for row in after_closing(after)} == {5}
+    assert all(row[4] is None for row in after if len(row) == 5)
     # Four more make a second step of k or more (6 + 4 = 10 = 5 + 5): then it may move, by 5.
     for person in people[6:8]:
         f.check_in(circle, person, 4, now=NOW)
     assert look(NOW) == before  # 3 waiting: still fewer than k
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinReceipt)) == 8
+
+
+def after_closing(rows: list[tuple]) -> list[tuple]:
+    """A circle's theme and practice counts (they are listed once their period closes)."""
+    return [row for row in rows if len(row) == 5 and row[0] != reports.ORG_SCOPE]
 
 
 def test_thin_closed_weeks_are_pooled_until_they_reach_k(app, ctx):

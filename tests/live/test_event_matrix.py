@@ -51,7 +51,9 @@ def seed(app) -> tuple[Any, Seeded]:
         answers.submit_response(session, ezra, prompt_id, "Fine", "seed")
         facilitation.start_round(session, fac)
         db.session.commit()
-        response = db.session.scalar(db.select(LiveResponse.id))
+        response = db.session.scalar(
+            db.select(LiveResponse.id).where(LiveResponse.prompt_id == prompt_id)
+        )
         return world, Seeded(live.id, prompt_id, response, world.member_a1)
 
 

@@ -8,37 +8,16 @@ own whatever the suite's database is, because it is about that file's bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from flask import Flask
-from flask_migrate import upgrade
-
-from circles import create_app
 from circles.accounts.models import User
 from circles.extensions import db
-from circles.mail import MemoryMailSender
 from tests.conftest import client_for
 from tests.factories import PASSWORD
 from tests.rights.conftest import MORGAN, build_harbour
 
 #: What the person typed or was called, as the files would hold it.
 TRACES = (MORGAN["email"], MORGAN["name"], MORGAN["support"], MORGAN["evening_name"])
-
-
-@pytest.fixture
-def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
-    path = tmp_path / "erasure.sqlite3"
-    own = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    own.extensions["circles_mail"] = MemoryMailSender()
-    with own.app_context():
-        upgrade()
-    try:
-        yield own, path
-    finally:
-        with own.app_context():
-            db.engine.dispose()
 
 
 def file_bytes(path: Path) -> bytes:

@@ -1,0 +1,81 @@
+"""The grounding page (for everyone, logged in or not), the web app manifest, the service worker
+and the page it shows offline.
+
+The service worker keeps only what carries nothing personal or what the person needs most when
+the connection is gone: the help page, the exercises, the offline page and the static files.
+Every other page stays ``no-store`` and is never cached (:func:`circles._security_headers`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Response, current_app, render_template, url_for
+
+from circles.grounding import bp
+
+#: Pages the service worker keeps a copy of, refreshed on every visit while online.
+OFFLINE_PAGES = ("main.crisis_help", "grounding.exercises", "grounding.offline")
+#: Static files it keeps, so those pages look and work the same offline.
+OFFLINE_STATIC = (
+    "css/circles.css",
+    "css/grounding.css",
+    "js/circles.js",
+    "js/grounding.js",
+    "js/offline.js",
+    "favicon.svg",
+)
+
+
+@bp.get("/grounding")
+def exercises() -> str:
+    """Paced breathing, 5-4-3-2-1 and a body scan: plain instructions that work without
+    JavaScript, and, with it, a gentle guide through each."""
+    return render_template("grounding/exercises.html")
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """What the service worker shows for a page it cannot fetch and must not keep."""
+    return render_template("grounding/offline.html")
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    icon = url_for("static", filename="favicon.svg")
+    manifest = {
+        "name": "Circles",
+        "short_name": "Circles",
+        "description": "Your integration circle, your journal and grounding exercises.",
+        "start_url": url_for("main.home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f7f6f2",
+        "theme_color": "#2f5d50",
+        "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+    }
+    return Response(json.dumps(manifest), mimetype="application/manifest+json")
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the site's root so that its scope is the whole site; the list of
+    what it keeps is written into it here, from the URL map."""
+    pages = [url_for(endpoint) for endpoint in OFFLINE_PAGES]
+    assets = [url_for("static", filename=name) for name in OFFLINE_STATIC]
+    static = Path(current_app.static_folder or "")
+    source = (static / "js" / "sw.js").read_text()
+    # A new version of any kept file is a new cache: the worker then drops the old one.
+    digest = hashlib.sha256(source.encode())
+    for name in OFFLINE_STATIC:
+        digest.update((static / name).read_bytes())
+    head = (
+        f"const CACHE = {json.dumps('circles-' + digest.hexdigest()[:16])};\n"
+        f"const OFFLINE_PAGES = {json.dumps(pages)};\n"
+        f"const OFFLINE_ASSETS = {json.dumps(assets)};\n"
+    )
+    # Served no-store like every page (circles._security_headers): browsers look for a new
+    # worker on each visit and never get a stale one.
+    return Response(head + source, mimetype="text/javascript")

@@ -1,0 +1,65 @@
+"""Grounding exercises for everyone, and what makes Circles installable and usable offline."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+from tests.conftest import client_for
+
+
+def test_the_exercises_are_there_for_anyone_without_javascript(app, client, make):
+    for visitor in (client, client_for(app, make.create_user("Member"))):
+        page = visitor.get("/grounding")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        for heading in ("Paced breathing", "5-4-3-2-1", "Body scan"):
+            assert f">{heading}</h2>" in text
+        # The instructions are plain text; the guided controls appear only with the script.
+        assert "count to four" in text and "5 things you can see" in text
+        assert re.search(r'class="exercise-controls" hidden', text)
+        assert 'aria-live="polite"' in text
+
+
+def test_the_manifest_describes_an_installable_app(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.get_data(as_text=True))
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert manifest["icons"] and all(i["src"].startswith("/static/") for i in manifest["icons"])
+
+
+def test_the_service_worker_keeps_only_pages_without_anything_personal(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    source = response.get_data(as_text=True)
+    pages = json.loads(re.search(r"const OFFLINE_PAGES = (\[.*?\]);", source).group(1))
+    assets = json.loads(re.search(r"const OFFLINE_ASSETS = (\[.*?\]);", source).group(1))
+    assert pages == ["/help", "/grounding", "/offline"]
+    for path in pages + assets:
+        with client.get(path) as kept:
+            assert kept.status_code == 200, path
+    # Copies are made without the login cookie: what is kept is what anyone may see.
+    assert 'credentials: "omit"' in source
+    assert re.search(r'const CACHE = "circles-[0-9a-f]{16}";', source)
+
+
+def test_a_new_version_of_a_kept_file_is_a_new_cache(app, client, tmp_path):
+    first = re.search(r'const CACHE = "([^"]+)"', client.get("/sw.js").get_data(as_text=True))
+    original = app.static_folder
+    copy = tmp_path / "static"
+    shutil.copytree(original, copy)
+    (copy / "js" / "grounding.js").write_text("// changed\n", encoding="utf-8")
+    app.static_folder = str(copy)
+    try:
+        second = re.search(r'const CACHE = "([^"]+)"', client.get("/sw.js").get_data(as_text=True))
+    finally:
+        app.static_folder = original
+    assert first and second and first.group(1) != second.group(1)
+
+
+def test_the_offline_page_points_to_what_works_without_a_connection(client):
+    text = client.get("/offline").get_data(as_text=True)
+    assert 'href="/grounding"' in text and 'href="/help"' in text
