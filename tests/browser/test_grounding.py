@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Playwright, expect
 
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import CHROMIUM_ARGS, Visitor, _chromium_or_skip
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +75,23 @@ def test_help_and_exercises_open_offline_once_visited(
     page.goto("/journal")
     expect(page.get_by_role("heading", name="You are offline", level=1)).to_be_visible()
     assert visitor.foreign_requests(live_server) == []
+
+
+def test_chromium_finds_circles_installable(
+    playwright: Playwright, live_server: str, tmp_path: Path
+) -> None:
+    """Chromium's own check (the one behind "Install app"): manifest, icon, service worker.
+    Incognito contexts are never installable, so this one keeps a profile of its own."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=_chromium_or_skip(), args=CHROMIUM_ARGS
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/grounding")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors") == {"installabilityErrors": []}
+        assert cdp.send("Page.getAppManifest")["errors"] == []
+    finally:
+        context.close()
