@@ -223,9 +223,13 @@ def test_a_member_sees_their_next_meeting_and_what_they_answered(app, make, prac
     url = f"/circles/{practice['evening'].id}/meetings/{practice['soon'].id}"
     nxt = section(home(app, member), "next-steps")
     assert "Your next meeting:" in nxt and f'href="{url}"' in nxt
-    assert "You have not said yet whether you will come" in nxt
+    assert "Will you come?" in nxt and 'name="back" value="home"' in nxt
+    assert "You said" not in nxt
     assert "Going 1" not in nxt  # counts are for facilitators
-    make.answer(practice["soon"], member, RsvpAnswer.NOT_GOING)
+    answered = client_for(app, member).post(
+        url + "/rsvp", data={"answer": "not_going", "back": "home"}
+    )
+    assert answered.status_code == 302 and answered.headers["Location"] == "/#next-steps"
     nxt = text_of(section(home(app, member), "next-steps"))
     assert "You said: not going." in nxt
 

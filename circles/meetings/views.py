@@ -129,11 +129,14 @@ def _render_meeting(
 def rsvp(circle_id: int, meeting_id: int) -> Response:
     access = circle_access_or_404(circle_id, current_user)
     meeting = _meeting_or_404(access, meeting_id)
-    # The circle page and a 72-hour plan have the same buttons; their forms say to come back.
+    # The circle page, the home page and a 72-hour plan have the same buttons; their forms say
+    # to come back there.
     came_from = request.form.get("back", "")
     plan_of = came_from.removeprefix("plan-")
     if came_from == "circle":
         back = redirect(url_for("groups.show", circle_id=circle_id) + "#meetings")
+    elif came_from == "home":
+        back = redirect(url_for("main.home") + "#next-steps")
     elif plan_of.isdigit() and len(plan_of) < 10:
         back = redirect(url_for("space.plan", entry_id=int(plan_of)) + "#meetings-heading")
     else:
