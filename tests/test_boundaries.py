@@ -18,9 +18,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "circles"
 FEATURES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
 #: Modules that are a feature's edge: only the feature itself and the app factory import them.
 EDGES = {"views", "events", "sockets", "listeners", "questions"}
-#: The app factory wires every blueprint and socket handler; the metadata aggregator imports
-#: every model for Alembic. Neither is a feature.
-COMPOSITION = {"circles/__init__.py", "circles/models.py"}
+#: The app factory wires every blueprint and socket handler (and, with the live package, its
+#: tables); it is not a feature.
+COMPOSITION = {"circles/__init__.py"}
 
 
 def _imports() -> list[tuple[str, str]]:

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("live", __name__)
 
-from circles.live import views  # noqa: E402,F401
+# Its tables join the metadata with the package: the app factory imports it, nothing else does.
+from circles.live import models, views  # noqa: E402,F401

@@ -56,14 +56,14 @@ class Plan:
     reminded: list[int] = field(default_factory=list)
 
 
-def _open(row: IntegrationPlan) -> Plan | None:
+def open_plan(row: IntegrationPlan) -> Plan | None:
     record = open_record(_purpose(row.user_id), row.sealed)
     if record is None:
         return None
     return Plan(record["session"], record["reminders"], record["action"], record["reminded"])
 
 
-def _seal(user_id: int, plan: Plan) -> bytes:
+def seal_plan(user_id: int, plan: Plan) -> bytes:
     record: dict[str, Any] = {
         "session": plan.session_id,
         "reminders": plan.reminders,
@@ -80,7 +80,7 @@ def plans_of(user_id: int) -> list[Plan]:
         .where(IntegrationPlan.user_id == user_id)
         .order_by(IntegrationPlan.id)
     )
-    return [plan for row in rows if (plan := _open(row)) is not None]
+    return [plan for row in rows if (plan := open_plan(row)) is not None]
 
 
 def plan_for(user_id: int, session_id: int) -> tuple[IntegrationPlan, Plan] | None:
@@ -88,7 +88,7 @@ def plan_for(user_id: int, session_id: int) -> tuple[IntegrationPlan, Plan] | No
     for row in db.session.scalars(
         select(IntegrationPlan).where(IntegrationPlan.user_id == user_id)
     ):
-        plan = _open(row)
+        plan = open_plan(row)
         if plan is not None and plan.session_id == session_id:
             return row, plan
     return None
@@ -130,7 +130,7 @@ def save_plan(
                 user_id, text, due, now, follow_ups.Source.PLAN
             ).id
     plan.reminders = reminders
-    row.sealed = _seal(user_id, plan)
+    row.sealed = seal_plan(user_id, plan)
     db.session.add(row)
     db.session.flush()
     return row

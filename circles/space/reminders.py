@@ -21,7 +21,7 @@ from circles.extensions import db
 from circles.mail import send_mail
 from circles.meetings.models import DosingSession
 from circles.space.models import IntegrationPlan
-from circles.space.plans import REMIND_AFTER, _open, _seal, days_after
+from circles.space.plans import DAYS, REMIND_AFTER, days_after, open_plan, seal_plan
 from circles.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def queue_plan_reminders(now: datetime | None = None) -> int:
     opened = [
         (row, plan)
         for row in db.session.scalars(select(IntegrationPlan)).all()
-        if (plan := _open(row)) is not None and plan.reminders and len(plan.reminded) < 3
+        if (plan := open_plan(row)) is not None and plan.reminders and len(plan.reminded) < DAYS
     ]
     sessions = {
         s.id: s
@@ -73,7 +73,7 @@ def queue_plan_reminders(now: datetime | None = None) -> int:
         claimed = db.session.execute(
             update(IntegrationPlan)
             .where(IntegrationPlan.id == row.id, IntegrationPlan.sealed == row.sealed)
-            .values(sealed=_seal(row.user_id, marked))
+            .values(sealed=seal_plan(row.user_id, marked))
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
