@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path test lint demo install install-dev install-prod migrate clean
+.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path test lint demo install install-dev install-prod migrate translations messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,24 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 install-prod: $(VENV)/.installed-prod
 
-migrate: install
+TRANSLATIONS := circles/translations
+
+# The app reads compiled catalogues (.mo, not kept in git), made here from the .po files.
+translations: install
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+
+migrate: install translations
 	$(BIN)/flask db upgrade
+
+# After changing texts: extract them, then bring the German and Spanish catalogues up to date
+# (new texts arrive empty, for a translator; texts no longer used go). docs/operations.md,
+# "Languages", tells how to add a language.
+messages: install-dev
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext \
+		-k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 --add-location file --sort-by-file \
+		--project Circles --copyright-holder "Circles" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete
 
 # Links in mail and invitations point where `make run` serves (unless CIRCLES_BASE_URL is set).
 run serve jobs: export CIRCLES_BASE_URL ?= http://$(HOST):$(PORT)
@@ -79,7 +95,7 @@ lint: install-dev
 	$(BIN)/ruff format --check circles tests bench migrations/env.py
 	$(BIN)/mypy
 
-test: install-dev install-prod lint
+test: install-dev install-prod lint translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from circles import jobs, logs, sealing
+from circles import i18n, jobs, logs, sealing
 from circles.config import load_config, persisted_secret
 from circles.db import render_migration_type
 from circles.extensions import csrf, db, limiter, login_manager, migrate
@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     app.extensions["circles_mail"] = make_sender(app.config)
     sealing.init_app(app)
 

@@ -47,14 +47,16 @@ def load_config(instance_path: str) -> dict[str, Any]:
     secret = os.environ.get("CIRCLES_SECRET_KEY", "")
     if production:
         if len(secret) < MIN_SECRET_LENGTH:
+            # For the server's operator, at start-up: not translated.
             raise ConfigError(
-                "CIRCLES_ENV=production needs CIRCLES_SECRET_KEY set to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; "
-                "print(secrets.token_hex(32))')."
+                "CIRCLES_ENV=production needs CIRCLES_SECRET_KEY set to a random "
+                f"value of at least {MIN_SECRET_LENGTH} characters (for example: python -c "
+                "'import secrets; print(secrets.token_hex(32))')."  # untranslated: operator
             )
         if not os.environ.get("CIRCLES_BASE_URL"):
             raise ConfigError(
-                "CIRCLES_ENV=production needs CIRCLES_BASE_URL (e.g. https://circles.example.org) "
+                "CIRCLES_ENV=production needs CIRCLES_BASE_URL "  # untranslated: operator
+                "(e.g. https://circles.example.org) "
                 "so that emailed links never depend on a request's Host header."
             )
 
@@ -128,7 +130,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         ),
         # Mail
         "CIRCLES_MAIL_BACKEND": os.environ.get("CIRCLES_MAIL_BACKEND", "console"),
-        "CIRCLES_MAIL_FROM": os.environ.get("CIRCLES_MAIL_FROM", "Circles <no-reply@localhost>"),
+        "CIRCLES_MAIL_FROM": os.environ.get(
+            "CIRCLES_MAIL_FROM",
+            "Circles <no-reply@localhost>",  # untranslated: an address
+        ),
         "CIRCLES_SMTP_HOST": os.environ.get("CIRCLES_SMTP_HOST", "localhost"),
         "CIRCLES_SMTP_PORT": int(os.environ.get("CIRCLES_SMTP_PORT", "587")),
         "CIRCLES_SMTP_USERNAME": os.environ.get("CIRCLES_SMTP_USERNAME") or None,

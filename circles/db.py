@@ -311,11 +311,12 @@ def empty_write_ahead_log_soon(delay: float = 1.0) -> None:
     threading.Thread(target=checkpoint, daemon=True).start()
 
 
-def add_or_refuse(obj: Base, message: str, field: str | None = None) -> None:
+def add_or_refuse(obj: Base, message: object, field: str | None = None) -> None:
     """Insert a row in a savepoint; a unique-constraint clash becomes a calm ServiceError.
 
     Services check uniqueness first for a friendly message; this catches the race where two
-    requests pass that check at the same moment.
+    requests pass that check at the same moment. ``message`` may be a lazily translated text:
+    it is put in words only if the insert is refused.
     """
     from circles.exceptions import ServiceError
     from circles.extensions import db
@@ -324,4 +325,4 @@ def add_or_refuse(obj: Base, message: str, field: str | None = None) -> None:
         with db.session.begin_nested():
             db.session.add(obj)
     except IntegrityError:
-        raise ServiceError(message, field) from None
+        raise ServiceError(str(message), field) from None

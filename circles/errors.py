@@ -9,24 +9,34 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Please go back and try again."),
-    403: ("That is not open to you", "Your role here does not include this page or action."),
-    404: ("We could not find that page", "It may have moved, or the link may be incomplete."),
-    405: ("That did not work", "Please go back and try again."),
-    410: ("That link no longer works", "Ask the person who sent it for a new one."),
-    413: ("That was too much to send at once", "Please shorten it and try again."),
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    403: (
+        _l("That is not open to you"),
+        _l("Your role here does not include this page or action."),
+    ),
+    404: (
+        _l("We could not find that page"),
+        _l("It may have moved, or the link may be incomplete."),
+    ),
+    405: (_l("That did not work"), _l("Please go back and try again.")),
+    410: (_l("That link no longer works"), _l("Ask the person who sent it for a new one.")),
+    413: (_l("That was too much to send at once"), _l("Please shorten it and try again.")),
     429: (
-        "Too many attempts",
-        "For your safety we have paused this for a little while. "
-        "Please wait a few minutes and try again.",
+        _l("Too many attempts"),
+        _l(
+            "For your safety we have paused this for a little while. "
+            "Please wait a few minutes and try again."
+        ),
     ),
     500: (
-        "Something went wrong on our side",
-        "Nothing you did caused this. Please try again in a moment.",
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again in a moment."),
     ),
 }
 
@@ -39,8 +49,10 @@ def _render(status: int) -> tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        title = "This form has expired"
-        detail = "For your security, forms expire. Please go back, reload the page and try again."
+        title = _("This form has expired")
+        detail = _(
+            "For your security, forms expire. Please go back, reload the page and try again."
+        )
         return render_template("errors/error.html", status=400, title=title, detail=detail), 400
 
     @app.errorhandler(HTTPException)

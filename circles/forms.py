@@ -27,17 +27,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 from circles.urls import MAX_ID
 
 #: Characters no field may hold: C0 controls (NUL, which PostgreSQL refuses; escape; bell...)
 #: and lone surrogates (not UTF-8). Tabs are allowed everywhere, line breaks in longer text only.
 _UNSAVABLE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\ud800-\udfff]")
 _UNSAVABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-UNSAVABLE_MESSAGE = (
+UNSAVABLE_MESSAGE = _l(
     "This contains a character that can't be saved (an invisible control character, perhaps "
     "pasted along with the text). Please remove it."
 )
-TOO_LARGE_MESSAGE = "That number is too large."
+TOO_LARGE_MESSAGE = _l("That number is too large.")
 
 
 def unsavable(field: Field) -> str | None:
@@ -45,10 +47,10 @@ def unsavable(field: Field) -> str | None:
     pattern = _UNSAVABLE_TEXT if isinstance(field, TextAreaField) else _UNSAVABLE_LINE
     for value in field.raw_data or ():
         if isinstance(value, str) and pattern.search(value):
-            return UNSAVABLE_MESSAGE
+            return str(UNSAVABLE_MESSAGE)
     data = field.data
     if isinstance(data, int) and not isinstance(data, bool) and abs(data) > MAX_ID:
-        return TOO_LARGE_MESSAGE
+        return str(TOO_LARGE_MESSAGE)
     return None
 
 
@@ -83,7 +85,7 @@ def timezone_choices() -> tuple[SelectChoice, ...]:
         )
         for z in zones
     )
-    return (SelectChoice("UTC", "UTC (Coordinated Universal Time)"), *regional)
+    return (SelectChoice("UTC", _l("UTC (Coordinated Universal Time)")), *regional)
 
 
 @cache
@@ -93,17 +95,17 @@ def _valid_zones() -> frozenset[str]:
 
 def validate_timezone(form: object, field: StringField) -> None:
     if field.data not in _valid_zones():
-        raise ValidationError("Choose a time zone from the list.")
+        raise ValidationError(_("Choose a time zone from the list."))
 
 
-def timezone_field(label: str = "Time zone") -> SelectField:
+def timezone_field(label: str | None = None) -> SelectField:
     return SelectField(
-        label,
+        label if label is not None else _l("Time zone"),
         choices=list(timezone_choices()),
         default="UTC",
         validators=[DataRequired(), validate_timezone],
         validate_choice=False,
-        description="Every meeting time is shown to you in this zone.",
+        description=_l("Every meeting time is shown to you in this zone."),
     )
 
 
@@ -114,7 +116,7 @@ def strip_filter(value: str | None) -> str | None:
 def display_name_field(label: str, max_length: int, description: str = "") -> StringField:
     return StringField(
         label,
-        validators=[DataRequired(message="Enter a name."), Length(max=max_length)],
+        validators=[DataRequired(message=_l("Enter a name.")), Length(max=max_length)],
         filters=[strip_filter],
         description=description,
     )
@@ -128,31 +130,31 @@ class InviteLinkFormMixin:
     """Fields every invitation-link form has: lifetime, number of uses, optional bound email."""
 
     days = IntegerField(
-        "Valid for (days)",
+        _l("Valid for (days)"),
         default=14,
         validators=[
-            InputRequired(message="Enter a number of days."),
-            NumberRange(min=1, max=90, message="Choose from 1 to 90 days."),
+            InputRequired(message=_l("Enter a number of days.")),
+            NumberRange(min=1, max=90, message=_l("Choose from 1 to 90 days.")),
         ],
     )
     max_uses = IntegerField(
-        "How many people can use it",
+        _l("How many people can use it"),
         default=1,
         validators=[
-            InputRequired(message="Enter a number of uses."),
-            NumberRange(min=1, max=100, message="Choose from 1 to 100 uses."),
+            InputRequired(message=_l("Enter a number of uses.")),
+            NumberRange(min=1, max=100, message=_l("Choose from 1 to 100 uses.")),
         ],
     )
     email = EmailField(
-        "Only for this email (optional)",
+        _l("Only for this email (optional)"),
         validators=[
             Optional(),
             Length(max=254),
             Email(
-                message="Enter a valid email address, or leave it empty.",
+                message=_l("Enter a valid email address, or leave it empty."),
                 check_deliverability=False,
             ),
         ],
         filters=[strip_filter],
-        description="Leave empty for a link anyone you give it to can use.",
+        description=_l("Leave empty for a link anyone you give it to can use."),
     )

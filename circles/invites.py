@@ -10,6 +10,8 @@ from sqlalchemy import select, update
 from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 from circles.tokens import InviteLinkMixin, LinkState, hash_token, new_token
 
 L = TypeVar("L", bound=InviteLinkMixin)
@@ -19,9 +21,11 @@ MAX_INVITE_USES = 100
 
 #: What a person sees when a link cannot be used, by the link's state.
 UNUSABLE_MESSAGES = {
-    LinkState.EXPIRED: "This invitation has expired. Ask the person who sent it for a new one.",
-    LinkState.REVOKED: "This invitation was withdrawn. Ask the person who sent it for a new one.",
-    LinkState.USED_UP: (
+    LinkState.EXPIRED: _l("This invitation has expired. Ask the person who sent it for a new one."),
+    LinkState.REVOKED: _l(
+        "This invitation was withdrawn. Ask the person who sent it for a new one."
+    ),
+    LinkState.USED_UP: _l(
         "This invitation has already been used. Ask the person who sent it for a new one."
     ),
 }
@@ -30,9 +34,9 @@ UNUSABLE_MESSAGES = {
 def new_link(link: L, *, days: int, max_uses: int, email: str | None, created_by_id: int) -> str:
     """Fill in a new link's token, expiry and limits; returns the raw token (shown once)."""
     if not 1 <= days <= MAX_INVITE_DAYS:
-        raise ServiceError(f"Choose between 1 and {MAX_INVITE_DAYS} days.", "days")
+        raise ServiceError(_("Choose between 1 and %(max)d days.", max=MAX_INVITE_DAYS), "days")
     if not 1 <= max_uses <= MAX_INVITE_USES:
-        raise ServiceError(f"Choose between 1 and {MAX_INVITE_USES} uses.", "max_uses")
+        raise ServiceError(_("Choose between 1 and %(max)d uses.", max=MAX_INVITE_USES), "max_uses")
     token = new_token()
     link.token_hash = hash_token(token)
     link.expires_at = utcnow() + timedelta(days=days)
@@ -54,11 +58,13 @@ def check_usable(link: InviteLinkMixin, email: str) -> None:
     """Raise a :class:`ServiceError` saying why this person cannot use the link, if they cannot."""
     state = link.state()
     if state != LinkState.USABLE:
-        raise ServiceError(UNUSABLE_MESSAGES[state])
+        raise ServiceError(str(UNUSABLE_MESSAGES[state]))
     if not link.allows_email(email):
         raise ServiceError(
-            "This invitation was made for a different email address. Log in with the address it "
-            "was sent to, or ask for a new invitation."
+            _(
+                "This invitation was made for a different email address. Log in with the address "
+                "it was sent to, or ask for a new invitation."
+            )
         )
 
 
@@ -77,7 +83,7 @@ def consume_use(link: L) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ServiceError(UNUSABLE_MESSAGES[LinkState.USED_UP])
+        raise ServiceError(str(UNUSABLE_MESSAGES[LinkState.USED_UP]))
     db.session.refresh(link)
 
 
@@ -87,6 +93,6 @@ def revoke(link: InviteLinkMixin) -> None:
 
 
 #: What a person sees for a link that was never issued (or was mistyped).
-UNKNOWN_LINK = (
+UNKNOWN_LINK = _l(
     "This invitation link is not valid. Check that you copied the whole link, or ask for a new one."
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import or_, select, text
 
@@ -11,6 +11,7 @@ from circles import signals
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.i18n import naming_language
 from circles.orgs.models import Organisation, OrgMember
 from circles.redis_checks import probes_for
 from circles.space import follow_ups
@@ -67,7 +68,7 @@ def health() -> tuple[dict[str, object], int]:
 
 
 @bp.get("/help")
-def crisis_help() -> str:
+def crisis_help() -> Response:
     """ "Need help now?": the crisis contacts of each organisation the person belongs to.
 
     Reachable from every page's header, without JavaScript and without logging in (a person in
@@ -87,4 +88,4 @@ def crisis_help() -> str:
                 .order_by(Organisation.name)
             )
         )
-    return render_template("main/help.html", orgs=orgs)
+    return naming_language(render_template("main/help.html", orgs=orgs))

@@ -34,12 +34,13 @@ class Purged:
     signups: int
 
     def lines(self) -> list[str]:
+        # For the server's operator (``flask purge``): not translated.
         return [
-            f"Live-session answers deleted: {self.live_answers}.",
-            f"Closed support requests deleted: {self.support_requests}.",
-            f"Expired invitation links deleted: {self.invitations}.",
-            f"Expired logins deleted: {self.logins}.",
-            f"Unconfirmed sign-ups deleted: {self.signups}.",
+            f"Live-session answers deleted: {self.live_answers}.",  # untranslated: operator
+            f"Closed support requests deleted: {self.support_requests}.",  # untranslated: operator
+            f"Expired invitation links deleted: {self.invitations}.",  # untranslated: operator
+            f"Expired logins deleted: {self.logins}.",  # untranslated: operator
+            f"Unconfirmed sign-ups deleted: {self.signups}.",  # untranslated: operator
         ]
 
 

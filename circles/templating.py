@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_interval, format_skeleton
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -19,13 +22,47 @@ from circles.extensions import db
 from circles.forms import ConfirmForm
 
 
-def local_time(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
-    """A UTC datetime shown in the viewer's zone, with the zone named."""
+def _locale() -> str:
+    return str(get_locale() or "en_GB")
+
+
+def _clock(value: datetime) -> str:
+    return format_skeleton("Hm", value, locale=_locale())
+
+
+#: Styles that show a day without its time.
+_DATE_ONLY = {"date": "long", "medium_date": "medium", "weekday_date": "weekday", "day": "day"}
+
+
+def _date_part(value: datetime | date, style: str) -> str:
+    locale = _locale()
+    if style in ("full", "long", "medium"):
+        return format_date(value, style, locale=locale)
+    if style == "weekday":
+        weekday = format_date(value, "EEEE", locale=locale)
+        return f"{weekday}, {format_skeleton('MMMMd', value, locale=locale)}"
+    if style == "short":
+        return format_skeleton("MMMEd", value, locale=locale)
+    if style == "day":
+        return format_skeleton("MMMd", value, locale=locale)
+    raise ValueError(f"unknown date style {style!r}")
+
+
+def local_time(value: datetime | None, style: str = "long") -> str:
+    """A UTC datetime in the viewer's zone and language, with the zone named.
+
+    Styles with the time: ``full`` (with the weekday and year), ``long`` (day, month and
+    year), ``weekday`` (weekday, day and month), ``short`` (abbreviated). Without it: ``date``
+    (3 March 2026), ``medium_date`` (3 Mar 2026), ``weekday_date`` (Tuesday, 3 March) and
+    ``day`` (3 Mar).
+    """
     if value is None:
         return ""
     zone_name = _viewer_zone()
     local = value.astimezone(ZoneInfo(zone_name))
-    return f"{local.strftime(fmt)} ({zone_name.replace('_', ' ')})"
+    if style in _DATE_ONLY:
+        return _date_part(local, _DATE_ONLY[style])
+    return f"{_date_part(local, style)}, {_clock(local)} ({zone_name.replace('_', ' ')})"
 
 
 def _viewer_zone() -> str:
@@ -33,16 +70,43 @@ def _viewer_zone() -> str:
 
 
 def meeting_time(start: datetime, end: datetime | None = None, zone_name: str | None = None) -> str:
-    """Like "Tuesday 3 March 2026, 19:00 to 20:30 (Europe/London)", in the viewer's zone."""
+    """Like "Tuesday, 3 March 2026, 19:00\u201320:30 (Europe/London)", in the viewer's zone and
+    language (or the given zone: a mail to someone else)."""
     zone_name = zone_name or _viewer_zone()
     zone = ZoneInfo(zone_name)
     local_start = start.astimezone(zone)
-    text = local_start.strftime("%A %-d %B %Y, %H:%M")
+    text = f"{_date_part(local_start, 'full')}, {_clock(local_start)}"
     if end is not None:
         local_end = end.astimezone(zone)
-        same_day = local_end.date() == local_start.date()
-        text += " to " + local_end.strftime("%H:%M" if same_day else "%A %-d %B %Y, %H:%M")
+        if local_end.date() == local_start.date():
+            times = format_interval(local_start, local_end, "Hm", locale=_locale())
+            text = f"{_date_part(local_start, 'full')}, {times}"
+        else:
+            text += f" \u2013 {_date_part(local_end, 'full')}, {_clock(local_end)}"
     return f"{text} ({zone_name.replace('_', ' ')})"
+
+
+def day(value: date | None, style: str = "medium") -> str:
+    """A calendar day in the viewer's language: ``long`` (3 March 2026), ``medium`` (3 Mar
+    2026), ``day`` (3 Mar) or ``short`` (Tue 3 Mar)."""
+    if value is None:
+        return ""
+    return _date_part(value, style)
+
+
+def day_range(first: date, last: date) -> str:
+    """Two days as one span in the viewer's language ("2\u201329 Mar 2026")."""
+    if first == last:
+        return day(first)
+    return format_interval(first, last, "yMMMd", locale=_locale())
+
+
+def number(value: float | int, decimals: int | None = None) -> str:
+    """A number in the viewer's language (1,5 in German), with this many decimals if given."""
+    if decimals is None:
+        return format_decimal(value, locale=_locale())
+    pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=_locale())
 
 
 #: Web addresses in text an organisation wrote (crisis resources); only http(s) becomes a link.
@@ -130,6 +194,9 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(link_urls, "link_urls")
     app.add_template_filter(meeting_time, "meeting_time")
+    app.add_template_filter(day, "day")
+    app.add_template_filter(day_range, "day_range")
+    app.add_template_filter(number, "number")
 
     @app.template_global()
     def csrf_field() -> Markup:

@@ -66,6 +66,9 @@ MATRIX = [
     Case("main.home", "GET", lambda w: "/", expect(200)),
     Case("main.health", "GET", lambda w: "/health", expect(200)),
     Case("main.crisis_help", "GET", lambda w: "/help", expect(200)),
+    # The language switcher, in every page's footer: for anyone; a body without a language of
+    # ours is refused (browsers send one of the listed choices).
+    Case("i18n.switch", "POST", lambda w: "/language", expect(400)),
     # An organisation's accent colour as a stylesheet: keyed by the colour alone, public.
     Case("orgs.accent_stylesheet", "GET", lambda w: "/accent/2f5d50.css", expect(200)),
     # Grounding, the offline page, the manifest and the service worker: for anyone.

@@ -76,7 +76,7 @@ def test_every_printed_login_works_and_shows_the_demo(app):
     home = clients[f"sam@{DEMO_DOMAIN}"].get("/").get_data(as_text=True)
     assert EVENING_CIRCLE in home
     # Sam lives in Berlin: the 19:00 London meetings show as 20:00 Berlin time.
-    assert "20:00 to 21:30 (Europe/Berlin)" in home
+    assert "20:00\u201321:30 (Europe/Berlin)" in home
     # The facilitator finds the first meeting's plan ready, from the built-in library.
     with app.app_context():
         first = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).first()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from circles.forms import Form, display_name_field, strip_filter, timezone_field
+from circles.i18n import LANGUAGES
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
@@ -13,12 +16,12 @@ PASSWORD_MAX = 200
 
 def _email_field() -> EmailField:
     return EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired(message="Enter your email address."),
+            DataRequired(message=_l("Enter your email address.")),
             Length(max=254),
             Email(
-                message="Enter a valid email address, like name@example.org.",
+                message=_l("Enter a valid email address, like name@example.org."),
                 check_deliverability=False,
             ),
         ],
@@ -26,47 +29,55 @@ def _email_field() -> EmailField:
     )
 
 
-def _new_password_field(label: str = "Password") -> PasswordField:
+def _new_password_field(label: str | None = None) -> PasswordField:
     return PasswordField(
-        label,
+        label if label is not None else _l("Password"),
         validators=[
-            DataRequired(message="Choose a password."),
+            DataRequired(message=_l("Choose a password.")),
             Length(
                 min=PASSWORD_MIN,
                 max=PASSWORD_MAX,
-                message=f"Use between {PASSWORD_MIN} and {PASSWORD_MAX} characters.",
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.",
+                    min=PASSWORD_MIN,
+                    max=PASSWORD_MAX,
+                ),
             ),
         ],
-        description=f"At least {PASSWORD_MIN} characters. A few unrelated words work well.",
+        description=_l(
+            "At least %(min)d characters. A few unrelated words work well.", min=PASSWORD_MIN
+        ),
     )
 
 
 def _confirm_field(other: str) -> PasswordField:
     return PasswordField(
-        "Repeat the password",
+        _l("Repeat the password"),
         validators=[
-            DataRequired(message="Repeat the password."),
-            EqualTo(other, "The passwords differ."),
+            DataRequired(message=_l("Repeat the password.")),
+            EqualTo(other, _l("The passwords differ.")),
         ],
     )
 
 
 class SignupForm(Form):
     display_name = display_name_field(
-        "Your name", 80, "How we greet you. Each circle asks separately what to call you there."
+        _l("Your name"),
+        80,
+        _l("How we greet you. Each circle asks separately what to call you there."),
     )
     email = _email_field()
     password = _new_password_field()
     confirm = _confirm_field("password")
     timezone = timezone_field()
     account_kind = RadioField(
-        "I am here to",
+        _l("I am here to"),
         choices=[
-            SelectChoice("member", "Join a circle I was invited to"),
-            SelectChoice("facilitator", "Host circles as a facilitator"),
+            SelectChoice("member", _l("Join a circle I was invited to")),
+            SelectChoice("facilitator", _l("Host circles as a facilitator")),
         ],
         default="member",
-        validators=[DataRequired(message="Choose why you are signing up.")],
+        validators=[DataRequired(message=_l("Choose why you are signing up."))],
     )
 
 
@@ -74,17 +85,17 @@ class ConfirmSignupForm(Form):
     """The password chosen at sign-up: only whoever chose it can make the account with it."""
 
     password = PasswordField(
-        "The password you chose",
-        validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)],
-        description="The one you typed when you signed up.",
+        _l("The password you chose"),
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=PASSWORD_MAX)],
+        description=_l("The one you typed when you signed up."),
     )
 
 
 class LoginForm(Form):
     email = _email_field()
     password = PasswordField(
-        "Password",
-        validators=[DataRequired(message="Enter your password."), Length(max=PASSWORD_MAX)],
+        _l("Password"),
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=PASSWORD_MAX)],
     )
 
 
@@ -93,20 +104,28 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = _new_password_field("New password")
+    password = _new_password_field(_l("New password"))
     confirm = _confirm_field("password")
 
 
 class ProfileForm(Form):
-    display_name = display_name_field("Your name", 80)
+    display_name = display_name_field(_l("Your name"), 80)
     timezone = timezone_field()
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("", _l("The one my browser asks for"))]
+        + [SelectChoice(code, language.name) for code, language in LANGUAGES.items()],
+        default="",
+        description=_l("For these pages and the mail Circles sends you."),
+    )
 
 
 class ChangePasswordForm(Form):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(message="Enter your current password.")]
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
     )
-    password = _new_password_field("New password")
+    password = _new_password_field(_l("New password"))
     confirm = _confirm_field("password")
 
 
@@ -120,8 +139,8 @@ def _app_code_field(label: str, description: str = "") -> StringField:
     return StringField(
         label,
         validators=[
-            DataRequired(message="Enter the 6-digit code from your app."),
-            Length(max=CODE_MAX, message="A code has 6 digits."),
+            DataRequired(message=_l("Enter the 6-digit code from your app.")),
+            Length(max=CODE_MAX, message=_l("A code has 6 digits.")),
         ],
         filters=[strip_filter],
         description=description,
@@ -130,9 +149,9 @@ def _app_code_field(label: str, description: str = "") -> StringField:
 
 def _current_password_field() -> PasswordField:
     return PasswordField(
-        "Your password",
+        _l("Your password"),
         validators=[
-            DataRequired(message="Enter your password."),
+            DataRequired(message=_l("Enter your password.")),
             Length(max=PASSWORD_MAX),
         ],
     )
@@ -142,25 +161,25 @@ class SecondStepForm(Form):
     """The second step of logging in: a code from the app, or else a recovery code."""
 
     code = StringField(
-        "6-digit code",
-        validators=[Optional(), Length(max=CODE_MAX, message="A code has 6 digits.")],
+        _l("6-digit code"),
+        validators=[Optional(), Length(max=CODE_MAX, message=_l("A code has 6 digits."))],
         filters=[strip_filter],
-        description="Open your authenticator app and enter the code it shows for Circles.",
+        description=_l("Open your authenticator app and enter the code it shows for Circles."),
     )
     recovery_code = StringField(
-        "Recovery code",
+        _l("Recovery code"),
         validators=[
             Optional(),
-            Length(max=CODE_MAX, message="A recovery code has 10 characters."),
+            Length(max=CODE_MAX, message=_l("A recovery code has 10 characters.")),
         ],
         filters=[strip_filter],
-        description="One of the codes you saved when you set up two-step sign-in.",
+        description=_l("One of the codes you saved when you set up two-step sign-in."),
     )
 
     def validate(self, extra_validators: object = None) -> bool:
         valid: bool = super().validate(extra_validators)  # type: ignore[arg-type]
         if valid and not (self.code.data or self.recovery_code.data):
-            self.code.errors = [*self.code.errors, "Enter the 6-digit code from your app."]
+            self.code.errors = [*self.code.errors, _("Enter the 6-digit code from your app.")]
             return False
         return valid
 
@@ -171,8 +190,8 @@ class SecondStepForm(Form):
 
 class ConfirmAppForm(Form):
     code = _app_code_field(
-        "Code from your app",
-        "The 6 digits your app shows for Circles now. They change every 30 seconds.",
+        _l("Code from your app"),
+        _l("The 6 digits your app shows for Circles now. They change every 30 seconds."),
     )
 
 
@@ -183,10 +202,10 @@ class RecoveryCodesForm(Form):
 class PasswordAndCodeForm(Form):
     password = _current_password_field()
     code = StringField(
-        "Code from your app, or a recovery code",
+        _l("Code from your app, or a recovery code"),
         validators=[
-            DataRequired(message="Enter the code from your app, or a recovery code."),
-            Length(max=CODE_MAX, message="That is longer than any code."),
+            DataRequired(message=_l("Enter the code from your app, or a recovery code.")),
+            Length(max=CODE_MAX, message=_l("That is longer than any code.")),
         ],
         filters=[strip_filter],
     )

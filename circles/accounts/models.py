@@ -29,6 +29,9 @@ class User(CreatedMixin, Base):
     display_name: Mapped[str] = mapped_column(String(80))
     #: IANA zone name used to show every time to this person.
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: Language code (``en``, ``de``, ``es``; see circles.i18n) for pages and mail; None follows
+    #: the browser.
+    language: Mapped[str | None] = mapped_column(String(8))
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sessions: Mapped[list[AuthSession]] = relationship(
@@ -128,6 +131,8 @@ class SignupRequest(CreatedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(80))
     timezone: Mapped[str] = mapped_column(String(64))
+    #: The language the sign-up page spoke: the confirmation mail's, then the account's.
+    language: Mapped[str | None] = mapped_column(String(8))
     #: Signed up to host circles: confirming also makes their personal organisation.
     facilitator: Mapped[bool] = mapped_column(default=False)
     #: A same-site path to open once confirmed, sealed: it can be an invitation link, which

@@ -2,14 +2,20 @@
 
 Whether an address has an account must not show in how long the form takes, so the request
 only queues a job with the address sealed, whatever it is. The job looks the address up, and
-for an account (within the per-inbox mail limit) sends the reset link.
+for an account (within the per-inbox mail limit) sends the reset link: in the account's
+language, or else in the language of the page where the reset was asked for (sealed with the
+address, as the job runs outside that request).
 """
 
 from __future__ import annotations
 
+from flask import has_request_context
+
 from circles import jobs
 from circles.accounts.mail_limits import account_mail_allowed
 from circles.accounts.services import find_user_by_email, make_reset_token, normalise_email
+from circles.i18n import LANGUAGES, current_language, speaking
+from circles.i18n import gettext as _
 from circles.mail import send_mail
 from circles.sealing import keyring
 from circles.urls import external_url
@@ -21,7 +27,8 @@ _SIZE = 1024
 
 def request_reset(email: str) -> None:
     """Queue the job that sends a reset link if ``email`` has an account."""
-    plain = normalise_email(email).encode("utf-8", "replace")
+    asked_in = current_language() if has_request_context() else ""
+    plain = f"{asked_in}\n{normalise_email(email)}".encode("utf-8", "replace")
     jobs.enqueue("password_reset", keyring().seal(_PURPOSE, plain[: _SIZE - 4], _SIZE))
 
 
@@ -30,14 +37,26 @@ def send_reset_link(sealed: bytes) -> None:
     plain = keyring().unseal(_PURPOSE, sealed)
     if plain is None:
         return  # sealed under a key no longer known: nothing to do
-    user = find_user_by_email(plain.decode("utf-8", "replace"))
+    # "language\naddress" (an address holds no line break); a job queued before languages
+    # were kept holds the address alone.
+    asked_in, _newline, address = plain.decode("utf-8", "replace").rpartition("\n")
+    user = find_user_by_email(address)
     if user is None or not account_mail_allowed(user.email):
         return
     link = external_url("accounts.reset_password", token=make_reset_token(user))
-    send_mail(
-        user.email,
-        "Reset your Circles password",
-        "Someone asked to reset the password of your Circles account.\n\n"
-        f"To choose a new password, open this link within an hour:\n{link}\n\n"
-        "If it was not you, ignore this message; your password stays as it is.",
-    )
+    language = user.language if user.language in LANGUAGES else asked_in or None
+    with speaking(language):
+        send_mail(
+            user.email,
+            _("Reset your Circles password"),
+            "\n\n".join(
+                (
+                    _("Someone asked to reset the password of your Circles account."),
+                    _(
+                        "To choose a new password, open this link within an hour:\n%(link)s",
+                        link=link,
+                    ),
+                    _("If it was not you, ignore this message; your password stays as it is."),
+                )
+            ),
+        )

@@ -17,6 +17,9 @@ from datetime import datetime
 
 import pyotp
 import segno
+from babel.lists import format_list
+from flask_babel import get_locale
+from markupsafe import escape
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +30,9 @@ from circles.audit import services as audit
 from circles.audit.models import AuditAction
 from circles.exceptions import ServiceError
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
+from circles.i18n import ngettext
 from circles.orgs.models import Organisation, OrgMember
 
 #: Shown in the person's authenticator app next to their email.
@@ -38,10 +44,10 @@ _RECOVERY_LENGTH = 10  # 50 bits; shown as two groups of five
 #: Codes one 30-second step either side of the server's clock are accepted (phone clocks drift).
 _VALID_WINDOW = 1
 
-WRONG_CODE = (
+WRONG_CODE = _l(
     "That code did not work. Use the newest code your app shows, or one of your recovery codes."
 )
-ALREADY_ON = "Two-step sign-in is already on for your account."
+ALREADY_ON = _l("Two-step sign-in is already on for your account.")
 
 
 class CodeKind(enum.StrEnum):
@@ -130,7 +136,7 @@ def begin_enrolment(user: User, secret_key: str | bytes) -> str:
     """A new secret for the person's app; it does nothing until confirmed with a code from it."""
     credential = db.session.get(TotpCredential, user.id)
     if credential is not None and credential.confirmed_at is not None:
-        raise ServiceError(ALREADY_ON)
+        raise ServiceError(str(ALREADY_ON))
     secret = pyotp.random_base32()
     sealed = crypto.seal(_secret_key_for(secret_key, user.id), secret.encode())
     if credential is None:
@@ -161,19 +167,19 @@ def qr_code_svg(uri: str, label: str) -> str:
         scale=4, dark="#000", light="#fff", omitsize=True, svgclass="qr-code"
     )
     # An image with a name for screen readers; the secret is also printed as text beside it.
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
 
 
 def confirm_enrolment(user: User, code: str, secret_key: str | bytes, now: datetime) -> list[str]:
     """Turn two-step sign-in on once a code from the app matches; returns new recovery codes."""
     credential = db.session.get(TotpCredential, user.id)
     if credential is None:
-        raise ServiceError("Start setting up two-step sign-in first.")
+        raise ServiceError(_("Start setting up two-step sign-in first."))
     if credential.confirmed_at is not None:
-        raise ServiceError(ALREADY_ON)
+        raise ServiceError(str(ALREADY_ON))
     if not _accept_app_code(credential, code, secret_key, now):
         raise ServiceError(
-            "That code did not match. Enter the 6-digit code your app shows now.", "code"
+            _("That code did not match. Enter the 6-digit code your app shows now."), "code"
         )
     credential.confirmed_at = now
     codes = regenerate_recovery_codes(user, secret_key)
@@ -296,23 +302,32 @@ def recovery_codes_left(user_id: int) -> int:
 # --- Turning off ------------------------------------------------------------------------------
 
 
+def org_names(orgs: list[Organisation]) -> str:
+    """The organisations' names as a list in the current language ("A, B and C")."""
+    return format_list([org.name for org in orgs], locale=get_locale() or "en_GB")
+
+
 def required_by_message(orgs: list[Organisation]) -> str:
-    names = " and ".join(org.name for org in orgs)
-    return (
-        f"{names} asks everyone on its team to use two-step sign-in, so it stays on while you "
-        "are part of that team."
+    message: str = ngettext(
+        "%(names)s asks everyone on its team to use two-step sign-in, so it stays on while you "
+        "are part of that team.",
+        "%(names)s ask everyone on their team to use two-step sign-in, so it stays on while "
+        "you are part of that team.",
+        len(orgs),
+        names=org_names(orgs),
     )
+    return message
 
 
 def _check_current_code(user: User, code: str, secret_key: str | bytes, now: datetime) -> None:
     credential = confirmed_credential(user.id)
     if credential is None:
-        raise ServiceError("Two-step sign-in is not on for your account.")
+        raise ServiceError(_("Two-step sign-in is not on for your account."))
     if not (
         _accept_app_code(credential, code, secret_key, now)
         or _use_recovery_code(user.id, code, secret_key, now)
     ):
-        raise ServiceError(WRONG_CODE, "code")
+        raise ServiceError(str(WRONG_CODE), "code")
 
 
 def turn_off(user: User, code: str, secret_key: str | bytes, now: datetime) -> None:

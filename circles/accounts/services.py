@@ -18,13 +18,16 @@ from circles.accounts.models import AuthSession, User
 from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import language_for, speaking
+from circles.i18n import lazy_gettext as _l
 from circles.orgs.models import Organisation, OrgMember, OrgRole
 from circles.tokens import hash_token, new_token
 
 #: A login session's "last seen" is written at most this often.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 _RESET_SALT = "circles.password-reset"
-EMAIL_TAKEN = "An account with this email already exists. Try logging in."
+EMAIL_TAKEN = _l("An account with this email already exists. Try logging in.")
 
 
 def _hasher() -> PasswordHasher:
@@ -53,7 +56,7 @@ def create_user(email: str, password: str, display_name: str, timezone: str = "U
     email = normalise_email(email)
     password_hash = hash_password(password)  # first, so a taken email answers no faster
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise ServiceError(EMAIL_TAKEN, "email")
+        raise ServiceError(str(EMAIL_TAKEN), "email")
     user = User(
         email=email,
         password_hash=password_hash,
@@ -66,7 +69,10 @@ def create_user(email: str, password: str, display_name: str, timezone: str = "U
 
 def create_personal_org(user: User) -> Organisation:
     """The organisation of a facilitator who signed up alone; they are its owner."""
-    org = Organisation(name=f"{user.display_name}'s practice", personal=True)
+    # Named in its owner's language (this also works outside a request: a test, a command).
+    with speaking(language_for(user)):
+        name = _("%(name)s's practice", name=user.display_name)
+    org = Organisation(name=name, personal=True)
     db.session.add(org)
     db.session.flush()
     db.session.add(OrgMember(org_id=org.id, user_id=user.id, role=OrgRole.OWNER))
@@ -175,9 +181,12 @@ def change_password(user: User, new_password: str) -> AuthSession:
     return start_session(user)
 
 
-def update_profile(user: User, display_name: str, timezone: str) -> None:
+def update_profile(
+    user: User, display_name: str, timezone: str, language: str | None = None
+) -> None:
     user.display_name = display_name.strip()
     user.timezone = timezone
+    user.language = language
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -213,7 +222,8 @@ def user_for_reset_token(token: str) -> User | None:
 def configure_login(manager: LoginManager) -> None:
     """Wire Flask-Login to server-side login sessions."""
     manager.login_view = "accounts.login"
-    manager.login_message = "Please log in to continue."
+    manager.login_message = _l("Please log in to continue.")
+    manager.localize_callback = str  # translated when flashed, in the visitor's language
     manager.login_message_category = "info"
     manager.session_protection = None  # revocation is server-side; see AuthSession
     manager.user_loader(load_session_user)

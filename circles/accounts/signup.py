@@ -28,6 +28,9 @@ from circles.accounts.services import (
 from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
+from circles.i18n import current_language, language_for, ngettext, speaking
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 from circles.mail import send_mail
 from circles.sealing import keyring
 from circles.tokens import hash_token, new_token
@@ -36,7 +39,7 @@ from circles.urls import external_url
 #: Room for the path to open once confirmed, sealed; a longer one is not kept.
 NEXT_SIZE = 512
 _NEXT_PURPOSE = "signup-next"
-SIGNUP_MISMATCH = "That is not the password you chose when you signed up."
+SIGNUP_MISMATCH = _l("That is not the password you chose when you signed up.")
 
 
 def _lifetime() -> timedelta:
@@ -63,16 +66,29 @@ def request_signup(
     if not account_mail_allowed(email):
         return
     if existing is not None:
-        send_mail(
-            existing.email,
-            "Someone tried to sign up with your address",
-            "Someone asked to create a Circles account with this email address. It has an "
-            "account already, so nothing was created and nothing changed.\n\n"
-            f"If it was you, log in here:\n{external_url('accounts.login')}\n\n"
-            "Forgot your password? Ask for a new one here:\n"
-            f"{external_url('accounts.forgot_password')}\n\n"
-            "If it was not you, you can ignore this message.",
-        )
+        with speaking(language_for(existing)):
+            send_mail(
+                existing.email,
+                _("Someone tried to sign up with your address"),
+                "\n\n".join(
+                    (
+                        _(
+                            "Someone asked to create a Circles account with this email address. "
+                            "It has an account already, so nothing was created and nothing "
+                            "changed."
+                        ),
+                        _(
+                            "If it was you, log in here:\n%(link)s",
+                            link=external_url("accounts.login"),
+                        ),
+                        _(
+                            "Forgot your password? Ask for a new one here:\n%(link)s",
+                            link=external_url("accounts.forgot_password"),
+                        ),
+                        _("If it was not you, you can ignore this message."),
+                    )
+                ),
+            )
         return
     token = new_token()
     db.session.add(
@@ -82,19 +98,35 @@ def request_signup(
             password_hash=password_hash,
             display_name=display_name.strip(),
             timezone=timezone,
+            language=current_language(),
             facilitator=facilitator,
             sealed_next=_seal_next(next_url),
         )
     )
     hours = int(current_app.config["CIRCLES_SIGNUP_CONFIRM_HOURS"])
-    send_mail(
-        email,
-        "Confirm your email to finish signing up",
-        "Welcome to Circles.\n\n"
-        f"To finish creating your account, open this link within {hours} hours:\n"
-        f"{external_url('accounts.confirm_signup', token=token)}\n\n"
-        "If you did not sign up, ignore this message: no account is made without this step.",
-    )
+    # No account yet: the mail speaks the language of the sign-up page.
+    with speaking(language_for(None)):
+        send_mail(
+            email,
+            _("Confirm your email to finish signing up"),
+            "\n\n".join(
+                (
+                    _("Welcome to Circles."),
+                    ngettext(
+                        "To finish creating your account, open this link within %(num)d hour:"
+                        "\n%(link)s",
+                        "To finish creating your account, open this link within %(num)d hours:"
+                        "\n%(link)s",
+                        hours,
+                        link=external_url("accounts.confirm_signup", token=token),
+                    ),
+                    _(
+                        "If you did not sign up, ignore this message: no account is made "
+                        "without this step."
+                    ),
+                )
+            ),
+        )
 
 
 def _seal_next(next_url: str | None) -> bytes | None:
@@ -133,12 +165,13 @@ def confirm_signup(pending: SignupRequest, password: str) -> User | None:
     caller commits either way, so the links are gone.
     """
     if not password_matches(pending.password_hash, password):
-        raise ServiceError(SIGNUP_MISMATCH, "password")
+        raise ServiceError(str(SIGNUP_MISMATCH), "password")
     user = User(
         email=pending.email,
         password_hash=pending.password_hash,
         display_name=pending.display_name,
         timezone=pending.timezone,
+        language=pending.language,
     )
     facilitator = pending.facilitator
     db.session.execute(

@@ -12,6 +12,7 @@ from circles.accounts.pending import pending_invitation, take_pending_invitation
 from circles.accounts.web import log_in, next_url
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
+from circles.i18n import gettext as _
 from circles.security import safe_next_url
 from circles.web import show_error_on_form
 
@@ -76,7 +77,7 @@ def confirm_signup(token: str) -> Response | tuple[str, int]:
         else:
             if user is None:
                 db.session.commit()
-                flash("This address has an account already. Please log in.", "info")
+                flash(_("This address has an account already. Please log in."), "info")
                 return redirect(url_for("accounts.login", next=wanted_next))
             if current_user.is_authenticated:  # someone else's login in this browser ends
                 services.end_session(current_user)
@@ -86,7 +87,8 @@ def confirm_signup(token: str) -> Response | tuple[str, int]:
             take_pending_invitation()  # it leads on now, and only now
             db.session.commit()
             flash(
-                "Your email is confirmed and your account is ready. Welcome to Circles.", "success"
+                _("Your email is confirmed and your account is ready. Welcome to Circles."),
+                "success",
             )
             return redirect(wanted_next or url_for("main.home"))
     status = 400 if form.errors else 200

@@ -19,6 +19,7 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
 from circles.web import show_error_on_form
 
 #: Field-name prefixes of the two password forms on the two-step page (ids stay unique).
@@ -32,6 +33,7 @@ def _render_second_factor(
     status: int = 200,
 ) -> tuple[str, int]:
     credential = second_factor.confirmed_credential(current_user.id)
+    requiring = second_factor.orgs_requiring(current_user.id)
     return render_template(
         "accounts/second_factor.html",
         credential=credential,
@@ -39,7 +41,8 @@ def _render_second_factor(
         and second_factor.pending_secret(current_user.id, secret_key()) is not None,
         codes_left=second_factor.recovery_codes_left(current_user.id) if credential else 0,
         codes_total=second_factor.RECOVERY_CODE_COUNT,
-        requiring=second_factor.orgs_requiring(current_user.id),
+        requiring=requiring,
+        requiring_names=second_factor.org_names(requiring),
         regenerate_form=regenerate_form or RecoveryCodesForm(formdata=None, prefix=_CODES),
         change_form=change_form or PasswordAndCodeForm(formdata=None, prefix=_CHANGE),
     ), status
@@ -92,7 +95,7 @@ def confirm_two_step() -> Response | tuple[str, int]:
         "accounts/second_factor_set_up.html",
         form=form,
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        qr_code=Markup(second_factor.qr_code_svg(uri, "QR code for your authenticator app")),  # noqa: S704 - SVG made by segno from our own URI
+        qr_code=Markup(second_factor.qr_code_svg(uri, _("QR code for your authenticator app"))),  # noqa: S704 - SVG made by segno from our own URI
     ), 400 if form.errors else 200
 
 
@@ -108,7 +111,7 @@ def regenerate_recovery_codes() -> Response | tuple[str, int]:
             codes = second_factor.regenerate_recovery_codes(current_user, secret_key())
             db.session.commit()
             return _render_recovery_codes(codes, first_time=False)
-        form.password.errors = [*form.password.errors, "That is not your password."]
+        form.password.errors = [*form.password.errors, _("That is not your password.")]
     return _render_second_factor(regenerate_form=form, status=400)
 
 
@@ -124,7 +127,7 @@ def _change_with_password_and_code(
     form = PasswordAndCodeForm(prefix=_CHANGE)
     if form.validate_on_submit():
         if not services.check_password(current_user, form.password.data):
-            form.password.errors = [*form.password.errors, "That is not your password."]
+            form.password.errors = [*form.password.errors, _("That is not your password.")]
         else:
             try:
                 change(current_user, form.code.data, secret_key(), utcnow())
@@ -143,7 +146,7 @@ def _change_with_password_and_code(
 def turn_off_two_step() -> Response | tuple[str, int]:
     return _change_with_password_and_code(
         second_factor.turn_off,
-        "Two-step sign-in is off. Logging in now needs only your password.",
+        _("Two-step sign-in is off. Logging in now needs only your password."),
         "success",
         "accounts.two_step",
     )
@@ -155,7 +158,7 @@ def turn_off_two_step() -> Response | tuple[str, int]:
 def replace_two_step() -> Response | tuple[str, int]:
     return _change_with_password_and_code(
         second_factor.start_over,
-        "Your old app and recovery codes no longer work. Set up the new phone now.",
+        _("Your old app and recovery codes no longer work. Set up the new phone now."),
         "info",
         "accounts.confirm_two_step",
     )

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from circles import signals
+from circles import i18n, signals
 from circles.accounts import bp, limits, reset, second_factor, services
 from circles.accounts.forms import (
     ChangePasswordForm,
@@ -27,6 +27,8 @@ from circles.accounts.web import (
 from circles.db import utcnow
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
+from circles.i18n import ngettext
 from circles.security import safe_next_url
 
 #: What a person whose organisation requires two-step sign-in may still open before setting it
@@ -100,7 +102,7 @@ def login() -> Response | str:
             log_in(user)
             db.session.commit()
             return redirect(next_url())
-        form.form_errors.append("That email and password do not match an account.")
+        form.form_errors.append(_("That email and password do not match an account."))
     return render_template(
         "accounts/login.html",
         form=form,
@@ -123,7 +125,7 @@ def login_code() -> Response | tuple[str, int]:
     user = second_step_user()
     if user is None:
         session.pop(limits.SECOND_STEP_KEY, None)
-        flash("Please log in again. The step after your password waits five minutes.", "info")
+        flash(_("Please log in again. The step after your password waits five minutes."), "info")
         return redirect(url_for("accounts.login", next=safe_next_url(request.args.get("next"))))
     form = SecondStepForm()
     if form.validate_on_submit():
@@ -134,8 +136,15 @@ def login_code() -> Response | tuple[str, int]:
             if used == second_factor.CodeKind.RECOVERY:
                 left = second_factor.recovery_codes_left(user.id)
                 flash(
-                    f"You used a recovery code; it will not work again. You have {left} left. "
-                    "If your phone is lost, set up two-step sign-in again on your new one.",
+                    ngettext(
+                        "You used a recovery code; it will not work again. You have %(num)d "
+                        "left. If your phone is lost, set up two-step sign-in again on your "
+                        "new one.",
+                        "You used a recovery code; it will not work again. You have %(num)d "
+                        "left. If your phone is lost, set up two-step sign-in again on your "
+                        "new one.",
+                        left,
+                    ),
                     "info",
                 )
             return redirect(next_url())
@@ -161,8 +170,11 @@ def logout() -> Response:
         if ended is not None:  # this login's live sockets close with it, not other devices'
             signals.login_ended.send(current_user.id, token_hash=ended.token_hash)
         logout_user()
+        language = session.get(i18n.SESSION_KEY)  # this browser's choice outlives the login
         session.clear()
-        flash("You are logged out.", "info")
+        if language is not None:
+            session[i18n.SESSION_KEY] = language
+        flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
 
@@ -173,8 +185,10 @@ def forgot_password() -> Response | str:
     if form.validate_on_submit():
         reset.request_reset(form.email.data)
         flash(
-            "If an account uses that address, we have sent it a link to reset the password. "
-            "The link works for one hour.",
+            _(
+                "If an account uses that address, we have sent it a link to reset the "
+                "password. The link works for one hour."
+            ),
             "info",
         )
         return redirect(url_for("accounts.login"))
@@ -196,8 +210,10 @@ def reset_password(token: str) -> Response | str:
             signals.logins_ended.send(user.id)
             begin_second_step(user)
             flash(
-                "Your password is changed and other devices were logged out. "
-                "To finish logging in, enter the code from your authenticator app.",
+                _(
+                    "Your password is changed and other devices were logged out. "
+                    "To finish logging in, enter the code from your authenticator app."
+                ),
                 "success",
             )
             return redirect(url_for("accounts.login_code"))
@@ -206,7 +222,7 @@ def reset_password(token: str) -> Response | str:
         db.session.commit()
         signals.logins_ended.send(user.id)
         flash(
-            "Your password is changed and you are logged in. Other devices were logged out.",
+            _("Your password is changed and you are logged in. Other devices were logged out."),
             "success",
         )
         return redirect(take_pending_invitation() or url_for("main.home"))
@@ -217,10 +233,16 @@ def reset_password(token: str) -> Response | str:
 @login_required
 def profile() -> Response | str:
     form = ProfileForm(obj=current_user)
+    if form.language.data is None:  # an account that follows the browser: the first choice
+        form.language.data = ""
     if form.validate_on_submit():
-        services.update_profile(current_user, form.display_name.data, form.timezone.data)
+        services.update_profile(
+            current_user, form.display_name.data, form.timezone.data, form.language.data or None
+        )
         db.session.commit()
-        flash("Your details are saved.", "success")
+        # The setting speaks from now on, over an earlier choice made with the switcher.
+        session.pop(i18n.SESSION_KEY, None)
+        flash(_("Your details are saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html",
@@ -236,13 +258,13 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not services.check_password(current_user, form.current_password.data):
-            form.current_password.errors.append("That is not your current password.")
+            form.current_password.errors.append(_("That is not your current password."))
         else:
             user = current_user._get_current_object()
             services.set_password(user, form.password.data)
             log_in(user)  # this browser stays trusted under the new password
             db.session.commit()
             signals.logins_ended.send(user.id)
-            flash("Your password is changed. Every other device was logged out.", "success")
+            flash(_("Your password is changed. Every other device was logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)

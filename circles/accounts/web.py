@@ -7,6 +7,7 @@ import time
 from flask import current_app, request, session, url_for
 from flask_login import login_user
 
+from circles import i18n
 from circles.accounts import devices, services
 from circles.accounts.limits import SECOND_STEP_KEY
 from circles.accounts.models import User
@@ -31,11 +32,13 @@ def next_url() -> str:
 
 
 def _fresh_session() -> None:
-    """Clear the signed session, keeping only a pending invitation."""
-    pending = session.get(PENDING_INVITATION_KEY)
+    """Clear the signed session, keeping only a pending invitation and the language chosen in
+    this browser."""
+    kept = {
+        key: session[key] for key in (PENDING_INVITATION_KEY, i18n.SESSION_KEY) if key in session
+    }
     session.clear()
-    if pending is not None:
-        session[PENDING_INVITATION_KEY] = pending
+    session.update(kept)
 
 
 def log_in(user: User) -> None:

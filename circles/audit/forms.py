@@ -7,6 +7,7 @@ from wtforms.validators import Length, Optional
 
 from circles.audit.models import AuditAction
 from circles.forms import Form
+from circles.i18n import lazy_gettext as _l
 from circles.paging import MAX_SEARCH
 
 
@@ -15,16 +16,16 @@ class AuditFilterForm(Form):
         csrf = False
 
     action = SelectField(
-        "What",
-        choices=[SelectChoice("", "Any action")]
-        + [SelectChoice(a.value, a.label) for a in AuditAction],
+        _l("What"),
+        choices=[SelectChoice("", _l("Any action"))]
+        + [SelectChoice(a.value, a.lazy_label) for a in AuditAction],
         default="",
     )
-    actor = SelectField("Who", choices=[SelectChoice("", "Anyone")], default="")
+    actor = SelectField(_l("Who"), choices=[SelectChoice("", _l("Anyone"))], default="")
     q = SearchField(
-        "Search",
-        description="Words from what was done, or a name.",
+        _l("Search"),
+        description=_l("Words from what was done, or a name."),
         validators=[Optional(), Length(max=MAX_SEARCH)],
     )
-    since = DateField("From (UTC date)", validators=[Optional()])
-    until = DateField("To (UTC date, included)", validators=[Optional()])
+    since = DateField(_l("From (UTC date)"), validators=[Optional()])
+    until = DateField(_l("To (UTC date, included)"), validators=[Optional()])

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from circles.db import Base, CreatedMixin
+from circles.i18n import lazy_gettext as _l
 
 
 class AuditAction(enum.StrEnum):
@@ -34,25 +35,34 @@ class AuditAction(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "settings_changed": "Changed the organisation's settings",
-            "role_changed": "Changed a team member's role",
-            "staff_invited": "Made a team invitation link",
-            "staff_invite_revoked": "Withdrew a team invitation link",
-            "staff_removed": "Removed someone from the team",
-            "members_invited": "Made a circle invitation link",
-            "member_invite_revoked": "Withdrew a circle invitation link",
-            "co_facilitator_added": "Added a co-facilitator",
-            "member_removed": "Removed a member from a circle",
-            "report_viewed": "Viewed a check-in report",
-            "report_exported": "Exported a check-in report (CSV)",
-            "second_factor_on": "Turned on two-step sign-in",
-            "second_factor_off": "Turned off two-step sign-in",
-            "second_factor_reset": "Had two-step sign-in removed by the server's operator",
-            "recovery_code_used": "Logged in with a recovery code",
-            "data_exported": "Downloaded their own data",
-            "account_erased": "An account was deleted at its owner's request",
-        }[self.value]
+        """What admins read, in their language (the stored value stays as it is)."""
+        return str(_ACTION_LABELS[self.value])
+
+    @property
+    def lazy_label(self) -> str:
+        """The same, translated only when shown (form choices built at import time)."""
+        return _ACTION_LABELS[self.value]  # type: ignore[return-value]
+
+
+_ACTION_LABELS = {
+    "settings_changed": _l("Changed the organisation's settings"),
+    "role_changed": _l("Changed a team member's role"),
+    "staff_invited": _l("Made a team invitation link"),
+    "staff_invite_revoked": _l("Withdrew a team invitation link"),
+    "staff_removed": _l("Removed someone from the team"),
+    "members_invited": _l("Made a circle invitation link"),
+    "member_invite_revoked": _l("Withdrew a circle invitation link"),
+    "co_facilitator_added": _l("Added a co-facilitator"),
+    "member_removed": _l("Removed a member from a circle"),
+    "report_viewed": _l("Viewed a check-in report"),
+    "report_exported": _l("Exported a check-in report (CSV)"),
+    "second_factor_on": _l("Turned on two-step sign-in"),
+    "second_factor_off": _l("Turned off two-step sign-in"),
+    "second_factor_reset": _l("Had two-step sign-in removed by the server's operator"),
+    "recovery_code_used": _l("Logged in with a recovery code"),
+    "data_exported": _l("Downloaded their own data"),
+    "account_erased": _l("An account was deleted at its owner's request"),
+}
 
 
 class AuditEntry(CreatedMixin, Base):
@@ -86,7 +96,7 @@ SCRUB_OPTION = "audit_scrub"
 @event.listens_for(Session, "before_flush")
 def _refuse_changes(session: Session, flush_context: Any, instances: Any) -> None:
     if any(isinstance(obj, AuditEntry) for obj in (*session.dirty, *session.deleted)):
-        raise AppendOnlyError("The audit log is append-only.")
+        raise AppendOnlyError("The audit log is append-only.")  # untranslated: developer error
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -97,4 +107,4 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
         return
     table = getattr(state.statement, "table", None)
     if table is not None and getattr(table, "name", None) == AuditEntry.__tablename__:
-        raise AppendOnlyError("The audit log is append-only.")
+        raise AppendOnlyError("The audit log is append-only.")  # untranslated: developer error

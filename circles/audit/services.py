@@ -14,6 +14,8 @@ from circles import paging
 from circles.accounts.models import User
 from circles.audit.models import AuditAction, AuditEntry
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 
 #: Entries on one page of the log.
 PAGE_SIZE = paging.PAGE_SIZE
@@ -105,9 +107,10 @@ def entries_for(org_id: int, wanted: AuditFilter, page: int = 1) -> paging.Page[
             target.display_name.ilike(pattern, escape="\\"),
             Circle.name.ilike(pattern, escape="\\"),
         ]
-        if words in OPERATOR.casefold() or words in DELETED_ACCOUNT.casefold():
+        operator, deleted = str(OPERATOR).casefold(), str(DELETED_ACCOUNT).casefold()
+        if words in operator or words in deleted:
             found.append(AuditEntry.actor_id.is_(None))
-        if words in DELETED_ACCOUNT.casefold():
+        if words in deleted or words in str(DELETED_ACCOUNT_NAMED).casefold():
             found.append(and_(AuditEntry.object_type == "user", target.id.is_(None)))
         query = query.where(or_(*found))
     rows = paging.paginate_rows(query, page, PAGE_SIZE)
@@ -125,17 +128,19 @@ def entries_for(org_id: int, wanted: AuditFilter, page: int = 1) -> paging.Page[
 
 
 #: How the log names whoever did something without an account: the operator on the command line.
-OPERATOR = "The server's operator"
+OPERATOR = _l("The server's operator")
 #: How the log names a person whose account was deleted (erasure empties their id).
-DELETED_ACCOUNT = "A deleted account"
+DELETED_ACCOUNT = _l("A deleted account")
+#: The same, as the object of an action ("Which").
+DELETED_ACCOUNT_NAMED = _l("a deleted account")
 #: A circle the log names that the organisation no longer has.
-GONE_CIRCLE = "a circle no longer kept"
+GONE_CIRCLE = _l("a circle no longer kept")
 
 
 def _actor_name(entry: AuditEntry, name: str | None) -> str:
     if name is not None:
         return name
-    return OPERATOR if entry.details.get("via") == "command line" else DELETED_ACCOUNT
+    return str(OPERATOR if entry.details.get("via") == "command line" else DELETED_ACCOUNT)
 
 
 def _details_circle(entry: AuditEntry) -> int | None:
@@ -161,26 +166,73 @@ def _object_name(
 ) -> str:
     match entry.object_type:
         case "user":
-            return person if person is not None else DELETED_ACCOUNT.lower()
+            return person if person is not None else str(DELETED_ACCOUNT_NAMED)
         case "circle":
-            return circle if circle is not None else GONE_CIRCLE
+            return circle if circle is not None else str(GONE_CIRCLE)
         case "organisation":
-            return "the organisation"
+            return _("the organisation")
         case "invite":
             circle_id = _details_circle(entry)
             if circle_id is None:
-                return "a team invitation link"
-            return f"an invitation link to {circles.get(circle_id, GONE_CIRCLE)}"
+                return _("a team invitation link")
+            return _(
+                "an invitation link to %(circle)s", circle=circles.get(circle_id, str(GONE_CIRCLE))
+            )
     return entry.object_type.replace("_", " ")
 
 
+#: The details' names as the log shows them (the stored keys stay as they are).
+DETAIL_NAMES = {
+    "changed": _l("changed"),
+    "role": _l("role"),
+    "circle": _l("circle"),
+    "via": _l("via"),
+}
+#: Settings named in a "changed" detail, as the log shows them.
+SETTING_NAMES = {
+    "name": _l("name"),
+    "anonymity_k": _l("anonymity threshold"),
+    "crisis_resources": _l("crisis resources"),
+    "live_retention_days": _l("days live-session answers are kept"),
+    "support_retention_days": _l("days closed support requests are kept"),
+    "invite_retention_days": _l("days expired invitation links are kept"),
+    "require_second_factor": _l("two-step sign-in for the team"),
+    "accent_colour": _l("accent colour"),
+}
+#: Other stored detail values the log translates.
+DETAIL_VALUES = {"command line": _l("command line")}
+
+
+def _role_name(value: str) -> str:
+    from circles.orgs.models import OrgRole  # the orgs package records entries here
+
+    return OrgRole(value).in_sentence if value in set(OrgRole) else value
+
+
+def _shown_value(key: str, value: Any) -> Any:
+    """A stored detail value as the log shows it, in the reader's language."""
+    if key == "changed" and isinstance(value, list):
+        return [str(SETTING_NAMES[v]) if v in SETTING_NAMES else v for v in value]
+    if key == "role" and isinstance(value, str):
+        before, found, after = value.partition(" to ")
+        if found:
+            return _("%(before)s to %(after)s", before=_role_name(before), after=_role_name(after))
+        return _role_name(value)
+    if isinstance(value, str) and value in DETAIL_VALUES:
+        return str(DETAIL_VALUES[value])
+    return value
+
+
 def _named_details(details: dict[str, Any], circles: dict[int, str]) -> dict[str, Any]:
-    """The details as the log shows them: a circle by its name, never its number."""
+    """The details as the log shows them, in the reader's language: a circle by its name, never
+    its number."""
     named = dict(details)
     circle_id = named.get("circle")
     if isinstance(circle_id, int) and not isinstance(circle_id, bool):
-        named["circle"] = circles.get(circle_id, GONE_CIRCLE)
-    return named
+        named["circle"] = circles.get(circle_id, str(GONE_CIRCLE))
+    return {
+        str(DETAIL_NAMES.get(key, key)): _shown_value(key, value) for key, value in named.items()
+    }
 
 
 def actors_of(org_id: int) -> list[tuple[int, str]]:

@@ -12,6 +12,7 @@ from circles import paging
 from circles.audit import services
 from circles.audit.forms import AuditFilterForm
 from circles.audit.models import AuditAction
+from circles.i18n import gettext as _
 from circles.security import org_access_or_404
 
 bp = Blueprint("audit", __name__)
@@ -31,7 +32,7 @@ def log(org_id: int) -> tuple[str, int]:
     access = org_access_or_404(org_id, current_user, admin=True)
     form = AuditFilterForm(request.args)
     actors = services.actors_of(org_id)
-    form.actor.choices = [SelectChoice("", "Anyone")] + [
+    form.actor.choices = [SelectChoice("", _("Anyone"))] + [
         SelectChoice(str(user_id), name) for user_id, name in actors
     ]
     valid = form.validate()

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from circles.i18n import ngettext
+from circles.templating import number
+
 #: Height in CSS pixels (the stylesheet sets the same); room above the top line for its label,
 #: and below the bottom line for the periods.
 HEIGHT, TOP, BOTTOM = 260, 30, 44
@@ -59,11 +62,24 @@ def trend_chart(
 
     cid = escape(chart_id)
     shown = [p for p in points if p.value is not None]
-    description = (
-        f"{len(shown)} of {len(points)} periods have a figure"
-        + (f", from {points[0].label} to {points[-1].label}" if points else "")
-        + ". The table below lists every value."
-    )
+    if points:
+        description = ngettext(
+            "%(shown)d of %(num)d period has a figure, from %(first)s to %(last)s. "
+            "The table below lists every value.",
+            "%(shown)d of %(num)d periods have a figure, from %(first)s to %(last)s. "
+            "The table below lists every value.",
+            len(points),
+            shown=len(shown),
+            first=points[0].label,
+            last=points[-1].label,
+        )
+    else:
+        description = ngettext(
+            "%(shown)d of %(num)d period has a figure. The table below lists every value.",
+            "%(shown)d of %(num)d periods have a figure. The table below lists every value.",
+            len(points),
+            shown=len(shown),
+        )
     parts = [
         f'<figure class="trend" id="{cid}">',
         f'<figcaption class="trend-title" id="{cid}-title">{escape(title)}</figcaption>',
@@ -76,7 +92,7 @@ def trend_chart(
         # Each value sits just above its line, at the left edge: no margin needed for it.
         parts.append(
             f'<line class="chart-grid" x1="0" x2="100%" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
-            f'<text class="chart-axis" x="8" y="{y(tick) - 5:.1f}">{tick:g}</text>'
+            f'<text class="chart-axis" x="8" y="{y(tick) - 5:.1f}">{escape(number(tick))}</text>'
         )
         tick += y_step
     plot = [

@@ -11,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from circles.checkins.instrument import SCALE_LABELS, Questions
 from circles.checkins.models import MAX_OPTION_LABEL, OptionKind, PeriodKind
 from circles.forms import Form, strip_filter
+from circles.i18n import lazy_gettext as _l
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -22,9 +23,9 @@ class CheckinForm(Form):
     """Fields are added per period by :func:`checkin_form`."""
 
     keep_copy = BooleanField(
-        "Keep a private copy so I can see my own trend",
+        _l("Keep a private copy so I can see my own trend"),
         default=True,
-        description="Only you can see it, and you can delete it at any time.",
+        description=_l("Only you can see it, and you can delete it at any time."),
     )
 
     def scale_fields(self) -> list[Any]:
@@ -46,44 +47,47 @@ def checkin_form(questions: Questions, **form_options: Any) -> CheckinForm:
                 choices=[
                     SelectChoice(str(v), f"{v}: {text}") for v, text in enumerate(SCALE_LABELS)
                 ],
-                validators=[InputRequired(message="Choose one answer, from 0 to 5.")],
+                validators=[InputRequired(message=_l("Choose one answer, from 0 to 5."))],
             ),
         )
     PeriodCheckinForm.themes = MultiCheckboxField(  # type: ignore[attr-defined]
-        "Themes that were present for me",
+        _l("Themes that were present for me"),
         choices=[SelectChoice(k, label) for k, label in questions.themes],
     )
     PeriodCheckinForm.practices = MultiCheckboxField(  # type: ignore[attr-defined]
-        "Practices I kept", choices=[SelectChoice(k, label) for k, label in questions.practices]
+        _l("Practices I kept"), choices=[SelectChoice(k, label) for k, label in questions.practices]
     )
     return PeriodCheckinForm(**form_options)
 
 
 class InstrumentForm(Form):
     period_kind = RadioField(
-        "How often members check in",
+        _l("How often members check in"),
         choices=[SelectChoice(kind.value, kind.label) for kind in PeriodKind],
         default=PeriodKind.WEEKLY.value,
-        validators=[InputRequired(message="Choose how often members check in.")],
+        validators=[InputRequired(message=_l("Choose how often members check in."))],
     )
 
 
 class OptionForm(Form):
     kind = RadioField(
-        "What to add",
+        _l("What to add"),
         choices=[
-            SelectChoice(OptionKind.SCALE.value, "A question on the 0 to 5 scale"),
-            SelectChoice(OptionKind.THEME.value, "A theme"),
-            SelectChoice(OptionKind.PRACTICE.value, "A practice"),
+            SelectChoice(OptionKind.SCALE.value, _l("A question on the 0 to 5 scale")),
+            SelectChoice(OptionKind.THEME.value, _l("A theme")),
+            SelectChoice(OptionKind.PRACTICE.value, _l("A practice")),
         ],
-        validators=[InputRequired(message="Choose what to add.")],
+        validators=[InputRequired(message=_l("Choose what to add."))],
     )
     label = StringField(
-        "Wording",
+        _l("Wording"),
         validators=[
-            DataRequired(message="Write a few words for it."),
-            Length(max=MAX_OPTION_LABEL, message=f"Keep it under {MAX_OPTION_LABEL} characters."),
+            DataRequired(message=_l("Write a few words for it.")),
+            Length(
+                max=MAX_OPTION_LABEL,
+                message=_l("Keep it under %(num)d characters.", num=MAX_OPTION_LABEL),
+            ),
         ],
         filters=[strip_filter],
-        description="Members see it from the next check-in period on.",
+        description=_l("Members see it from the next check-in period on."),
     )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circles.db import Base, str_enum_type
+from circles.i18n import lazy_gettext as _l
 
 SCALE_MIN = 0
 SCALE_MAX = 5
@@ -45,7 +46,11 @@ class PeriodKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"weekly": "Once a week", "meeting": "Once after each meeting"}[self.value]
+        """How often, in the reader's language (lazy: form choices are built at import)."""
+        return _PERIOD_LABELS[self.value]
+
+
+_PERIOD_LABELS = {"weekly": _l("Once a week"), "meeting": _l("Once after each meeting")}
 
 
 class OptionKind(enum.StrEnum):

@@ -26,6 +26,7 @@ from circles.checkins.instrument import (
     BUILTIN_THEMES,
     WELLBEING_ITEMS,
     WELLBEING_KEYS,
+    translated,
 )
 from circles.checkins.models import SCALE_MAX, CheckinInstrument, CheckinTally, PeriodKind
 from circles.checkins.reports import (
@@ -44,9 +45,6 @@ from circles.meetings.models import Meeting
 
 #: Weeks on one page of the organisation's report (and in its CSV).
 WINDOW_WEEKS = 12
-_CHOICE_ORDER = [("theme", key, label) for key, label in BUILTIN_THEMES] + [
-    ("practice", key, label) for key, label in BUILTIN_PRACTICES
-]
 
 
 def window_ending(until: date | None, now: datetime) -> tuple[date, date]:
@@ -85,9 +83,13 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
 
     figures: list[Figure] = []
     counts: list[ChoiceCount] = []
+    questions = translated(WELLBEING_ITEMS)
+    choice_order = [("theme", key, label) for key, label in translated(BUILTIN_THEMES)] + [
+        ("practice", key, label) for key, label in translated(BUILTIN_PRACTICES)
+    ]
     for week in sorted(parts):
         end = week + timedelta(days=6)
-        for key, label in WELLBEING_ITEMS:
+        for key, label in questions:
             circles = hists.get((week, key))
             if not circles:
                 continue
@@ -99,7 +101,7 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
             figures.append(figure)
         respondents = sum(n for n, _, _ in parts[week])
         ticked = _ticked(parts[week], k)
-        for kind, key, label in _CHOICE_ORDER:
+        for kind, key, label in choice_order:
             count = ticked.get((kind, key))
             counts.append(ChoiceCount(ORG_SCOPE, week, end, kind, key, label, respondents, count))
     this_week = week_start(now.date())
@@ -111,7 +113,7 @@ def org_report(org_id: int, k: int, now: datetime, until: date | None = None) ->
         counts=counts,
         open_period=this_week if last == this_week else None,
         open_shown=this_week in parts,
-        questions=list(WELLBEING_ITEMS),
+        questions=list(questions),
         window=Window(
             first,
             last,

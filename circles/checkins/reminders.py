@@ -19,6 +19,8 @@ from circles.checkins.services import current_period
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.i18n import gettext as _
+from circles.i18n import language_for, speaking
 from circles.jobs import TryAgain, enqueue
 from circles.mail import send_once
 from circles.meetings.reminders import ReminderRun
@@ -78,21 +80,24 @@ def due_checkin_reminders(
 
 
 def checkin_reminder_text(circle_id: int, user: User) -> tuple[str, str]:
-    """Subject and body: neutral, nothing about anyone's answers."""
+    """Subject and body, in the member's language: neutral, nothing about anyone's answers."""
     page = external_url("checkins.checkin", circle_id=circle_id)
-    body = "\n".join(
-        [
-            f"Hello {user.display_name},",
-            "",
-            "Your circle's check-in is open. It takes a couple of minutes, and your answers",
-            "are stored without your name.",
-            "",
-            f"Check in: {page}",
-            "",
-            "You get this because you are in the circle. There is no need to reply.",
-        ]
-    )
-    return "Your circle check-in is open", body
+    with speaking(language_for(user)):
+        body = "\n".join(
+            [
+                _("Hello %(name)s,", name=user.display_name),
+                "",
+                _(
+                    "Your circle's check-in is open. It takes a couple of minutes, and your "
+                    "answers are stored without your name."
+                ),
+                "",
+                _("Check in: %(url)s", url=page),
+                "",
+                _("You get this because you are in the circle. There is no need to reply."),
+            ]
+        )
+        return _("Your circle check-in is open"), body
 
 
 def remind(circle_id: int, period: datetime | None, user: User) -> bool | None:
@@ -127,7 +132,7 @@ def send_checkin_reminders(now: datetime) -> ReminderRun:
 def queue_checkin_reminders() -> int:
     """The periodic job: queue a :func:`send_checkin_reminder` job per due reminder; how many."""
     mark_abandoned()
-    due = [(circle_id, user.id) for circle_id, _, user in due_checkin_reminders(utcnow())]
+    due = [(circle_id, user.id) for circle_id, _period, user in due_checkin_reminders(utcnow())]
     db.session.rollback()  # read only; end the transaction before the jobs run
     for circle_id, user_id in due:
         enqueue("checkin_reminder", circle_id, user_id)

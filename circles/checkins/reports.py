@@ -34,6 +34,7 @@ from circles.checkins.instrument import (
     WELLBEING_ITEMS,
     band,
     labels_for,
+    translated,
 )
 from circles.checkins.models import (
     SCALE_MAX,
@@ -48,8 +49,10 @@ from circles.checkins.release import Counts, period_counts, publication_units
 from circles.checkins.services import current_period
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.i18n import gettext as _
 
-ORG_SCOPE = "Whole organisation"
+#: The organisation's figures' scope: a key the code and the CSV use, never shown on a page.
+ORG_SCOPE = "Whole organisation"  # untranslated: machine-readable scope key of the CSV export
 
 
 @dataclass(frozen=True)
@@ -202,9 +205,9 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
         choices[(p, rel)][(kind, key)] = n
 
     scale_order = [*WELLBEING_ITEMS, *((o.key, o.label) for o in options if o.kind == "scale")]
-    choice_order = [("theme", key, label) for key, label in BUILTIN_THEMES]
+    choice_order = [("theme", key, label) for key, label in translated(BUILTIN_THEMES)]
     choice_order += [("theme", o.key, o.label) for o in options if o.kind == "theme"]
-    choice_order += [("practice", key, label) for key, label in BUILTIN_PRACTICES]
+    choice_order += [("practice", key, label) for key, label in translated(BUILTIN_PRACTICES)]
     choice_order += [("practice", o.key, o.label) for o in options if o.kind == "practice"]
     asked = {o.key: o for o in options}
 
@@ -216,7 +219,7 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
         first, last = unit.periods[0], unit.periods[-1]
         if not unit.published or (not unit.released and any(waiting.get(p) for p in unit.periods)):
             # Withheld; or a pool whose check-ins are not written out yet (release runs first).
-            figures.append(Figure(circle.name, first, last, "*", "All questions"))
+            figures.append(Figure(circle.name, first, last, "*", _("All questions")))
             if unit.published:  # it holds up its four weeks until it is written out
                 everyone = per_period.everyone()
                 n = sum(everyone.get((p, False), 0) for p in unit.periods)
@@ -230,7 +233,7 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
                 row = merged.setdefault(key, [0] * (SCALE_MAX + 1))
                 for value, n in enumerate(hist):
                     row[value] += n
-        for key, _ in scale_order:
+        for key, _label in scale_order:
             if key in merged:
                 figures.append(stats(circle.name, first, last, key, labels[key], merged[key], k))
         for kind, key, label in choice_order:
@@ -276,9 +279,13 @@ def circle_report(circle: Circle, k: int, now: datetime) -> Report:
 
 
 def csv_rows(report: Report) -> Iterable[list[str]]:
-    """Exactly what the page shows, row by row (cells still to be made safe for spreadsheets)."""
-    fewer = f"fewer than {report.k}"
-    yield ["scope", "from", "to", "question", "check-ins", "mean", "median", "band", "answers 0-5"]
+    """Exactly what the page shows, row by row (cells still to be made safe for spreadsheets).
+
+    Machine-readable: the headers and the words standing for a withheld or banded figure stay
+    English in every language; the labels are the reader's."""
+    fewer = f"fewer than {report.k}"  # untranslated: machine-readable CSV value
+    header = ["scope", "from", "to", "question", "check-ins", "mean", "median", "band"]
+    yield [*header, "answers 0-5"]  # untranslated: machine-readable CSV column headers
     for f in report.figures:
         yield [
             f.scope,
@@ -292,7 +299,8 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
             " ".join(map(str, f.histogram)) if f.histogram else "",
         ]
     yield []
-    yield ["scope", "from", "to", "kind", "theme or practice", "check-ins", "ticked"]
+    header = ["scope", "from", "to", "kind", "theme or practice", "check-ins", "ticked"]
+    yield header  # untranslated: machine-readable CSV column headers (above)
     for c in report.counts:
         yield [
             c.scope,
@@ -301,11 +309,12 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
             c.kind,
             c.label,
             str(c.respondents),
-            str(c.count) if c.count is not None else "not shown",
+            str(c.count) if c.count is not None else "not shown",  # untranslated: CSV value
         ]
     if report.pooled:
         yield []
-        yield ["scope", "from", "to", "theme or practice", "check-ins", "rank", "ticked in"]
+        header = ["scope", "from", "to", "theme or practice", "check-ins", "rank", "ticked in"]
+        yield header  # untranslated: machine-readable CSV column headers (above)
         for w in report.pooled:
             for item in w.items:
                 yield [
@@ -314,7 +323,7 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
                     w.last.isoformat(),
                     item.label,
                     str(item.respondents),
-                    str(item.rank) if item.rank is not None else "not shown",
+                    str(item.rank) if item.rank is not None else "not shown",  # untranslated: CSV
                     item.share or "",
                 ]
 

@@ -32,6 +32,7 @@ from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.i18n import gettext as _
 from circles.meetings.models import Meeting
 from circles.sealing import keyring
 
@@ -68,12 +69,12 @@ def add_option(circle: Circle, kind: OptionKind, label: str, today: date) -> Che
     """Add an own item, theme or practice; it is asked from the next period on."""
     label = " ".join(label.split())
     if not label:
-        raise ServiceError("Write a few words for it.", "label")
+        raise ServiceError(_("Write a few words for it."), "label")
     current = [o for o in circle_options(circle.id) if o.removed_on is None]
     if len(current) >= MAX_OWN_OPTIONS:
-        raise ServiceError(f"A check-in can have up to {MAX_OWN_OPTIONS} additions.")
+        raise ServiceError(_("A check-in can have up to %(num)d additions.", num=MAX_OWN_OPTIONS))
     if any(o.kind == kind and o.label.casefold() == label.casefold() for o in current):
-        raise ServiceError("That one is already there.", "label")
+        raise ServiceError(_("That one is already there."), "label")
     option = CheckinOption(circle_id=circle.id, kind=kind, label=label, added_on=today)
     db.session.add(option)
     db.session.flush()
@@ -129,14 +130,16 @@ class Answers:
 def check_answers(answers: Answers, questions: Questions) -> None:
     """Refuse answers that do not fit the period's questions (the form checks first)."""
     if set(answers.scores) != questions.scale_keys:
-        raise ServiceError("Answer every question on the scale.")
+        raise ServiceError(_("Answer every question on the scale."))
     if any(not SCALE_MIN <= v <= SCALE_MAX for v in answers.scores.values()):
-        raise ServiceError(f"Each answer is a number from {SCALE_MIN} to {SCALE_MAX}.")
+        raise ServiceError(
+            _("Each answer is a number from %(low)d to %(high)d.", low=SCALE_MIN, high=SCALE_MAX)
+        )
     if (
         not answers.themes <= questions.theme_keys
         or not answers.practices <= questions.practice_keys
     ):
-        raise ServiceError("Choose themes and practices from the lists.")
+        raise ServiceError(_("Choose themes and practices from the lists."))
 
 
 def submit_checkin(
@@ -156,10 +159,10 @@ def submit_checkin(
     """
     instrument = instrument_for(circle.id)
     if instrument is None:
-        raise ServiceError("Check-ins are not set up for this circle yet.")
+        raise ServiceError(_("Check-ins are not set up for this circle yet."))
     period = current_period(instrument, now)
     if period is None:
-        raise ServiceError("Check-ins open after the circle's first meeting.")
+        raise ServiceError(_("Check-ins open after the circle's first meeting."))
     check_answers(answers, questions_for(circle_options(circle.id), period))
     if has_checked_in(circle.id, period, user.id):
         raise ServiceError(already_done_message(instrument))
@@ -190,8 +193,12 @@ def submit_checkin(
 
 
 def already_done_message(instrument: CheckinInstrument) -> str:
-    when = "this week" if instrument.period_kind == PeriodKind.WEEKLY else "since the last meeting"
-    return f"You have already checked in {when}. Thank you. The next check-in opens later."
+    if instrument.period_kind == PeriodKind.WEEKLY:
+        return _("You have already checked in this week. Thank you. The next check-in opens later.")
+    return _(
+        "You have already checked in since the last meeting. Thank you. "
+        "The next check-in opens later."
+    )
 
 
 # --- Sealed answers: waiting for release, and the member's private history --------------------

@@ -19,13 +19,14 @@ from circles.audit.models import AuditAction
 from circles.checkins import bp, org_reports, release, reports, services
 from circles.checkins.charts import ChartPoint, trend_chart
 from circles.checkins.forms import InstrumentForm, OptionForm, checkin_form
-from circles.checkins.instrument import SCALE_LABELS, WELLBEING_KEYS, questions_for
+from circles.checkins.instrument import BUILTIN_LABELS, WELLBEING_KEYS, questions_for
 from circles.checkins.models import CheckinInstrument, CheckinOption, OptionKind, PeriodKind
 from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
 from circles.groups.models import Circle, CircleRole
+from circles.i18n import gettext as _
 from circles.safety import services as safety
 from circles.safety.forms import SupportRequestForm
 from circles.security import (
@@ -35,6 +36,7 @@ from circles.security import (
     managed_circle_or_404,
     org_access_or_404,
 )
+from circles.templating import day
 from circles.web import commit_or_explain, show_error_on_form
 
 
@@ -83,7 +85,7 @@ def checkin(circle_id: int) -> Response | tuple[str, int]:
                     # In a transaction of its own, after the person's is committed: nothing
                     # about them is written beside check-ins that become readable.
                     release.run_release([circle_id], now)
-                    flash("Thank you. Your check-in is in, without your name on it.", "success")
+                    flash(_("Thank you. Your check-in is in, without your name on it."), "success")
                     return redirect(url_for("checkins.checkin", circle_id=circle_id))
             status = 400
     elif request.method == "POST":
@@ -110,7 +112,6 @@ def _render_checkin(
         period=period,
         done=done,
         form=form,
-        scale_labels=SCALE_LABELS,
         support_form=support_form or SupportRequestForm(formdata=None),
         support_requests=safety.own_requests(current_user.id, access.circle.id),
         crisis_resources=access.circle.org.crisis_resources,
@@ -138,14 +139,18 @@ def history(circle_id: int) -> str:
     options = services.circle_options(circle_id)
     points = [
         ChartPoint(
-            e.period.strftime("%-d %b"),
+            day(e.period, "day"),
             None if e.answers is None else services.wellbeing_percent(e.answers, WELLBEING_KEYS),
         )
         for e in entries
     ]
     chart = (
         trend_chart(
-            "own-trend", "Your wellbeing score over time (0 to 100)", points, y_max=100, y_step=20
+            "own-trend",
+            _("Your wellbeing score over time (0 to 100)"),
+            points,
+            y_max=100,
+            y_step=20,
         )
         if entries
         else None
@@ -156,17 +161,11 @@ def history(circle_id: int) -> str:
         circle=access.circle,
         entries=entries,
         chart=chart,
-        labels={**{o.key: o.label for o in options}, **dict(_builtin_labels())},
+        labels={**{o.key: o.label for o in options}, **BUILTIN_LABELS},
         wellbeing_keys=sorted(WELLBEING_KEYS),
         percent=services.wellbeing_percent,
         confirm_form=ConfirmForm(),
     )
-
-
-def _builtin_labels() -> dict[str, str]:
-    from circles.checkins.instrument import BUILTIN_LABELS
-
-    return BUILTIN_LABELS
 
 
 @bp.post("/circles/<id:circle_id>/checkin/history/delete")
@@ -176,7 +175,7 @@ def delete_history(circle_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         commit_or_explain(
             lambda: services.delete_own_history(current_user.id, circle_id),
-            "Your private check-in history for this circle is deleted.",
+            _("Your private check-in history for this circle is deleted."),
         )
     return redirect(url_for("checkins.history", circle_id=circle_id))
 
@@ -194,9 +193,9 @@ def _render_setup(
         option_form=option_form,
         options=[o for o in options if o.removed_on is None],
         kinds={
-            OptionKind.SCALE: "Question",
-            OptionKind.THEME: "Theme",
-            OptionKind.PRACTICE: "Practice",
+            OptionKind.SCALE: _("Question"),
+            OptionKind.THEME: _("Theme"),
+            OptionKind.PRACTICE: _("Practice"),
         },
         confirm_form=ConfirmForm(),
     ), status
@@ -213,7 +212,7 @@ def setup(circle_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         services.set_up_instrument(access.circle, PeriodKind(form.period_kind.data))
         db.session.commit()
-        flash("Check-ins are set up. Members can check in from the circle page.", "success")
+        flash(_("Check-ins are set up. Members can check in from the circle page."), "success")
         return redirect(url_for("checkins.setup", circle_id=circle_id))
     return _render_setup(
         access, form, OptionForm(formdata=None), 400 if request.method == "POST" else 200
@@ -234,7 +233,7 @@ def add_option(circle_id: int) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Added. Members see it from the next check-in period.", "success")
+            flash(_("Added. Members see it from the next check-in period."), "success")
             return redirect(url_for("checkins.setup", circle_id=circle_id))
     instrument_form = InstrumentForm(formdata=None)
     return _render_setup(access, instrument_form, form, 400)
@@ -248,7 +247,7 @@ def remove_option(circle_id: int, option_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         commit_or_explain(
             lambda: services.remove_option(option, utcnow().date()),
-            "Removed. It is no longer asked from the next period on.",
+            _("Removed. It is no longer asked from the next period on."),
         )
     return redirect(url_for("checkins.setup", circle_id=circle_id))
 
@@ -263,13 +262,17 @@ def report_charts(report: reports.Report) -> list[Markup]:
         for first, last in spans:
             figure = by_key.get((first, last, key))
             pooled = first != last and report.window is None  # the organisation's: weeks
-            text = first.strftime("%-d %b") + ("+" if pooled else "")
+            text = day(first, "day") + ("+" if pooled else "")
             if figure is None or not figure.published:
                 points.append(ChartPoint(text))
             else:
                 points.append(ChartPoint(text, figure.mean, figure.band))
         if any(p.value is not None or p.band for p in points):
-            charts.append(trend_chart(f"chart-{index}", f"Average answer: {label}", points))
+            charts.append(
+                trend_chart(
+                    f"chart-{index}", _("Average answer: %(question)s", question=label), points
+                )
+            )
     return charts
 
 
@@ -313,7 +316,7 @@ def _until() -> date | None:
     try:
         return date.fromisoformat(asked)
     except ValueError:
-        flash("That date was not understood, so the latest weeks are shown.", "error")
+        flash(_("That date was not understood, so the latest weeks are shown."), "error")
         return None
 
 
@@ -338,7 +341,7 @@ def circle_report(circle_id: int) -> str:
 @bp.get("/circles/<id:circle_id>/checkins/report.csv")
 @login_required
 def circle_report_csv(circle_id: int) -> Response:
-    _, report = _circle_report(circle_id, AuditAction.REPORT_EXPORTED)
+    _access, report = _circle_report(circle_id, AuditAction.REPORT_EXPORTED)
     return _csv_response(report, f"circle-{circle_id}-checkins.csv")
 
 
@@ -374,7 +377,7 @@ def _shown_until(report: reports.Report) -> str | None:
 @bp.get("/orgs/<id:org_id>/checkins/report.csv")
 @login_required
 def org_report_csv(org_id: int) -> Response:
-    _, report = _org_report(org_id, AuditAction.REPORT_EXPORTED)
+    _access, report = _org_report(org_id, AuditAction.REPORT_EXPORTED)
     window = report.window
     span = f"-{window.first.isoformat()}-to-{window.last.isoformat()}" if window else ""
     return _csv_response(report, f"organisation-{org_id}-checkins{span}.csv")

@@ -4,6 +4,9 @@ and the page it shows offline.
 The service worker keeps only what carries nothing personal or what the person needs most when
 the connection is gone: the help page, the exercises, the offline page and the static files.
 Every other page stays ``no-store`` and is never cached (:func:`circles._security_headers`).
+
+The kept pages are in the language they were fetched in. They say which (``Content-Language``),
+so that the worker refreshes its copy, made without cookies, in the language the person reads.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from flask import Response, current_app, render_template, url_for
 
 from circles.grounding import bp
+from circles.i18n import current_language, naming_language
+from circles.i18n import gettext as _
 
 #: Pages the service worker keeps a copy of, refreshed on every visit while online.
 OFFLINE_PAGES = ("main.crisis_help", "grounding.exercises", "grounding.offline")
@@ -30,25 +35,27 @@ OFFLINE_STATIC = (
 
 
 @bp.get("/grounding")
-def exercises() -> str:
+def exercises() -> Response:
     """Paced breathing, 5-4-3-2-1 and a body scan: plain instructions that work without
     JavaScript, and, with it, a gentle guide through each."""
-    return render_template("grounding/exercises.html")
+    return naming_language(render_template("grounding/exercises.html"))
 
 
 @bp.get("/offline")
-def offline() -> str:
+def offline() -> Response:
     """What the service worker shows for a page it cannot fetch and must not keep."""
-    return render_template("grounding/offline.html")
+    return naming_language(render_template("grounding/offline.html"))
 
 
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
+    """What a browser needs to install Circles, in the language of the request."""
     icon = url_for("static", filename="favicon.svg")
     manifest = {
         "name": "Circles",
         "short_name": "Circles",
-        "description": "Your integration circle, your journal and grounding exercises.",
+        "description": _("Your integration circle, your journal and grounding exercises."),
+        "lang": current_language(),
         "start_url": url_for("main.home"),
         "scope": "/",
         "display": "standalone",
@@ -56,7 +63,11 @@ def manifest() -> Response:
         "theme_color": "#2f5d50",
         "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
     }
-    return Response(json.dumps(manifest), mimetype="application/manifest+json")
+    response = Response(
+        json.dumps(manifest, ensure_ascii=False), mimetype="application/manifest+json"
+    )
+    response.headers["Content-Language"] = current_language()
+    return response
 
 
 @bp.get("/sw.js")

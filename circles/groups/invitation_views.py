@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from circles import invites
@@ -16,6 +19,7 @@ from circles.forms import ConfirmForm
 from circles.groups import bp, invitations, services
 from circles.groups.forms import CircleInviteForm, JoinForm, SendInvitationsForm
 from circles.groups.models import CircleInvite
+from circles.i18n import gettext as _
 from circles.security import CircleAccess, managed_circle_or_404
 from circles.urls import external_url
 from circles.web import show_error_on_form
@@ -102,8 +106,11 @@ def send_invitations(circle_id: int) -> Response | tuple[str, int]:
             db.session.commit()  # the mails leave once this is committed
             count = len(addresses)
             flash(
-                f"{count} invitation{'s' if count != 1 else ''} sent, each with a link for its "
-                "address only.",
+                ngettext(
+                    "%(num)d invitation sent, each with a link for its address only.",
+                    "%(num)d invitations sent, each with a link for its address only.",
+                    count,
+                ),
                 "success",
             )
             return redirect(url_for("groups.invitations", circle_id=circle_id))
@@ -118,7 +125,7 @@ def revoke_invitation(circle_id: int, invite_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         services.revoke_invite(invite, by=current_user)
         db.session.commit()
-        flash("The link is withdrawn; nobody can use it any more.", "success")
+        flash(_("The link is withdrawn; nobody can use it any more."), "success")
     return redirect(url_for("groups.invitations", circle_id=circle_id))
 
 
@@ -130,7 +137,7 @@ def join(token: str) -> Response | tuple[str, int]:
     if not current_user.is_authenticated:
         return _invitation_before_login(invite, token)
     if services.existing_membership(invite.circle_id, current_user) is not None:
-        flash("You are already in this circle.", "info")
+        flash(_("You are already in this circle."), "info")
         return redirect(url_for("groups.show", circle_id=invite.circle_id))
     try:
         services.check_can_join(invite, current_user)
@@ -151,7 +158,7 @@ def join(token: str) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash(f"Welcome to {invite.circle.name}.", "success")
+            flash(_("Welcome to %(name)s.", name=invite.circle.name), "success")
             return redirect(url_for("groups.show", circle_id=invite.circle_id))
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -173,6 +180,15 @@ def _invitation_before_login(invite: CircleInvite, token: str) -> Response | tup
         "groups/invitation.html",
         circle=invite.circle,
         invite=invite,
-        facilitators=invitations.facilitator_names(invite.circle_id),
+        facilitators=_name_list(invitations.facilitator_names(invite.circle_id)),
         here=here,
     ), 200
+
+
+def _name_list(names: list[str]) -> Markup:
+    """Names in bold, listed as the page's language lists them ("A, B and C")."""
+    slots = [f"\x00{number}\x00" for number in range(len(names))]
+    listed = escape(format_list(slots, locale=get_locale())) if names else Markup("")
+    for slot, name in zip(slots, names, strict=True):
+        listed = listed.replace(slot, Markup("<strong>{}</strong>").format(name))
+    return listed

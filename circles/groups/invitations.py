@@ -17,6 +17,9 @@ from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
 from circles.groups.services import create_invite, member_count
+from circles.i18n import gettext as _
+from circles.i18n import language_for, ngettext, speaking
+from circles.i18n import lazy_gettext as _l
 from circles.mail import send_mail
 from circles.tokens import LinkState
 from circles.urls import external_url
@@ -25,7 +28,7 @@ from circles.urls import external_url
 MAX_ADDRESSES = 50
 #: The subject of every invitation mail: nothing about what the circle is for (shared inboxes,
 #: lock screens).
-INVITATION_SUBJECT = "You are invited to join a circle"
+INVITATION_SUBJECT = _l("You are invited to join a circle")
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -45,17 +48,29 @@ def parse_addresses(text: str) -> list[str]:
         if address not in found:
             found.append(address)
     if bad:
-        listed = ", ".join(bad[:5]) + (" and others" if len(bad) > 5 else "")
-        raise ServiceError(
-            f"These do not look like email addresses: {listed}. Correct them and send again; "
-            "nothing was sent.",
-            "emails",
-        )
+        listed = ", ".join(bad[:5])
+        if len(bad) > 5:
+            message = _(
+                "These do not look like email addresses: %(listed)s and others. Correct them and "
+                "send again; nothing was sent.",
+                listed=listed,
+            )
+        else:
+            message = _(
+                "These do not look like email addresses: %(listed)s. Correct them and send again; "
+                "nothing was sent.",
+                listed=listed,
+            )
+        raise ServiceError(message, "emails")
     if not found:
-        raise ServiceError("Enter at least one email address.", "emails")
+        raise ServiceError(_("Enter at least one email address."), "emails")
     if len(found) > MAX_ADDRESSES:
         raise ServiceError(
-            f"Send to at most {MAX_ADDRESSES} addresses at a time; nothing was sent.", "emails"
+            _(
+                "Send to at most %(num)d addresses at a time; nothing was sent.",
+                num=MAX_ADDRESSES,
+            ),
+            "emails",
         )
     return found
 
@@ -65,24 +80,42 @@ def send_invitations(
 ) -> list[CircleInvite]:
     """One link per address, bound to it and good for one person, each mailed to its address
     once the caller commits (nothing is sent if it rolls back). ``by_name`` is how the inviting
-    person is known in the circle."""
+    person is known in the circle.
+
+    The people invited have no account yet: the mails speak the language of the request that
+    sends them (the inviting person's)."""
     sent = []
     for address in addresses:
         invite, token = create_invite(circle, days=days, max_uses=1, email=address, by=by)
-        send_mail(address, INVITATION_SUBJECT, _invitation_body(circle, by_name, token, days))
+        with speaking(language_for(None)):
+            subject = str(INVITATION_SUBJECT)
+            body = _invitation_body(circle, by_name, token, days)
+        send_mail(address, subject, body)
         sent.append(invite)
     return sent
 
 
 def _invitation_body(circle: Circle, by_name: str, token: str, days: int) -> str:
-    return (
-        f"{by_name} has invited you to join “{circle.name}”, a small group on Circles.\n\n"
-        f"To see the invitation, open this link within {days} days:\n"
-        f"{external_url('groups.join', token=token)}\n\n"
-        "The link is for this email address only. You will read the group's agreement and "
-        "choose the name the group knows you by before you join; you can leave at any time.\n\n"
-        "If you were not expecting this, you can ignore this message."
-    )
+    paragraphs = [
+        _(
+            "%(name)s has invited you to join “%(circle)s”, a small group on Circles.",
+            name=by_name,
+            circle=circle.name,
+        ),
+        ngettext(
+            "To see the invitation, open this link within %(num)d day:",
+            "To see the invitation, open this link within %(num)d days:",
+            days,
+        )
+        + "\n"
+        + external_url("groups.join", token=token),
+        _(
+            "The link is for this email address only. You will read the group's agreement and "
+            "choose the name the group knows you by before you join; you can leave at any time."
+        ),
+        _("If you were not expecting this, you can ignore this message."),
+    ]
+    return "\n\n".join(paragraphs)
 
 
 def inviter_name(circle_id: int, user: User) -> str:
@@ -114,13 +147,14 @@ def unusable_before_login(invite: CircleInvite) -> str | None:
     closed or full circle), or None. Who is asking is only known after logging in."""
     state = invite.state(utcnow())
     if state != LinkState.USABLE:
-        return invites.UNUSABLE_MESSAGES[state]
+        return str(invites.UNUSABLE_MESSAGES[state])
     circle = invite.circle
+    refusal: str | None = None
     if circle.archived:
-        return "This circle is closed and no longer takes new members."
-    if member_count(circle) >= circle.capacity:
-        return "This circle is full. Ask the facilitator whether a place opens up."
-    return None
+        refusal = _("This circle is closed and no longer takes new members.")
+    elif member_count(circle) >= circle.capacity:
+        refusal = _("This circle is full. Ask the facilitator whether a place opens up.")
+    return refusal
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from circles.checkins import services as checkins
 from circles.checkins.models import PeriodKind
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite
+from circles.i18n import gettext as _
 from circles.meetings.models import Meeting
 
 
@@ -39,27 +40,29 @@ def next_steps(circle: Circle) -> list[NextStep]:
     return [
         NextStep(
             "invite",
-            "Invite people",
-            "Send invitation links by email, or make a link to pass on yourself.",
+            _("Invite people"),
+            _("Send invitation links by email, or make a link to pass on yourself."),
             "groups.invitations",
-            "Invite people",
+            _("Invite people"),
             bool(invited),
         ),
         NextStep(
             "checkins",
-            "Turn on check-ins",
-            "Members answer a few short questions each week; you see only anonymous figures "
-            "for the whole circle.",
+            _("Turn on check-ins"),
+            _(
+                "Members answer a few short questions each week; you see only anonymous figures "
+                "for the whole circle."
+            ),
             "checkins.setup",
-            "Set up check-ins",
+            _("Set up check-ins"),
             checkins.instrument_for(circle.id) is not None,
         ),
         NextStep(
             "meeting",
-            "Schedule the first meeting",
-            "One meeting or a series; everyone sees it in their own time zone.",
+            _("Schedule the first meeting"),
+            _("One meeting or a series; everyone sees it in their own time zone."),
             "meetings.schedule",
-            "Schedule a meeting",
+            _("Schedule a meeting"),
             bool(scheduled),
         ),
     ]

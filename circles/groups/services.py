@@ -25,6 +25,8 @@ from circles.groups.models import (
     CircleMember,
     CircleRole,
 )
+from circles.i18n import gettext as _
+from circles.i18n import ngettext
 from circles.meetings import services as meetings
 from circles.orgs.models import Organisation, OrgMember
 
@@ -36,7 +38,9 @@ def name_key(display_name: str) -> str:
 
 def _check_capacity(capacity: int) -> None:
     if not 2 <= capacity <= MAX_CAPACITY:
-        raise ServiceError(f"Choose a capacity between 2 and {MAX_CAPACITY}.", "capacity")
+        raise ServiceError(
+            _("Choose a capacity between 2 and %(max)d.", max=MAX_CAPACITY), "capacity"
+        )
 
 
 def create_circle(
@@ -70,7 +74,8 @@ def update_circle(
     _check_capacity(capacity)
     if capacity < member_count(circle):
         raise ServiceError(
-            "The circle already has more members than that. Choose a larger capacity.", "capacity"
+            _("The circle already has more members than that. Choose a larger capacity."),
+            "capacity",
         )
     circle.name = name.strip()
     circle.description = description.strip()
@@ -113,7 +118,7 @@ def facilitator_count(circle_id: int) -> int:
 def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) -> CircleMember:
     display_name = " ".join(display_name.split())
     if not display_name:
-        raise ServiceError("Choose a name for this circle.", "display_name")
+        raise ServiceError(_("Choose a name for this circle."), "display_name")
     key = name_key(display_name)
     taken = db.session.scalar(
         select(func.count())
@@ -122,12 +127,14 @@ def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) 
     )
     if taken:
         raise ServiceError(
-            "Someone in this circle already uses that name. Choose another, such as adding an "
-            "initial.",
+            _(
+                "Someone in this circle already uses that name. Choose another, such as adding an "
+                "initial."
+            ),
             "display_name",
         )
     if len(display_name) > MAX_DISPLAY_NAME:
-        raise ServiceError(f"Use at most {MAX_DISPLAY_NAME} characters.", "display_name")
+        raise ServiceError(_too_long(MAX_DISPLAY_NAME), "display_name")
     member = CircleMember(
         circle_id=circle.id,
         user_id=user.id,
@@ -139,10 +146,15 @@ def add_member(circle: Circle, user: User, display_name: str, role: CircleRole) 
     # Someone may have taken the name, or the same person joined twice, at the same moment.
     add_or_refuse(
         member,
-        "That did not work: you may already be in this circle, or the name was just taken.",
+        _("That did not work: you may already be in this circle, or the name was just taken."),
         "display_name",
     )
     return member
+
+
+def _too_long(most: int) -> str:
+    text: str = ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", most)
+    return text
 
 
 def create_invite(
@@ -159,10 +171,10 @@ def create_invite(
     ``label`` is the facilitator's own name for it ("for Maria"), seen by the circle's staff.
     """
     if circle.archived:
-        raise ServiceError("This circle is archived. Restore it before inviting anyone.")
+        raise ServiceError(_("This circle is archived. Restore it before inviting anyone."))
     label = " ".join((label or "").split()) or None
     if label is not None and len(label) > MAX_INVITE_LABEL:
-        raise ServiceError(f"Use at most {MAX_INVITE_LABEL} characters.", "label")
+        raise ServiceError(_too_long(MAX_INVITE_LABEL), "label")
     invite = CircleInvite(circle_id=circle.id, label=label)
     token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
     db.session.add(invite)
@@ -198,10 +210,10 @@ def check_can_join(invite: CircleInvite, user: User) -> None:
     """Raise a :class:`ServiceError` saying why this person cannot join through this link."""
     circle = invite.circle
     if circle.archived:
-        raise ServiceError("This circle is closed and no longer takes new members.")
+        raise ServiceError(_("This circle is closed and no longer takes new members."))
     invites.check_usable(invite, user.email)
     if member_count(circle) >= circle.capacity:
-        raise ServiceError("This circle is full. Ask the facilitator whether a place opens up.")
+        raise ServiceError(_("This circle is full. Ask the facilitator whether a place opens up."))
 
 
 def join_circle(
@@ -209,9 +221,9 @@ def join_circle(
 ) -> CircleMember:
     """Join the circle of an invitation after accepting its agreement, under a chosen name."""
     if not accepted:
-        raise ServiceError("Please read the agreement and tick the box to accept it.", "accept")
+        raise ServiceError(_("Please read the agreement and tick the box to accept it."), "accept")
     if existing_membership(invite.circle_id, user) is not None:
-        raise ServiceError("You are already in this circle.")
+        raise ServiceError(_("You are already in this circle."))
     # Lock the circle row (PostgreSQL) so that two people cannot both take the last place;
     # SQLite already lets only one writer in at a time.
     db.session.execute(select(Circle.id).where(Circle.id == invite.circle_id).with_for_update())
@@ -288,7 +300,7 @@ def add_co_facilitator(
     """Make one of the organisation's staff a co-facilitator of the circle."""
     candidate = next((u for u in co_facilitator_candidates(circle) if u.id == user_id), None)
     if candidate is None:
-        raise ServiceError("Choose someone from your organisation's team.", "user_id")
+        raise ServiceError(_("Choose someone from your organisation's team."), "user_id")
     # Members see this name; default to the first name, as the join form does.
     name = display_name or candidate.display_name.split(" ")[0][:MAX_DISPLAY_NAME]
     member = add_member(circle, candidate, name, CircleRole.FACILITATOR)
@@ -306,8 +318,10 @@ def remove_member(member: CircleMember, *, by: User | None) -> None:
     """
     if member.role == CircleRole.FACILITATOR and facilitator_count(member.circle_id) <= 1:
         raise ServiceError(
-            "A circle needs at least one facilitator. "
-            "Add a co-facilitator first, or archive the circle."
+            _(
+                "A circle needs at least one facilitator. "
+                "Add a co-facilitator first, or archive the circle."
+            )
         )
     # Their answers for the circle's meetings go with them (counts stay true, nothing lingers).
     meetings.forget_answers(member.user_id, [member.circle_id])

@@ -18,6 +18,7 @@ from circles.forms import ConfirmForm
 from circles.groups import bp, next_steps, services
 from circles.groups.forms import CircleForm, CoFacilitatorForm, NewCircleForm
 from circles.groups.models import CircleMember, CircleRole
+from circles.i18n import gettext as _
 from circles.meetings import services as meetings
 from circles.meetings import window
 from circles.meetings.forms import RsvpForm
@@ -57,7 +58,7 @@ def create(org_id: int) -> Response | str:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Your circle is ready. Next, invite people to it.", "success")
+            flash(_("Your circle is ready. Next, invite people to it."), "success")
             return redirect(url_for("groups.next_steps", circle_id=circle.id))
     return render_template("groups/edit.html", form=form, org=access.org, circle=None)
 
@@ -143,7 +144,7 @@ def edit(circle_id: int) -> Response | str:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Changes saved.", "success")
+            flash(_("Changes saved."), "success")
             return redirect(url_for("groups.show", circle_id=circle_id))
     return render_template(
         "groups/edit.html", form=form, org=access.circle.org, circle=access.circle
@@ -158,7 +159,8 @@ def archive(circle_id: int) -> Response:
         services.archive_circle(access.circle)
         db.session.commit()
         flash(
-            "The circle is archived. Its people can still see it; nobody new can join.", "success"
+            _("The circle is archived. Its people can still see it; nobody new can join."),
+            "success",
         )
     return redirect(url_for("groups.show", circle_id=circle_id))
 
@@ -170,7 +172,7 @@ def restore(circle_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         services.restore_circle(access.circle)
         db.session.commit()
-        flash("The circle is active again.", "success")
+        flash(_("The circle is active again."), "success")
     return redirect(url_for("groups.show", circle_id=circle_id))
 
 
@@ -211,9 +213,9 @@ def add_facilitator(circle_id: int) -> Response:
                 access.circle, form.user_id.data, form.display_name.data or "", by=current_user
             )
 
-        commit_or_explain(add, "Co-facilitator added.")
+        commit_or_explain(add, _("Co-facilitator added."))
     else:
-        flash("Choose someone from your organisation's team.", "error")
+        flash(_("Choose someone from your organisation's team."), "error")
     return redirect(url_for("groups.roster", circle_id=circle_id))
 
 
@@ -228,7 +230,7 @@ def remove_member(circle_id: int, member_id: int) -> Response:
 
     if ConfirmForm().validate_on_submit() and commit_or_explain(
         remove,
-        f"{member.display_name} is no longer in the circle.",
+        _("%(name)s is no longer in the circle.", name=member.display_name),
     ):
         # Out of this circle's live room at once (and only this circle's).
         signals.member_removed.send(member.user_id, circle_id=circle_id)
@@ -240,13 +242,13 @@ def remove_member(circle_id: int, member_id: int) -> Response:
 def leave(circle_id: int) -> Response:
     access = circle_access_or_404(circle_id, current_user)
     if access.membership is None:
-        flash("You are not a member of this circle.", "error")
+        flash(_("You are not a member of this circle."), "error")
         return redirect(url_for("groups.show", circle_id=circle_id))
     if ConfirmForm().validate_on_submit():
         membership = access.membership
         if commit_or_explain(
             lambda: services.remove_member(membership, by=current_user),
-            f"You have left {access.circle.name}.",
+            _("You have left %(name)s.", name=access.circle.name),
         ):
             signals.member_removed.send(current_user.id, circle_id=circle_id)
             return redirect(url_for("main.home"))

@@ -21,10 +21,12 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.i18n import gettext as _
 from circles.journal.models import MAX_ENTRY, MAX_TITLE, JournalEntry, SharedNote
 from circles.journal.prompts import THEMES
 from circles.meetings.models import DosingSession, Meeting
 from circles.sealing import keyring
+from circles.templating import number
 
 #: Bytes every sealed entry is padded to: the details (JSON, at most :data:`_DETAILS_MAX` bytes:
 #: 120 title and 300 prompt characters at 6 bytes each, escapes included, tags, ids and times),
@@ -146,22 +148,26 @@ def search(entries: Iterable[Entry], query: str) -> list[Entry]:
 def _checked(user_id: int, draft: Draft) -> Draft:
     text, title = draft.text.strip(), draft.title.strip()
     if not text:
-        raise ServiceError("Write something first; even a line is enough.", "text")
+        raise ServiceError(_("Write something first; even a line is enough."), "text")
     if len(text) > MAX_ENTRY:
-        raise ServiceError(f"Please keep an entry under {MAX_ENTRY:,} characters.", "text")
+        raise ServiceError(
+            _("Please keep an entry under %(num)s characters.", num=number(MAX_ENTRY)), "text"
+        )
     if len(title) > MAX_TITLE:
-        raise ServiceError(f"Please keep the title under {MAX_TITLE} characters.", "title")
+        raise ServiceError(
+            _("Please keep the title under %(num)d characters.", num=MAX_TITLE), "title"
+        )
     unknown = [t for t in draft.themes if t not in THEMES]
     if unknown:
-        raise ServiceError("Choose the themes from the list.", "themes")
+        raise ServiceError(_("Choose the themes from the list."), "themes")
     if draft.dosing_session_id is not None and draft.dosing_session_id not in {
         s.id for s in dosing_choices(user_id)
     }:
-        raise ServiceError("Choose one of your own noted sessions.", "dosing_session")
+        raise ServiceError(_("Choose one of your own noted sessions."), "dosing_session")
     if draft.meeting_id is not None and draft.meeting_id not in {
         m.id for m, _ in meeting_choices(user_id, utcnow())
     }:
-        raise ServiceError("Choose a meeting of one of your circles.", "meeting")
+        raise ServiceError(_("Choose a meeting of one of your circles."), "meeting")
     return replace(draft, text=text, title=title, themes=tuple(dict.fromkeys(draft.themes)))
 
 
@@ -256,7 +262,7 @@ def share_circles(user_id: int) -> list[Circle]:
 def share_entry(user_id: int, entry: Entry, circle_id: int) -> SharedNote:
     """Copy the entry, with the member's name, to the circle's facilitators; the caller commits."""
     if circle_id not in {c.id for c in share_circles(user_id)}:
-        raise ServiceError("Choose one of your circles.", "circle")
+        raise ServiceError(_("Choose one of your circles."), "circle")
     note = SharedNote(circle_id=circle_id, user_id=user_id, title=entry.heading, text=entry.text)
     db.session.add(note)
     db.session.flush()

@@ -3,6 +3,8 @@ page where a circle's facilitators read what was shared with them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -13,6 +15,7 @@ from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
 from circles.journal import bp, prompts, services
 from circles.journal.forms import NO_LINK, EntryForm, ShareForm
 from circles.journal.models import JournalEntry, SharedNote
@@ -24,9 +27,9 @@ from circles.web import show_error_on_form
 def _links() -> tuple[dict[int, str], dict[int, str]]:
     """The person's own noted sessions and their circles' meetings, by id, as labels."""
     uid = current_user.id
-    sessions = {s.id: local_time(s.taken_at, "%-d %B %Y") for s in services.dosing_choices(uid)}
+    sessions = {s.id: local_time(s.taken_at, "date") for s in services.dosing_choices(uid)}
     meetings = {
-        m.id: f"{local_time(m.starts_at, '%-d %B %Y, %H:%M')}, {name}"
+        m.id: f"{local_time(m.starts_at, 'long')}, {name}"
         for m, name in services.meeting_choices(uid, utcnow())
     }
     return sessions, meetings
@@ -35,7 +38,7 @@ def _links() -> tuple[dict[int, str], dict[int, str]]:
 def _with_choices(form: EntryForm) -> EntryForm:
     """The entry form with the sessions and meetings it may link to."""
     sessions, meetings = _links()
-    none = [SelectChoice(NO_LINK, "None")]
+    none = [SelectChoice(NO_LINK, _("None"))]
     form.dosing_session.choices = none + [SelectChoice(i, t) for i, t in sessions.items()]
     form.meeting.choices = none + [SelectChoice(i, t) for i, t in meetings.items()]
     return form
@@ -59,6 +62,11 @@ def _by_source(found: list[dict[str, str]]) -> list[tuple[str, list[dict[str, st
     return list(groups.items())
 
 
+def _theme_names(keys: Iterable[str]) -> str:
+    """An entry's themes, named in the reader's language."""
+    return ", ".join(prompts.THEMES[key] for key in keys)
+
+
 def _own_or_404(entry_id: int) -> tuple[JournalEntry, services.Entry]:
     found = services.entry_of(current_user.id, entry_id)
     if found is None:
@@ -79,7 +87,7 @@ def index() -> str:
         q=q,
         groups=prompts.grouped(),
         circle_prompts=_by_source(signals.ask(signals.journal_prompts_asked, current_user.id)),
-        themes=prompts.THEMES,
+        theme_names=_theme_names,
         sessions=sessions,
         meetings=meetings,
         notes=services.own_notes(current_user.id),
@@ -108,7 +116,7 @@ def new() -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Saved. Only you can read it.", "success")
+            flash(_("Saved. Only you can read it."), "success")
             return redirect(url_for("journal.index", _anchor=f"entry-{row.id}"))
     status = 400 if request.method == "POST" else 200
     return render_template("journal/edit.html", form=form, entry=None), status
@@ -137,7 +145,7 @@ def edit(entry_id: int) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Your changes are saved.", "success")
+            flash(_("Your changes are saved."), "success")
             return redirect(url_for("journal.index", _anchor=f"entry-{row.id}"))
     status = 400 if request.method == "POST" else 200
     return render_template("journal/edit.html", form=form, entry=entry), status
@@ -146,18 +154,18 @@ def edit(entry_id: int) -> Response | tuple[str, int]:
 @bp.post("/journal/<id:entry_id>/delete")
 @login_required
 def delete(entry_id: int) -> Response:
-    row, _ = _own_or_404(entry_id)
+    row, _entry = _own_or_404(entry_id)
     if ConfirmForm().validate_on_submit():
         services.delete_entry(row)
         db.session.commit()
-        flash("The entry is deleted.", "success")
+        flash(_("The entry is deleted."), "success")
     return redirect(url_for("journal.index"))
 
 
 @bp.route("/journal/<id:entry_id>/share", methods=["GET", "POST"])
 @login_required
 def share(entry_id: int) -> Response | tuple[str, int]:
-    _, entry = _own_or_404(entry_id)
+    _row, entry = _own_or_404(entry_id)
     form = ShareForm()
     circles = services.share_circles(current_user.id)
     form.circle.choices = [SelectChoice(c.id, c.name) for c in circles]
@@ -168,7 +176,7 @@ def share(entry_id: int) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Shared. Your facilitators can now read this entry with your name.", "success")
+            flash(_("Shared. Your facilitators can now read this entry with your name."), "success")
             return redirect(url_for("journal.index", _anchor="shared"))
     status = 400 if request.method == "POST" else 200
     return render_template("journal/share.html", form=form, entry=entry, circles=circles), status
@@ -181,7 +189,7 @@ def withdraw(note_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         db.session.delete(note)
         db.session.commit()
-        flash("Withdrawn. Your facilitators no longer see it.", "success")
+        flash(_("Withdrawn. Your facilitators no longer see it."), "success")
     return redirect(url_for("journal.index", _anchor="shared"))
 
 

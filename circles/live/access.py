@@ -20,6 +20,7 @@ from circles.accounts.models import AuthSession, User
 from circles.db import one_of
 from circles.extensions import db
 from circles.groups.models import CircleMember, CircleRole
+from circles.i18n import lazy_gettext as _l
 from circles.live.models import (
     LiveParticipant,
     LiveSession,
@@ -28,15 +29,19 @@ from circles.live.models import (
 
 
 class LiveError(Exception):
-    """A refused event: a stable ``code`` for programs, a ``message`` for people."""
+    """A refused event: a stable ``code`` for programs, a ``message`` for people.
 
-    def __init__(self, code: str, message: str) -> None:
+    The message is lazy (``lazy_gettext``): it is put in words only when the refusal is sent,
+    in the language of the socket it answers (:func:`circles.live.writing.refusal`).
+    """
+
+    def __init__(self, code: str, message: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
 
 
-def invalid(message: str) -> LiveError:
+def invalid(message: Any) -> LiveError:
     return LiveError("invalid", message)
 
 
@@ -100,7 +105,7 @@ def actor_for(session_id: object, user_id: int) -> tuple[LiveSession, Actor]:
         .where(LiveSession.id == _session_id(session_id), CircleMember.user_id == user_id)
     ).first()
     if row is None:
-        raise LiveError("not_found", "There is no such live session.")
+        raise LiveError("not_found", _l("There is no such live session."))
     session, membership = row
     return session, Actor.of(membership)
 
@@ -207,9 +212,9 @@ def seats(
         elif (session_id, login) in removed:
             seated.append(removed_error())
         elif login not in alive:
-            seated.append(LiveError("unauthenticated", "Please log in again."))
+            seated.append(LiveError("unauthenticated", _l("Please log in again.")))
         else:
-            seated.append(LiveError("not_found", "There is no such live session."))
+            seated.append(LiveError("not_found", _l("There is no such live session.")))
     return seated
 
 
@@ -226,6 +231,7 @@ def _login_query() -> Select[Any]:
             _logins.created_at,
             _logins.last_seen_at,
             second_factor_due(User.id),
+            User.__table__.c.language,
         )
         .select_from(AuthSession.__table__)
         .join(User.__table__, User.__table__.c.id == _logins.user_id)
@@ -248,6 +254,8 @@ class SocketLogin:
     user_id: int
     #: Its last activity was recorded now (to be committed).
     seen: bool
+    #: The person's own language setting (None: the browser's, see :mod:`.events`).
+    language: str | None = None
 
 
 def socket_logins(
@@ -264,12 +272,12 @@ def socket_logins(
     connection = db.session.connection()
     rows = connection.execute(_login_query(), {"logins": list(set(token_hashes))})
     found, seen = {}, []
-    for token_hash, user_id, created_at, last_seen_at, due in rows:
+    for token_hash, user_id, created_at, last_seen_at, due, language in rows:
         if created_at <= logged_in_since or due:
             continue
         if now - last_seen_at > LAST_SEEN_RESOLUTION:
             seen.append(token_hash)
-        found[token_hash] = SocketLogin(token_hash, user_id, token_hash in seen)
+        found[token_hash] = SocketLogin(token_hash, user_id, token_hash in seen, language)
     if seen:
         connection.execute(_SEEN, {"logins": seen, "seen_at": now})
     return found
@@ -277,7 +285,7 @@ def socket_logins(
 
 def removed_error() -> LiveError:
     """The refusal for someone the facilitator asked to leave (on `join` and every event)."""
-    return LiveError("removed", "The facilitator has asked you to leave this session.")
+    return LiveError("removed", _l("The facilitator has asked you to leave this session."))
 
 
 def actor_for_login(
@@ -289,20 +297,20 @@ def actor_for_login(
         raise seat
     session = db.session.get(LiveSession, seat.session_id)
     if session is None:  # deleted since, in this very transaction
-        raise LiveError("not_found", "There is no such live session.")
+        raise LiveError("not_found", _l("There is no such live session."))
     return session, seat.actor
 
 
 def require_facilitator(actor: Actor) -> None:
     if not actor.is_facilitator:
-        raise LiveError("forbidden", "Only the circle's facilitators can do that.")
+        raise LiveError("forbidden", _l("Only the circle's facilitators can do that."))
 
 
 def require_member(actor: Actor) -> None:
     if actor.is_facilitator:
-        raise LiveError("forbidden", "Facilitators hold the space; members answer prompts.")
+        raise LiveError("forbidden", _l("Facilitators hold the space; members answer prompts."))
 
 
 def require_running(session: LiveSession) -> None:
     if session.status == LiveStatus.ENDED:
-        raise LiveError("ended", "This session has ended.")
+        raise LiveError("ended", _l("This session has ended."))

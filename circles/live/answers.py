@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from circles.db import DriverInsert, one_of
 from circles.extensions import db
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
     Actor,
     Broadcast,
@@ -271,17 +272,17 @@ def _earlier(
 def _answerable(who: Seat, answer: Answer, prompts: dict[int, Rules]) -> Rules:
     require_member(who.actor)
     if who.status == LiveStatus.ENDED:
-        raise LiveError("ended", "This session has ended.")
+        raise LiveError("ended", _l("This session has ended."))
     prompt_id = answer.prompt_id
     if not is_id(prompt_id):
         raise invalid("prompt_id must be a number.")
     prompt = prompts.get(prompt_id)
     if prompt is None or prompt.session_id != who.session_id:
-        raise LiveError("not_found", "There is no such prompt in this session.")
+        raise LiveError("not_found", _l("There is no such prompt in this session."))
     if prompt.status != PromptStatus.OPEN:
-        raise LiveError("closed", "This prompt is no longer taking answers.")
+        raise LiveError("closed", _l("This prompt is no longer taking answers."))
     if not prompt.kind.takes_answers:
-        raise invalid("A silent reflection takes no answers.")
+        raise invalid(_l("A silent reflection takes no answers."))
     return prompt
 
 
@@ -299,7 +300,7 @@ def _repeat(stored: str, client_id: str) -> Outcome:
     """A repeat of the same submission is acknowledged again; a different one is refused."""
     if stored == client_id:
         return Outcome(ack={"duplicate": True})
-    raise LiveError("already_answered", "You have already answered this prompt.")
+    raise LiveError("already_answered", _l("You have already answered this prompt."))
 
 
 def _value(prompt: Rules, value: object) -> str:
@@ -331,19 +332,19 @@ def change_answer(
     """
     require_member(actor)
     if session.status == LiveStatus.ENDED:
-        raise LiveError("ended", "This session has ended.")
+        raise LiveError("ended", _l("This session has ended."))
     if not is_id(prompt_id):
         raise invalid("prompt_id must be a number.")
     # Locked for share like a batch of answers: a reveal or close in another process comes
     # first (and this finds the prompt no longer open) or waits for this change.
     prompt = _rules({prompt_id}).get(prompt_id)
     if prompt is None or prompt.session_id != session.id:
-        raise LiveError("not_found", "There is no such prompt in this session.")
+        raise LiveError("not_found", _l("There is no such prompt in this session."))
     if prompt.status != PromptStatus.OPEN:
-        raise LiveError("closed", "This prompt is no longer taking answers.")
+        raise LiveError("closed", _l("This prompt is no longer taking answers."))
     if not prompt.anonymous:
         raise LiveError(
-            "not_changeable", "Answers to a named prompt are shared as given and cannot change."
+            "not_changeable", _l("Answers to a named prompt are shared as given and cannot change.")
         )
     given = db.session.scalar(
         select(LiveSubmission.client_id).where(
@@ -351,9 +352,9 @@ def change_answer(
         )
     )
     if given is None:
-        raise LiveError("not_answered", "There is no answer of yours to change yet.")
+        raise LiveError("not_answered", _l("There is no answer of yours to change yet."))
     if given != client_key(prompt_id, actor.user_id, _client_id(client_id)):
-        raise LiveError("wrong_receipt", "Only the page you answered from can change it.")
+        raise LiveError("wrong_receipt", _l("Only the page you answered from can change it."))
     new = None if value is None else _value(prompt, value)
     db.session.execute(
         update(LiveSubmission)

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from circles import signals
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.i18n import lazy_gettext as _l
 from circles.live.models import MAX_RESPONSE, Commitment, LiveSession
 from circles.sealing import keyring
 
 #: The longest commitment, in UTF-8 with its length in front, fits.
 COMMITMENT_SIZE = 4 * MAX_RESPONSE + 8
 #: Shown in place of words no configured secret opens any more.
-UNREADABLE = "(This commitment can no longer be opened.)"
+UNREADABLE = _l("(This commitment can no longer be opened.)")
 
 
 def _purpose(user_id: int) -> str:
@@ -34,7 +35,7 @@ def seal_commitment(user_id: int, text: str) -> bytes:
 def opened_text(user_id: int, sealed: bytes) -> str:
     """The commitment's words, for the member who made it ("" for a pass, see mixing)."""
     plain = keyring().unseal(_purpose(user_id), sealed)
-    return UNREADABLE if plain is None else plain.decode()
+    return str(UNREADABLE) if plain is None else plain.decode()
 
 
 def made_by(user_id: int) -> list[dict[str, Any]]:

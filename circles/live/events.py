@@ -24,6 +24,8 @@ from flask_socketio import SocketIO
 
 from circles.db import utcnow
 from circles.extensions import db
+from circles.i18n import DEFAULT, accept_from_header, choose
+from circles.i18n import lazy_gettext as _l
 from circles.live import access, listeners, processes, questions
 from circles.live.batch import GroupCommit, Job
 from circles.live.handshake import login_token
@@ -32,7 +34,8 @@ from circles.live.routing import CLIENT_EVENTS
 from circles.live.sockets import LOGINS, NAMESPACE, Login, login_room
 from circles.live.throttle import ConnectionLimiter as ConnectionLimiter
 from circles.live.throttle import Throttle
-from circles.live.writing import BatchWriter, Event, logged_in_since, refusal
+from circles.live.transport import MALFORMED
+from circles.live.writing import BatchWriter, Event, Refusals, logged_in_since, refusal
 from circles.tokens import hash_token
 
 __all__ = ["ConnectionLimiter", "Event", "LiveNamespace", "Login", "register_live_events"]
@@ -40,6 +43,20 @@ __all__ = ["ConnectionLimiter", "Event", "LiveNamespace", "Login", "register_liv
 log = logging.getLogger(__name__)
 
 _CLIENT_EVENTS = frozenset(CLIENT_EVENTS)
+
+#: Refusals without detail, answered before an event reaches the writer.
+_REFUSALS = {
+    "rate_limited": ("rate_limited", _l("Too many events; slow down a little.")),
+    "unauthenticated": ("unauthenticated", _l("Please log in again.")),
+    "not_an_object": ("invalid", _l("Send one object as the event's payload.")),
+    "malformed": ("invalid", MALFORMED),
+}
+
+
+def socket_language(setting: str | None, environ: dict[str, Any]) -> str:
+    """The language a socket is answered in: the person's setting, else the browser's
+    ``Accept-Language`` in the socket's handshake (decided once, when it opens)."""
+    return choose(setting, None, accept_from_header(environ.get("HTTP_ACCEPT_LANGUAGE")))
 
 
 class LiveNamespace(socketio.Namespace):
@@ -58,6 +75,7 @@ class LiveNamespace(socketio.Namespace):
         #: a single query for login and membership together, without reloading the user.
         self.logins: dict[str, Login] = app.extensions.setdefault(LOGINS, {})
         self.writer = BatchWriter(sio, app)
+        self.refusals = Refusals(app, _REFUSALS)
         self.logins_checked = GroupCommit(self.check_logins, pause=lambda: sio.sleep(0))
 
     def trigger_event(self, event: str, *args: Any) -> Any:
@@ -67,7 +85,20 @@ class LiveNamespace(socketio.Namespace):
             return self.on_disconnect(args[0])
         if event in _CLIENT_EVENTS:
             return self.receive(event, *args)
-        return refusal("unknown_event", f"There is no event called {event[:40]!r}.")
+        with self.app.app_context():
+            return refusal(
+                "unknown_event",
+                _l("There is no event called %(name)s.", name=repr(event[:40])),
+                self.language(args[0] if args else ""),
+            )
+
+    def language(self, sid: str) -> str:
+        login = self.logins.get(sid)
+        return login.language if login is not None else DEFAULT
+
+    def malformed(self, sid: str) -> dict[str, Any]:
+        """The refusal of an event that is not ``[name, ...]`` (:mod:`.transport`)."""
+        return self.refusals("malformed", self.language(sid))
 
     def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         # Engine.IO has already refused foreign Origins; here the login itself is checked: it
@@ -79,7 +110,7 @@ class LiveNamespace(socketio.Namespace):
         login: access.SocketLogin | None = self.logins_checked.submit(hash_token(token))
         if login is None:
             return False
-        self.logins[sid] = Login(login.token_hash)
+        self.logins[sid] = Login(login.token_hash, socket_language(login.language, environ))
         self.limiter.opened(sid, login.user_id)
         self.liveness.first_socket(self.sio.start_background_task, self.sio.sleep)
         # So that a logout reaches exactly this login's sockets, in any process.
@@ -105,14 +136,15 @@ class LiveNamespace(socketio.Namespace):
             job.result = found.get(job.payload)
 
     def receive(self, name: str, sid: str, payload: Any = None, *extra: Any) -> dict[str, Any]:
-        if not self.limiter.allow(sid):
-            return refusal("rate_limited", "Too many events; slow down a little.")
         login = self.logins.get(sid)
+        language = login.language if login is not None else DEFAULT
+        if not self.limiter.allow(sid):
+            return self.refusals("rate_limited", language)
         if login is None:
             self.sio.start_background_task(self.writer.close_soon, sid)
-            return refusal("unauthenticated", "Please log in again.")
+            return self.refusals("unauthenticated", language)
         if not isinstance(payload, dict) or extra:
-            return refusal("invalid", "Send one object as the event's payload.")
+            return self.refusals("not_an_object", language)
         return self.writer.submit(Event(name, sid, login, payload))
 
     def on_disconnect(self, sid: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import CircleMember, CircleRole
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
     Actor,
     Broadcast,
@@ -115,7 +116,7 @@ def start_round(session: LiveSession, actor: Actor) -> Outcome:
     lock_running(session)
     order = [p["user_id"] for p in present(session) if p["role"] == CircleRole.MEMBER.value]
     if not order:
-        raise LiveError("empty", "No member is here yet for a round.")
+        raise LiveError("empty", _l("No member is here yet for a round."))
     session.round_order = order
     session.round_position = 0
     db.session.flush()
@@ -127,7 +128,7 @@ def next_in_round(session: LiveSession, actor: Actor) -> Outcome:
     require_facilitator(actor)
     lock_running(session)
     if session.round_order is None or session.round_position is None:
-        raise LiveError("no_round", "No round is running.")
+        raise LiveError("no_round", _l("No round is running."))
     if session.round_position + 1 >= len(session.round_order):
         session.round_order = None
         session.round_position = None
@@ -153,7 +154,7 @@ def set_hand(
     lock_running(session)
     participant = participant_of(session, actor.user_id)
     if participant is None:
-        raise LiveError("not_joined", "Join the session first.")
+        raise LiveError("not_joined", _l("Join the session first."))
     participant.hand_raised_at = (now or utcnow()) if raised else None
     db.session.flush()
     return Outcome(ack={}, broadcasts=[presence_broadcast(session)])
@@ -178,9 +179,9 @@ def remove_participant(session: LiveSession, actor: Actor, member_id: object) ->
         )
     )
     if member is None:
-        raise LiveError("not_found", "There is no such participant.")
+        raise LiveError("not_found", _l("There is no such participant."))
     if member.role == CircleRole.FACILITATOR:
-        raise LiveError("forbidden", "A facilitator cannot be removed from the session.")
+        raise LiveError("forbidden", _l("A facilitator cannot be removed from the session."))
     participant = participant_of(session, member.user_id)
     if participant is None:
         participant = LiveParticipant(

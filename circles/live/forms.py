@@ -18,14 +18,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from circles.forms import Form
+from circles.i18n import lazy_gettext as _l
 from circles.live.library import THEMES
 from circles.live.models import MAX_OPTIONS, MAX_PROMPT_TEXT, PromptKind
 from circles.live.protocol import MAX_SCALE_LABEL, MAX_TIMER_SECONDS, SCALE_BOUNDS
 
 KEEP_CHOICES = [
-    SelectChoice("", "Only in this plan"),
-    SelectChoice("circle", "Also in this circle's library"),
-    SelectChoice("org", "Also in the organisation's library, for every circle"),
+    SelectChoice("", _l("Only in this plan")),
+    SelectChoice("circle", _l("Also in this circle's library")),
+    SelectChoice("org", _l("Also in the organisation's library, for every circle")),
 ]
 
 
@@ -33,46 +34,47 @@ class PromptForm(Form):
     """A prompt written by a facilitator; cross-field rules are the live protocol's own."""
 
     kind = SelectField(
-        "Kind",
+        _l("Kind"),
         choices=[SelectChoice(k.value, k.label) for k in PromptKind],
         default=PromptKind.TEXT.value,
     )
     text = TextAreaField(
-        "Prompt", validators=[DataRequired("Write the prompt."), Length(max=MAX_PROMPT_TEXT)]
+        _l("Prompt"),
+        validators=[DataRequired(_l("Write the prompt.")), Length(max=MAX_PROMPT_TEXT)],
     )
     anonymous = BooleanField(
-        "Anonymous answers (nobody, you included, sees who wrote what)", default=True
+        _l("Anonymous answers (nobody, you included, sees who wrote what)"), default=True
     )
     options = TextAreaField(
-        "Choices, one per line",
-        description="Single choice and pick up to N: 2 to 8 choices.",
+        _l("Choices, one per line"),
+        description=_l("Single choice and pick up to N: 2 to 8 choices."),
         validators=[Optional()],
     )
     max_picks = IntegerField(
-        "How many may be picked",
-        description="Pick up to N only.",
+        _l("How many may be picked"),
+        description=_l("Pick up to N only."),
         default=2,
         validators=[Optional(), NumberRange(1, MAX_OPTIONS)],
     )
     scale_min = IntegerField(
-        "Scale from", default=0, validators=[Optional(), NumberRange(*SCALE_BOUNDS)]
+        _l("Scale from"), default=0, validators=[Optional(), NumberRange(*SCALE_BOUNDS)]
     )
     scale_max = IntegerField(
-        "Scale to", default=10, validators=[Optional(), NumberRange(*SCALE_BOUNDS)]
+        _l("Scale to"), default=10, validators=[Optional(), NumberRange(*SCALE_BOUNDS)]
     )
     min_label = StringField(
-        "Label at the low end", validators=[Optional(), Length(max=MAX_SCALE_LABEL)]
+        _l("Label at the low end"), validators=[Optional(), Length(max=MAX_SCALE_LABEL)]
     )
     max_label = StringField(
-        "Label at the high end", validators=[Optional(), Length(max=MAX_SCALE_LABEL)]
+        _l("Label at the high end"), validators=[Optional(), Length(max=MAX_SCALE_LABEL)]
     )
     seconds = IntegerField(
-        "Timer in seconds",
-        description="Optional; a silent reflection needs one.",
+        _l("Timer in seconds"),
+        description=_l("Optional; a silent reflection needs one."),
         validators=[Optional(), NumberRange(5, MAX_TIMER_SECONDS)],
     )
     themes = SelectMultipleField(
-        "Themes",
+        _l("Themes"),
         choices=[SelectChoice(key, label) for key, label in THEMES.items()],
         validators=[Optional()],
     )
@@ -105,15 +107,15 @@ class PromptForm(Form):
 
 
 class PlanPromptForm(PromptForm):
-    keep = RadioField("Keep it for later", choices=KEEP_CHOICES, default="")
+    keep = RadioField(_l("Keep it for later"), choices=KEEP_CHOICES, default="")
 
 
 class LibraryPromptForm(PromptForm):
     keep = RadioField(
-        "Keep it in",
+        _l("Keep it in"),
         choices=KEEP_CHOICES[1:],
         default="circle",
-        validators=[DataRequired("Choose where to keep it.")],
+        validators=[DataRequired(_l("Choose where to keep it."))],
     )
 
 

@@ -11,6 +11,7 @@ batch, the room's shared state found once per room, and one presence broadcast p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,8 @@ from sqlalchemy import func, insert, select
 
 from circles.db import DriverInsert, one_of, utcnow
 from circles.extensions import db
+from circles.i18n import DEFAULT, speaking
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
     Broadcast,
     LiveError,
@@ -43,6 +46,8 @@ class Joining:
     """A socket asking to enter a session's room."""
 
     sid: str
+    #: The socket's language (for what its state puts in words: an unreadable commitment).
+    language: str = DEFAULT
 
 
 _participants, _connections = LiveParticipant.__table__.c, LiveConnection.__table__.c
@@ -101,12 +106,13 @@ def join_many(
     new_participants, new_connections = [], []
     results: list[Outcome | LiveError] = []
     joined: list[tuple[int, Seat]] = []
+    languages: dict[int, str] = {}
     for seat, joining in asked:
         try:
             key = (seat.session_id, seat.actor.user_id)
             session = sessions.get(seat.session_id)
             if session is None:  # deleted since, in this very transaction
-                raise LiveError("not_found", "There is no such live session.")
+                raise LiveError("not_found", _l("There is no such live session."))
             require_running(session)
             removed, _ = participants.get(key, (None, None))
             if removed is not None:
@@ -115,8 +121,10 @@ def join_many(
                 if max_sockets is not None and held.get(key, 0) >= max_sockets:
                     raise LiveError(
                         "too_many_connections",
-                        "You are already in this session on too many devices or tabs; "
-                        "close one first.",
+                        _l(
+                            "You are already in this session on too many devices or tabs; "
+                            "close one first."
+                        ),
                     )
                 held[key] = held.get(key, 0) + 1
                 where[joining.sid] = seat.session_id
@@ -124,13 +132,14 @@ def join_many(
                     {"sid": joining.sid, "session_id": key[0], "user_id": key[1]}
                 )
             elif where[joining.sid] != seat.session_id:
-                raise invalid("This connection is already in another session.")
+                raise invalid(_l("This connection is already in another session."))
             if key not in participants:
                 participants[key] = (None, None)
                 new_participants.append({"session_id": key[0], "user_id": key[1], "joined_at": now})
         except LiveError as error:
             results.append(error)
             continue
+        languages[len(results)] = joining.language
         joined.append((len(results), seat))
         results.append(Outcome())
     if not joined:
@@ -156,14 +165,19 @@ def join_many(
     for index, seat in joined:
         view, actor = views[seat.session_id], seat.actor
         _, hand = participants[seat.session_id, actor.user_id]
-        state = state_for(
-            view,
-            actor,
-            hand=hand is not None,
-            answered=view.prompt is not None and (view.prompt.id, actor.user_id) in answered,
-            support=support.get((seat.circle_id, actor.user_id), []),
-            committed=(seat.circle_id, actor.user_id) in committed,
-        )
+        earlier = (seat.circle_id, actor.user_id) in committed
+        own = support.get((seat.circle_id, actor.user_id), [])
+        # What a member's state puts in words (where their support requests stand, a commitment
+        # no key opens any more) is in their socket's language.
+        with speaking(languages[index]) if own or earlier else nullcontext():
+            state = state_for(
+                view,
+                actor,
+                hand=hand is not None,
+                answered=view.prompt is not None and (view.prompt.id, actor.user_id) in answered,
+                support=own,
+                committed=earlier,
+            )
         outcome = Outcome(ack={"state": state})
         if last[seat.session_id] == index:
             presence = {"participants": view.shared["participants"]}

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import select
 
 from circles import signals
+from circles.accounts.models import User
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.i18n import choose, speaking
 from circles.live.models import LiveConnection, LiveParticipant, LiveSession
 from circles.live.retention import delete_named_answers
 from circles.live.rooms import active_session, connections_of, leave_rounds, room_refresh
@@ -115,8 +117,17 @@ def tell_member(request: SupportRequest, **_: Any) -> None:
     session = active_session(request.circle_id)
     if socketio is None or session is None:
         return
-    payload = {"support": status_payload(request)}
-    for sid in connections_of(request.user_id, session.id):
+    # In the member's language (their socket's, else their setting), not the facilitator's
+    # whose page changed it.
+    sids = connections_of(request.user_id, session.id)
+    if not sids:
+        return
+    logins = local_logins()
+    setting = getattr(db.session.get(User, request.user_id), "language", None)
+    for sid in sids:
+        login = logins.get(sid)
+        with speaking(login.language if login is not None else choose(setting, None, None)):
+            payload = {"support": status_payload(request)}
         socketio.emit("support.status", payload, to=sid, namespace=NAMESPACE)
 
 

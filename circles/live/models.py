@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
+from circles.i18n import lazy_gettext as _l
 
 MAX_PROMPT_TEXT = 500
 MAX_RESPONSE = 1000
@@ -43,6 +44,17 @@ class LiveStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+_KIND_LABELS = {
+    "text": _l("Open text"),
+    "scale": _l("Scale"),
+    "choice": _l("Single choice"),
+    "reflection": _l("Silent reflection"),
+    "commitment": _l("Commitment for the week"),
+    "word": _l("One word"),
+    "pick": _l("Pick up to N"),
+}
+
+
 class PromptKind(enum.StrEnum):
     TEXT = "text"
     SCALE = "scale"
@@ -54,15 +66,8 @@ class PromptKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "text": "Open text",
-            "scale": "Scale",
-            "choice": "Single choice",
-            "reflection": "Silent reflection",
-            "commitment": "Commitment for the week",
-            "word": "One word",
-            "pick": "Pick up to N",
-        }[self.value]
+        """Its name for people (lazy: form choices are built when the module is imported)."""
+        return _KIND_LABELS[self.value]
 
     @property
     def takes_answers(self) -> bool:

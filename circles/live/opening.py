@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from circles.db import one_of, utcnow
 from circles.extensions import db
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
     Actor,
     Broadcast,
@@ -137,7 +138,7 @@ def _refuse_ended(
     kept = iter(rows)
     for index, result in enumerate(results):
         if isinstance(result, Outcome) and next(kept)["session_id"] not in running:
-            results[index] = LiveError("ended", "This session has ended.")
+            results[index] = LiveError("ended", _l("This session has ended."))
     return [row for row in rows if row["session_id"] in running]
 
 
@@ -171,14 +172,14 @@ def _new_prompt(
     """The new prompt's row; LiveError when the facilitator may not open it or it is invalid."""
     require_facilitator(seat.actor)
     if seat.status == LiveStatus.ENDED:
-        raise LiveError("ended", "This session has ended.")
+        raise LiveError("ended", _l("This session has ended."))
     spec, plan_item_id = opening.spec, None
     if opening.plan_item is not None:
         if not is_id(opening.plan_item):
             raise invalid("plan_item must be a step of the session plan (a number).")
         meeting_id, step = steps.get(opening.plan_item, (None, None))  # type: ignore[call-overload]
         if step is None or seat.meeting_id is None or meeting_id != seat.meeting_id:
-            raise LiveError("not_found", "There is no such step in this meeting's plan.")
+            raise LiveError("not_found", _l("There is no such step in this meeting's plan."))
         spec, plan_item_id = step, opening.plan_item
     clean = validate_spec(spec)
     kind = PromptKind(clean["kind"])

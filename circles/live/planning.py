@@ -18,6 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import LiveError
 from circles.live.library import BUILT_IN, THEMES
 from circles.live.models import PlanItem, PromptKind, SavedPrompt
@@ -39,7 +41,14 @@ class Source(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"built_in": "Built in", "org": "Organisation", "circle": "This circle"}[self.value]
+        return _SOURCE_LABELS[self.value]
+
+
+_SOURCE_LABELS = {
+    "built_in": _l("Built in"),
+    "org": _l("Organisation"),
+    "circle": _l("This circle"),
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ def _checked(spec: object) -> dict[str, Any]:
     try:
         return validate_spec(spec)
     except LiveError as error:
-        raise ServiceError(error.message) from None
+        raise ServiceError(str(error.message)) from None
 
 
 def _saved_entry(saved: SavedPrompt) -> LibraryEntry:
@@ -94,7 +103,7 @@ def library_for(circle: Circle, theme: str | None = None) -> list[LibraryEntry]:
 
 def entry_by_ref(circle: Circle, ref: str) -> LibraryEntry:
     """A prompt of this circle's library; another circle's or organisation's is not found."""
-    kind, _, key = ref.partition(":")
+    kind, _sep, key = ref.partition(":")
     if kind == "builtin":
         for prompt in BUILT_IN:
             if prompt.key == key:
@@ -109,14 +118,14 @@ def entry_by_ref(circle: Circle, ref: str) -> LibraryEntry:
         )
         if saved is not None:
             return _saved_entry(saved)
-    raise ServiceError("That prompt is not in this circle's library.")
+    raise ServiceError(_("That prompt is not in this circle's library."))
 
 
 def _themes(themes: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(themes))
     unknown = [t for t in chosen if t not in THEMES]
     if unknown:
-        raise ServiceError("Choose themes from the list.", "themes")
+        raise ServiceError(_("Choose themes from the list."), "themes")
     return chosen
 
 
@@ -136,7 +145,10 @@ def save_prompt(
     )
     if (kept or 0) >= MAX_SAVED_PROMPTS:
         raise ServiceError(
-            f"The library already holds {MAX_SAVED_PROMPTS} saved prompts; remove some first."
+            _(
+                "The library already holds %(num)d saved prompts; remove some first.",
+                num=MAX_SAVED_PROMPTS,
+            )
         )
     saved = SavedPrompt(
         org_id=circle.org_id,
@@ -194,11 +206,11 @@ def plan_sizes(meeting_ids: Iterable[int]) -> dict[int, int]:
 def add_to_plan(meeting: Meeting, spec: object) -> PlanItem:
     """Append a prompt to the meeting's plan."""
     if meeting.cancelled_at is not None:
-        raise ServiceError("This meeting is cancelled.")
+        raise ServiceError(_("This meeting is cancelled."))
     clean = _checked(spec)
     steps = plan_for(meeting.id)
     if len(steps) >= MAX_PLAN_STEPS:
-        raise ServiceError(f"A plan can have at most {MAX_PLAN_STEPS} steps.")
+        raise ServiceError(_("A plan can have at most %(num)d steps.", num=MAX_PLAN_STEPS))
     position = steps[-1].position + 1 if steps else 0
     item = PlanItem(meeting_id=meeting.id, position=position, spec=clean)
     db.session.add(item)
@@ -206,7 +218,7 @@ def add_to_plan(meeting: Meeting, spec: object) -> PlanItem:
     return item
 
 
-STEP_GONE = "That step is no longer in the plan; someone may have removed it just now."
+STEP_GONE = _l("That step is no longer in the plan; someone may have removed it just now.")
 
 
 def move_step(item: PlanItem, offset: int) -> None:
@@ -218,7 +230,7 @@ def move_step(item: PlanItem, offset: int) -> None:
     # Renumber as we go, so steps added at the same moment still get distinct places.
     index = next((i for i, step in enumerate(steps) if step.id == item.id), None)
     if index is None:
-        raise ServiceError(STEP_GONE)
+        raise ServiceError(str(STEP_GONE))
     target = index + offset
     if 0 <= target < len(steps):
         steps[index], steps[target] = steps[target], steps[index]
@@ -227,7 +239,7 @@ def move_step(item: PlanItem, offset: int) -> None:
     try:
         db.session.flush()
     except StaleDataError:  # a step was deleted between reading the plan and writing it
-        raise ServiceError(STEP_GONE) from None
+        raise ServiceError(str(STEP_GONE)) from None
 
 
 def remove_step(item: PlanItem) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import CursorResult, null, select, update
 
 from circles.extensions import db
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
     Actor,
     Broadcast,
@@ -48,7 +49,7 @@ def prompt_in(session: LiveSession, prompt_id: object, *, lock: bool = False) ->
         query = query.with_for_update().execution_options(populate_existing=True)
     prompt = db.session.scalar(query)
     if prompt is None:
-        raise LiveError("not_found", "There is no such prompt in this session.")
+        raise LiveError("not_found", _l("There is no such prompt in this session."))
     return prompt
 
 
@@ -90,7 +91,7 @@ def end_running(session: LiveSession, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     if ending.rowcount != 1:
-        raise LiveError("ended", "This session has ended.")
+        raise LiveError("ended", _l("This session has ended."))
     db.session.execute(
         update(LivePrompt)
         .where(LivePrompt.session_id == session.id, LivePrompt.status != PromptStatus.CLOSED)
@@ -132,7 +133,7 @@ def hide_response(session: LiveSession, actor: Actor, response_id: object) -> Ou
         .where(LiveResponse.id == response_id, LivePrompt.session_id == session.id)
     )
     if response is None:
-        raise LiveError("not_found", "There is no such response in this session.")
+        raise LiveError("not_found", _l("There is no such response in this session."))
     response.hidden = True
     db.session.flush()
     data: dict[str, Any] = {"response_id": response.id, "prompt_id": response.prompt_id}

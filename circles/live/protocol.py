@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import invalid
 from circles.live.models import (
     MAX_OPTION,
@@ -50,22 +51,29 @@ def storable(text: str) -> bool:
     return True
 
 
-def checked_text(value: object, name: str, limit: int, *, required: bool = True) -> str:
+def checked_text(value: object, name: Any, limit: int, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or not storable(value):
-        raise invalid(f"{name} must be text.")
+        raise invalid(_l("%(name)s must be text.", name=name))
     value = value.strip()
     if required and not value:
-        raise invalid(f"{name} cannot be empty.")
+        raise invalid(_l("%(name)s cannot be empty.", name=name))
     if len(value) > limit:
-        raise invalid(f"{name} can be at most {limit} characters.")
+        raise invalid(_l("%(name)s can be at most %(limit)d characters.", name=name, limit=limit))
     return value
 
 
-def checked_int(value: object, name: str, low: int, high: int) -> int:
+def checked_int(value: object, name: Any, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise invalid(f"{name} must be a whole number from {low} to {high}.")
+        raise invalid(
+            _l(
+                "%(name)s must be a whole number from %(low)d to %(high)d.",
+                name=name,
+                low=low,
+                high=high,
+            )
+        )
     return value
 
 
@@ -77,7 +85,7 @@ def checked_word(value: object) -> str:
     """One word, as a word cloud counts it: stripped and in lower case."""
     word = checked_text(value, "value", MAX_WORD)
     if not WORD.match(word) or "_" in word:
-        raise invalid("Please give one word, without spaces.")
+        raise invalid(_l("Please give one word, without spaces."))
     return word.casefold()
 
 
@@ -85,9 +93,9 @@ def checked_picks(value: object, options: int, max_picks: int) -> list[int]:
     """A pick answer: distinct option indexes, at least one and at most ``max_picks``."""
     if not isinstance(value, list) or not 1 <= len(value) <= max_picks:
         raise invalid(f"value must be a list of 1 to {max_picks} options' indexes.")
-    picks = [checked_int(v, "Each pick (an option's index)", 0, options - 1) for v in value]
+    picks = [checked_int(v, _l("Each pick (an option's index)"), 0, options - 1) for v in value]
     if len(set(picks)) != len(picks):
-        raise invalid("Each option can be picked once.")
+        raise invalid(_l("Each option can be picked once."))
     return sorted(picks)
 
 
@@ -110,12 +118,12 @@ def validate_spec(spec: object) -> dict[str, Any]:
     if spec.get("seconds") is not None:
         clean["seconds"] = checked_int(spec["seconds"], "seconds", 5, MAX_TIMER_SECONDS)
     if kind == PromptKind.REFLECTION and "seconds" not in clean:
-        raise invalid("A silent reflection needs a timer (seconds).")
+        raise invalid(_l("A silent reflection needs a timer (seconds)."))
     if kind.has_options:
         options = spec.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
-            raise invalid(f"options must be a list of 2 to {MAX_OPTIONS} choices.")
-        clean["options"] = [checked_text(o, "Each option", MAX_OPTION) for o in options]
+            raise invalid(_l("options must be a list of 2 to %(num)d choices.", num=MAX_OPTIONS))
+        clean["options"] = [checked_text(o, _l("Each option"), MAX_OPTION) for o in options]
     if kind == PromptKind.PICK:
         clean["max_picks"] = checked_int(
             spec.get("max_picks"),
@@ -127,7 +135,7 @@ def validate_spec(spec: object) -> dict[str, Any]:
         low = checked_int(spec.get("min", 0), "min", *SCALE_BOUNDS)
         high = checked_int(spec.get("max", 10), "max", *SCALE_BOUNDS)
         if low >= high:
-            raise invalid("max must be greater than min.")
+            raise invalid(_l("max must be greater than min."))
         clean.update(
             {
                 "min": low,

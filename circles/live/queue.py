@@ -211,7 +211,7 @@ class SteadyRedisManager(socketio.RedisManager):  # type: ignore[misc]
             if self.publishing_lost and not awaiting:
                 self._ask_others_to_resync()
             if awaiting and now - pinged_at > PONG_WAIT:
-                raise ConnectionError("Redis did not answer a ping")
+                raise ConnectionError("Redis did not answer a ping")  # untranslated: internal error
             if not awaiting and now - heard_at > PING_EVERY:
                 pubsub.ping(_PING)
                 pinged_at, awaiting = now, True

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from circles.commit_hooks import after_commit
 from circles.db import empty_write_ahead_log_soon, one_of
 from circles.extensions import db
+from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
     Actor,
     Broadcast,
@@ -114,16 +115,16 @@ def _revealable(
 ) -> Any:
     require_facilitator(seat.actor)
     if seat.status == LiveStatus.ENDED:
-        raise LiveError("ended", "This session has ended.")
+        raise LiveError("ended", _l("This session has ended."))
     if not is_id(prompt_id):
         raise invalid("prompt_id must be a number.")
     prompt = found.get(prompt_id)
     if prompt is None or prompt.session_id != seat.session_id:
-        raise LiveError("not_found", "There is no such prompt in this session.")
+        raise LiveError("not_found", _l("There is no such prompt in this session."))
     if prompt.status != PromptStatus.OPEN or prompt_id in chosen:
-        raise LiveError("closed", "Only an open prompt can be revealed.")
+        raise LiveError("closed", _l("Only an open prompt can be revealed."))
     if not prompt.kind.takes_answers:
-        raise invalid("A silent reflection has nothing to reveal.")
+        raise invalid(_l("A silent reflection has nothing to reveal."))
     return prompt
 
 

@@ -11,6 +11,7 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.i18n import gettext as _
 from circles.live import joining
 from circles.live.access import (
     Actor,
@@ -62,7 +63,7 @@ def active_sessions_for(user_id: int) -> list[tuple[LiveSession, Circle]]:
 def start_session(circle: Circle, by_user_id: int, meeting_id: int | None = None) -> LiveSession:
     """Open the circle's live room (or return the one already open)."""
     if circle.archived:
-        raise ServiceError("This circle is archived.")
+        raise ServiceError(_("This circle is archived."))
     existing = active_session(circle.id)
     if existing is not None:
         return existing

@@ -39,6 +39,9 @@ class Login:
     """The login a socket was opened with: every event checks it still exists."""
 
     token_hash: str
+    #: The language this socket is answered in, decided once when it opened (the person's
+    #: setting, else its handshake's ``Accept-Language``): see :mod:`.events`.
+    language: str = "en"
 
 
 #: app.extensions key: this process's open sockets and their logins (sid -> Login).

@@ -27,13 +27,17 @@ from engineio import packet as engineio_packet
 from engineio import payload as engineio_payload
 from socketio import packet
 
+from circles.i18n import lazy_gettext as _l
+
 log = logging.getLogger(__name__)
 
+MALFORMED = _l("Send the event's name and one object as its payload.")
+#: The refusal where no namespace answers in its socket's language (see ``malformed`` below).
 MALFORMED_EVENT = {
     "ok": False,
     "error": {
         "code": "invalid",
-        "message": "Send the event's name and one object as its payload.",
+        "message": "Send the event's name and one object as its payload.",  # untranslated: fallback
     },
 }
 
@@ -88,9 +92,11 @@ def refuse_malformed_events(server: socketio.Server) -> None:
         namespace = namespace or "/"
         sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
         if id is not None and sid is not None and server.manager.is_connected(sid, namespace):
-            ack = server.packet_class(
-                packet.ACK, namespace=namespace, id=id, data=[MALFORMED_EVENT]
-            )
+            # In the socket's language when its namespace knows it (the live namespace does).
+            handler = server.namespace_handlers.get(namespace)
+            malformed = getattr(handler, "malformed", None)
+            refusal = malformed(sid) if malformed is not None else MALFORMED_EVENT
+            ack = server.packet_class(packet.ACK, namespace=namespace, id=id, data=[refusal])
             server._send_packet(eio_sid, ack)
 
     def handle_message(eio_sid: str, data: Any) -> None:

@@ -10,6 +10,7 @@ from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
 from circles.live import bp, planning, rooms
 from circles.live.forms import (
     LibraryPromptForm,
@@ -119,7 +120,7 @@ def library(circle_id: int) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("The prompt is in the library.", "success")
+            flash(_("The prompt is in the library."), "success")
             return redirect(url_for("live.library", circle_id=circle_id))
     theme = request.args.get("theme") if request.args.get("theme") in THEMES else None
     return render_template(
@@ -159,7 +160,7 @@ def delete_prompt(circle_id: int, prompt_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         planning.delete_saved_prompt(saved)
         db.session.commit()
-        flash("The prompt was removed from the library.", "success")
+        flash(_("The prompt was removed from the library."), "success")
     return redirect(url_for("live.library", circle_id=circle_id))
 
 
@@ -199,7 +200,7 @@ def plan(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Added to the plan.", "success")
+            flash(_("Added to the plan."), "success")
             return redirect(_plan_url(meeting))
     return _plan_page(access, meeting, form, 400 if request.method == "POST" else 200)
 
@@ -222,7 +223,7 @@ def add_step(circle_id: int, meeting_id: int) -> Response:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"Added to the plan: {entry.text}", "success")
+            flash(_("Added to the plan: %(prompt)s", prompt=entry.text), "success")
     return redirect(_plan_url(meeting))
 
 
@@ -254,5 +255,5 @@ def remove_step(circle_id: int, meeting_id: int, item_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         planning.remove_step(item)
         db.session.commit()
-        flash("Removed from the plan.", "success")
+        flash(_("Removed from the plan."), "success")
     return redirect(_plan_url(meeting))

@@ -24,6 +24,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from circles.db import begin_writing, utcnow
 from circles.extensions import db
+from circles.i18n import DEFAULT, LANGUAGES, speaking
+from circles.i18n import lazy_gettext as _l
 from circles.live import access, joining, rooms
 from circles.live.access import LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
@@ -41,11 +43,31 @@ from circles.live.sockets import (
 log = logging.getLogger(__name__)
 
 
-def refusal(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def refusal(code: str, message: Any, language: str = DEFAULT) -> dict[str, Any]:
+    """A refused event's acknowledgement, its message (lazy, see :class:`.access.LiveError`)
+    put in words in the language of the socket it answers. Needs an app context."""
+    with speaking(language):
+        text = str(message)
+    return {"ok": False, "error": {"code": code, "message": text}}
 
 
-SERVER_ERROR = refusal("server_error", "Something went wrong; please try again.")
+SOMETHING_WENT_WRONG = _l("Something went wrong; please try again.")
+
+
+class Refusals:
+    """The refusals that carry no detail, in each language, put in words once (they are sent
+    outside any app context too: throttled events, undecodable packets)."""
+
+    def __init__(self, app: Flask, messages: dict[str, Any]) -> None:
+        with app.app_context():
+            self.ready = {
+                (key, language): refusal(code, message, language)
+                for key, (code, message) in messages.items()
+                for language in LANGUAGES
+            }
+
+    def __call__(self, key: str, language: str) -> dict[str, Any]:
+        return self.ready.get((key, language)) or self.ready[key, DEFAULT]
 
 
 def _retryable(error: Exception) -> bool:
@@ -87,11 +109,15 @@ class BatchWriter:
 
     def __init__(self, socketio: SocketIO, app: Flask) -> None:
         self.socketio, self.app, self.server = socketio, app, socketio.server
+        self.refusals = Refusals(app, {"server_error": ("server_error", SOMETHING_WENT_WRONG)})
         self._batches = GroupCommit(self.run_batch, pause=lambda: socketio.sleep(0))
 
     def submit(self, event: Event) -> dict[str, Any]:
         result: dict[str, Any] | None = self._batches.submit(event)
-        return result or SERVER_ERROR
+        return result or self.server_error(event)
+
+    def server_error(self, event: Event) -> dict[str, Any]:
+        return self.refusals("server_error", event.login.language)
 
     def close_soon(self, sid: str) -> None:
         self.socketio.sleep(0.2)
@@ -120,7 +146,8 @@ class BatchWriter:
     def handle(self, event: Event) -> tuple[dict[str, Any], Done | None]:
         """Run one event in its savepoint; the acknowledgement, and what to send after."""
         try:
-            with db.session.begin_nested():
+            # Anything this event puts in words itself is in its socket's language.
+            with speaking(event.login.language), db.session.begin_nested():
                 session, actor = access.actor_for_login(
                     event.payload.get("session"), event.login.token_hash, logged_in_since()
                 )
@@ -131,12 +158,12 @@ class BatchWriter:
                 # The login behind this socket has ended (logout, password change) and the
                 # push that closes its sockets was missed: answer, then close it.
                 self.socketio.start_background_task(self.close_soon, event.sid)
-            return refusal(error.code, error.message), None
+            return refusal(error.code, error.message, event.login.language), None
         except Exception as error:  # never leave a half-written change
             if _retryable(error):
                 raise  # the whole batch is tried again
             log.error("live event %s failed: %s", event.name, type(error).__name__)
-            return SERVER_ERROR, None
+            return self.server_error(event), None
         return {"ok": True, **outcome.ack}, Done(session_id, outcome, [])
 
     def handle_together(self, bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
@@ -149,7 +176,9 @@ class BatchWriter:
         if results is None:
             results = []
             for job in jobs:
-                results += self.attempt_together(bulk, [job]) or [(SERVER_ERROR, None)]
+                results += self.attempt_together(bulk, [job]) or [
+                    (self.server_error(job.payload), None)
+                ]
         handled = []
         for job, (ack, done) in zip(jobs, results, strict=True):
             job.result = ack
@@ -192,7 +221,7 @@ class BatchWriter:
             if isinstance(result, LiveError):
                 if result.code == "unauthenticated":
                     self.socketio.start_background_task(self.close_soon, event.sid)
-                results.append((refusal(result.code, result.message), None))
+                results.append((refusal(result.code, result.message, event.login.language), None))
             else:
                 assert isinstance(seat, access.Seat)
                 done = Done(seat.session_id, result, self.rooms_entered(event, seat))
@@ -202,7 +231,7 @@ class BatchWriter:
     def asks(self, event: Event) -> Any:
         """What an event handled in bulk asks for."""
         if event.name == "join":
-            return joining.Joining(event.sid)
+            return joining.Joining(event.sid, event.login.language)
         return BULK[event.name][0](event.payload)
 
     def rooms_entered(self, event: Event, seat: access.Seat) -> list[str]:
@@ -250,7 +279,7 @@ class BatchWriter:
                 db.session.rollback()
                 log.error("live batch of %d failed: %s", len(jobs), type(error).__name__)
                 for job in jobs:  # refusals too: they may rest on events rolled back with it
-                    job.result = SERVER_ERROR
+                    job.result = self.server_error(job.payload)
                 return
             gone = []
             for job, done in handled:

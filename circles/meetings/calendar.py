@@ -2,7 +2,8 @@
 
 Events carry the series' TZID with a matching VTIMEZONE, a UID that never changes, a SEQUENCE that
 rises with every edit, and STATUS:CANCELLED for cancelled meetings. Titles are neutral unless the
-person asked for circle names: a calendar is often seen over someone's shoulder.
+person asked for circle names: a calendar is often seen over someone's shoulder. The texts people
+read (titles, descriptions) are in the language of the current locale: the caller chooses it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from circles.i18n import gettext as _
 from circles.meetings.models import Meeting
 
-NEUTRAL_TITLE = "Circle meeting"
 PRODID = "-//Circles//Circles meetings//EN"
 
 
@@ -29,15 +30,15 @@ def _event(meeting: Meeting, *, show_names: bool, page_url: str, stamp: datetime
     event.add("sequence", meeting.sequence)
     event.add("last-modified", meeting.updated_at)
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
-    title = meeting.circle.name if show_names else NEUTRAL_TITLE
-    event.add("summary", f"Cancelled: {title}" if meeting.cancelled else title)
+    title = meeting.circle.name if show_names else _("Circle meeting")
+    event.add("summary", _("Cancelled: %(title)s", title=title) if meeting.cancelled else title)
     event.add("url", page_url)
-    lines = [f"Meeting page: {page_url}"]
+    lines = [_("Meeting page: %(url)s", url=page_url)]
     # A call link or an agenda can say what the circle is about (room names, topics): neutral
     # calendars leave both to the meeting page, which needs a login.
     if show_names and meeting.video_url:
         event.add("location", meeting.video_url)
-        lines.append(f"Video call: {meeting.video_url}")
+        lines.append(_("Video call: %(url)s", url=meeting.video_url))
     if show_names and meeting.agenda:
         lines += ["", meeting.agenda]
     event.add("description", "\n".join(lines))

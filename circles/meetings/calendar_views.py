@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 from circles.db import scoped_get_or_404, utcnow
 from circles.extensions import limiter
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
+from circles.i18n import speaking
 from circles.meetings import bp, feeds, services
 from circles.meetings.calendar import build_calendar
 from circles.meetings.forms import (
@@ -21,8 +23,6 @@ from circles.security import circle_access_or_404
 from circles.tokens import hash_token
 from circles.urls import external_url
 from circles.web import commit_or_explain
-
-#: How far back the feed reaches, so recent meetings stay in subscribed calendars.
 
 #: How far back the feed reaches, so recent meetings stay in subscribed calendars.
 FEED_HISTORY = timedelta(days=90)
@@ -94,9 +94,9 @@ def regenerate_feed() -> Response:
         had_link = (feed := feeds.user_feed(current_user)) is not None and feed.salt
         commit_or_explain(
             lambda: feeds.regenerate_feed(current_user, current_app.secret_key or ""),
-            "Your new calendar link is below. The old one no longer works."
+            _("Your new calendar link is below. The old one no longer works.")
             if had_link
-            else "Your calendar link is ready. Add it to your calendar app.",
+            else _("Your calendar link is ready. Add it to your calendar app."),
         )
     return redirect(url_for("meetings.calendar_settings"))
 
@@ -107,7 +107,7 @@ def revoke_feed() -> Response:
     if ConfirmForm().validate_on_submit():
         commit_or_explain(
             lambda: feeds.revoke_feed(current_user),
-            "Your calendar link is turned off. Calendars subscribed to it get no more updates.",
+            _("Your calendar link is turned off. Calendars subscribed to it get no more updates."),
         )
     return redirect(url_for("meetings.calendar_settings"))
 
@@ -120,9 +120,9 @@ def calendar_titles() -> Response:
         show = bool(form.show_circle_names.data)
         commit_or_explain(
             lambda: feeds.set_feed_titles(current_user, show),
-            "Events now show your circles' names."
+            _("Events now show your circles' names.")
             if show
-            else "Events are now titled “Circle meeting”.",
+            else _("Events are now titled “Circle meeting”."),
         )
     return redirect(url_for("meetings.calendar_settings"))
 
@@ -141,10 +141,13 @@ def feed(token: str) -> Response:
         abort(404)
     now = utcnow()
     meetings = feeds.feed_meetings(calendar_feed.user_id, now - FEED_HISTORY)
-    body = build_calendar(
-        meetings,
-        show_names=calendar_feed.show_circle_names,
-        page_url=_page_url,
-        stamp=now,
-    )
+    # Fetched by a calendar service without a login: the owner's language, never the
+    # service's Accept-Language (English when the owner chose none).
+    with speaking(feeds.owner_language(calendar_feed)):
+        body = build_calendar(
+            meetings,
+            show_names=calendar_feed.show_circle_names,
+            page_url=_page_url,
+            stamp=now,
+        )
     return _ics_response(body, "circles.ics")

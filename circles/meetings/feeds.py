@@ -18,6 +18,8 @@ from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import CircleMember
+from circles.i18n import DEFAULT, LANGUAGES
+from circles.i18n import gettext as _
 from circles.meetings.models import (
     CalendarFeed,
     Meeting,
@@ -46,7 +48,7 @@ def regenerate_feed(user: User, secret_key: str | bytes) -> str:
     feed = user_feed(user)
     if feed is None:
         feed = CalendarFeed(user_id=user.id, show_circle_names=False)
-        add_or_refuse(feed, "Your calendar link changed a moment ago. Please try again.")
+        add_or_refuse(feed, _("Your calendar link changed a moment ago. Please try again."))
     feed.salt = secrets.token_urlsafe(32)
     db.session.flush()
     token = feed_token(feed, secret_key)
@@ -58,7 +60,7 @@ def revoke_feed(user: User) -> None:
     """Switch a person's feed off; calendar apps that subscribed get nothing more."""
     feed = user_feed(user)
     if feed is None or feed.salt is None:
-        raise ServiceError("You have no calendar link to turn off.")
+        raise ServiceError(_("You have no calendar link to turn off."))
     feed.salt = None
     db.session.flush()
 
@@ -68,9 +70,17 @@ def set_feed_titles(user: User, show_circle_names: bool) -> None:
     feed = user_feed(user)
     if feed is None:
         feed = CalendarFeed(user_id=user.id)
-        add_or_refuse(feed, "Your calendar settings changed a moment ago. Please try again.")
+        add_or_refuse(feed, _("Your calendar settings changed a moment ago. Please try again."))
     feed.show_circle_names = show_circle_names
     db.session.flush()
+
+
+def owner_language(feed: CalendarFeed) -> str:
+    """The language a feed's texts are in: its owner's setting, else English (a calendar
+    service fetches it, not the person)."""
+    owner = db.session.get(User, feed.user_id)
+    setting = owner.language if owner is not None else None
+    return setting if setting in LANGUAGES else DEFAULT
 
 
 def feed_by_token(token: str, secret_key: str | bytes) -> CalendarFeed | None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type, utcnow
+from circles.i18n import lazy_gettext as _l
 from circles.meetings.recurrence import Repeat
 
 if TYPE_CHECKING:
@@ -39,7 +40,13 @@ class RsvpAnswer(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"going": "Going", "maybe": "Maybe", "not_going": "Not going"}[self.value]
+        """The answer's button label (lazy: forms build their choices at import time)."""
+        labels: dict[str, str] = {
+            "going": _l("Going"),
+            "maybe": _l("Maybe"),
+            "not_going": _l("Not going"),
+        }
+        return labels[self.value]
 
 
 class MeetingSeries(CreatedMixin, Base):

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from circles.exceptions import ServiceError
+from circles.i18n import gettext as _
 
 #: A series never expands to more meetings than this (two years of weekly meetings).
 MAX_OCCURRENCES = 104
@@ -50,7 +51,7 @@ def zone_or_error(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError):
-        raise ServiceError("Choose a time zone from the list.", "timezone") from None
+        raise ServiceError(_("Choose a time zone from the list."), "timezone") from None
 
 
 def build_rule(plan: SeriesPlan) -> str | None:
@@ -58,11 +59,11 @@ def build_rule(plan: SeriesPlan) -> str | None:
     if plan.repeat == Repeat.NONE:
         return None
     if (plan.count is None) == (plan.until is None):
-        raise ServiceError("Say when the series ends: after a number of meetings, or on a date.")
+        raise ServiceError(_("Say when the series ends: after a number of meetings, or on a date."))
     if plan.count is not None and not 1 <= plan.count <= MAX_OCCURRENCES:
-        raise ServiceError(f"Choose from 1 to {MAX_OCCURRENCES} meetings.", "count")
+        raise ServiceError(_("Choose from 1 to %(max)d meetings.", max=MAX_OCCURRENCES), "count")
     if plan.until is not None and plan.until < plan.first_date:
-        raise ServiceError("The series cannot end before its first meeting.", "until")
+        raise ServiceError(_("The series cannot end before its first meeting."), "until")
 
     day = plan.first_date
     if plan.repeat == Repeat.WEEKLY:
@@ -99,7 +100,7 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     try:
         return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
     except OverflowError:  # the first or last moments of year 1 or 9999
-        raise ServiceError("Choose a date closer to today.", "date") from None
+        raise ServiceError(_("Choose a date closer to today."), "date") from None
 
 
 def expand(plan: SeriesPlan) -> list[datetime]:
@@ -120,7 +121,10 @@ def expand(plan: SeriesPlan) -> list[datetime]:
         and occurrences.after(locals_[-1])
     ):
         raise ServiceError(
-            f"That series would have more than {MAX_OCCURRENCES} meetings. Choose an earlier end.",
+            _(
+                "That series would have more than %(max)d meetings. Choose an earlier end.",
+                max=MAX_OCCURRENCES,
+            ),
             "until",
         )
     return [local_to_utc(local, zone) for local in locals_]

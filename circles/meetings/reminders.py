@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
@@ -27,9 +26,12 @@ from circles.accounts.models import User
 from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import CircleMember
+from circles.i18n import gettext as _
+from circles.i18n import language_for, speaking
 from circles.jobs import TryAgain, enqueue
 from circles.mail import send_once
 from circles.meetings.models import Meeting, ReminderSent, Rsvp, RsvpAnswer
+from circles.templating import meeting_time
 from circles.urls import external_url
 
 
@@ -77,25 +79,26 @@ def due_reminders(
 
 
 def reminder_text(meeting: Meeting, user: User) -> tuple[str, str]:
-    """Subject and body; neutral, so a glance at an inbox says nothing about the circle."""
-    local = meeting.starts_at.astimezone(ZoneInfo(user.timezone))
-    when = f"{local:%A %-d %B at %H:%M} ({user.timezone.replace('_', ' ')})"
+    """Subject and body in the person's language and zone; neutral, so a glance at an inbox
+    says nothing about the circle."""
     page = external_url("meetings.show", circle_id=meeting.circle_id, meeting_id=meeting.id)
-    lines = [
-        f"Hello {user.display_name},",
-        "",
-        f"A reminder that your circle meets on {when}.",
-        "",
-        f"Meeting page: {page}",
-    ]
-    if meeting.video_url:
-        lines.append(f"Video call: {meeting.video_url}")
-    lines += [
-        "",
-        "If you cannot come, you can say so on the meeting page.",
-        "You get this reminder because you are in the circle. It went to you alone.",
-    ]
-    return "Reminder: your circle meets soon", "\n".join(lines)
+    with speaking(language_for(user)):
+        when = meeting_time(meeting.starts_at, zone_name=user.timezone)
+        lines = [
+            _("Hello %(name)s,", name=user.display_name),
+            "",
+            _("A reminder that your circle meets on %(when)s.", when=when),
+            "",
+            _("Meeting page: %(url)s", url=page),
+        ]
+        if meeting.video_url:
+            lines.append(_("Video call: %(url)s", url=meeting.video_url))
+        lines += [
+            "",
+            _("If you cannot come, you can say so on the meeting page."),
+            _("You get this reminder because you are in the circle. It went to you alone."),
+        ]
+        return _("Reminder: your circle meets soon"), "\n".join(lines)
 
 
 def remind(meeting: Meeting, user: User) -> bool | None:

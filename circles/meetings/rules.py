@@ -6,11 +6,17 @@ import enum
 from urllib.parse import urlsplit
 
 from circles.exceptions import ServiceError
+from circles.i18n import gettext as _
 from circles.meetings.models import MAX_URL
 
-BAD_VIDEO_URL = (
-    "Enter the call link as a full https:// address, for example https://meet.example.org/abc."
-)
+
+def _bad_video_url() -> ServiceError:
+    return ServiceError(
+        _(
+            "Enter the call link as a full https:// address, for example https://meet.example.org/abc."
+        ),
+        "video_url",
+    )
 
 
 class Scope(enum.StrEnum):
@@ -30,7 +36,7 @@ def check_video_url(url: str) -> str:
         parts = urlsplit(url)
         hostname = parts.hostname
     except ValueError:  # e.g. an unclosed "[" in the host
-        raise ServiceError(BAD_VIDEO_URL, "video_url") from None
+        raise _bad_video_url() from None
     if (
         len(url) > MAX_URL
         or parts.scheme != "https"
@@ -40,5 +46,5 @@ def check_video_url(url: str) -> str:
         or parts.username
         or parts.password
     ):
-        raise ServiceError(BAD_VIDEO_URL, "video_url")
+        raise _bad_video_url()
     return url

@@ -22,6 +22,7 @@ from circles.db import add_or_refuse, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.i18n import gettext as _
 from circles.meetings.models import (
     MAX_DURATION_MINUTES,
     Meeting,
@@ -48,7 +49,9 @@ class MeetingDetails:
 
 def _check_details(details: MeetingDetails) -> MeetingDetails:
     if not 1 <= details.duration_minutes <= MAX_DURATION_MINUTES:
-        raise ServiceError(f"A meeting lasts from 1 to {MAX_DURATION_MINUTES} minutes.", "duration")
+        raise ServiceError(
+            _("A meeting lasts from 1 to %(max)d minutes.", max=MAX_DURATION_MINUTES), "duration"
+        )
     return MeetingDetails(
         details.duration_minutes, check_video_url(details.video_url), details.agenda.strip()
     )
@@ -71,11 +74,11 @@ def schedule_meeting(
     """Create a one-off meeting or a recurring series, every occurrence materialised in UTC."""
     now = now or utcnow()
     if circle.archived:
-        raise ServiceError("This circle is archived. Restore it to schedule meetings.")
+        raise ServiceError(_("This circle is archived. Restore it to schedule meetings."))
     details = _check_details(details)
     starts = expand(plan)
     if starts[0] <= now:
-        raise ServiceError("Choose a date and time in the future for the first meeting.", "date")
+        raise ServiceError(_("Choose a date and time in the future for the first meeting."), "date")
     _check_horizon(starts[0], now)
     series = MeetingSeries(
         circle_id=circle.id,
@@ -99,7 +102,7 @@ HORIZON = timedelta(days=2 * 366)
 
 def _check_horizon(start: datetime, now: datetime) -> None:
     if start > now + HORIZON:
-        raise ServiceError("Choose a date within the next two years.", "date")
+        raise ServiceError(_("Choose a date within the next two years."), "date")
 
 
 def _scope_targets(meeting: Meeting, scope: Scope, now: datetime) -> list[Meeting]:
@@ -115,7 +118,7 @@ def _scope_targets(meeting: Meeting, scope: Scope, now: datetime) -> list[Meetin
 
 def _refuse_if_started(meeting: Meeting, now: datetime) -> None:
     if meeting.starts_at <= now:
-        raise ServiceError("This meeting has already begun, so it can no longer be changed.")
+        raise ServiceError(_("This meeting has already begun, so it can no longer be changed."))
 
 
 def edit_meeting(
@@ -142,7 +145,7 @@ def edit_meeting(
     starts = {m.id: m.starts_at for m in targets}
     if moved:
         if new_date > (now + HORIZON).date():
-            raise ServiceError("Choose a date within the next two years.", "date")
+            raise ServiceError(_("Choose a date within the next two years."), "date")
         starts = {
             m.id: local_to_utc(
                 datetime.combine(m.starts_at.astimezone(zone).date() + day_shift, new_time), zone
@@ -150,7 +153,7 @@ def edit_meeting(
             for m in targets
         }
         if any(start <= now for start in starts.values()):
-            raise ServiceError("Choose a date and time in the future.", "date")
+            raise ServiceError(_("Choose a date and time in the future."), "date")
         _check_horizon(max(starts.values()), now)
     # Other meetings take only what changed here: their own agenda or link stays otherwise.
     new_duration = details.duration_minutes != meeting.duration_minutes
@@ -192,7 +195,7 @@ def cancel_meeting(meeting: Meeting, scope: Scope, now: datetime | None = None) 
     _refuse_if_started(meeting, now)
     targets = [m for m in _scope_targets(meeting, scope, now) if not m.cancelled]
     if not targets:
-        raise ServiceError("That is already cancelled.")
+        raise ServiceError(_("That is already cancelled."))
     for target in targets:
         target.cancelled_at = now
         target.sequence += 1
@@ -205,7 +208,7 @@ def restore_meeting(meeting: Meeting, now: datetime | None = None) -> None:
     now = now or utcnow()
     _refuse_if_started(meeting, now)
     if not meeting.cancelled:
-        raise ServiceError("This meeting is not cancelled.")
+        raise ServiceError(_("This meeting is not cancelled."))
     meeting.cancelled_at = None
     meeting.sequence += 1
     db.session.flush()
@@ -218,15 +221,15 @@ def set_rsvp(meeting: Meeting, user: User, answer: RsvpAnswer, now: datetime | N
     """Record or change a person's answer for a meeting that is neither cancelled nor over."""
     now = now or utcnow()
     if meeting.cancelled:
-        raise ServiceError("This meeting is cancelled.")
+        raise ServiceError(_("This meeting is cancelled."))
     if meeting.ends_at <= now:
-        raise ServiceError("This meeting is over.")
+        raise ServiceError(_("This meeting is over."))
     rsvp = db.session.scalar(
         select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
     )
     if rsvp is None:
         rsvp = Rsvp(meeting_id=meeting.id, user_id=user.id, answer=answer)
-        add_or_refuse(rsvp, "Your answer was saved a moment ago. Please try again.")
+        add_or_refuse(rsvp, _("Your answer was saved a moment ago. Please try again."))
     else:
         rsvp.answer = answer
     db.session.flush()

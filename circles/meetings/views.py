@@ -13,6 +13,8 @@ from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
+from circles.i18n import ngettext
 from circles.meetings import bp, services
 from circles.meetings.forms import (
     CancelMeetingForm,
@@ -67,7 +69,7 @@ def schedule(circle_id: int) -> Response | tuple[str, int]:
         else:
             db.session.commit()
             n = len(series.meetings)
-            flash("Meeting scheduled." if n == 1 else f"{n} meetings scheduled.", "success")
+            flash(ngettext("Meeting scheduled.", "%(num)d meetings scheduled.", n), "success")
             return redirect(
                 url_for("meetings.show", circle_id=circle_id, meeting_id=series.meetings[0].id)
             )
@@ -142,16 +144,19 @@ def rsvp(circle_id: int, meeting_id: int) -> Response:
     else:
         back = redirect(url_for("meetings.show", circle_id=circle_id, meeting_id=meeting_id))
     if access.membership is None:
-        flash("Only people in the circle answer for its meetings.", "error")
+        flash(_("Only people in the circle answer for its meetings."), "error")
         return back
     form = RsvpForm()
     if not form.validate_on_submit():
-        flash("Choose going, maybe or not going.", "error")
+        flash(_("Choose going, maybe or not going."), "error")
         return back
     answer = RsvpAnswer(form.answer.data)
     commit_or_explain(
         lambda: services.set_rsvp(meeting, current_user, answer),
-        f"Saved: {answer.label.lower()}. Only the facilitators see how many said what.",
+        _(
+            "Saved: %(answer)s. Only the facilitators see how many said what.",
+            answer=str(answer.label).lower(),
+        ),
     )
     return back
 
@@ -184,7 +189,7 @@ def edit(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(
-                "Meeting updated." if len(changed) == 1 else f"{len(changed)} meetings updated.",
+                ngettext("Meeting updated.", "%(num)d meetings updated.", len(changed)),
                 "success",
             )
             return redirect(url_for("meetings.show", circle_id=circle_id, meeting_id=meeting_id))
@@ -212,9 +217,11 @@ def cancel(circle_id: int, meeting_id: int) -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(
-                "The meeting is cancelled. People in the circle see it marked as cancelled."
-                if len(cancelled) == 1
-                else f"{len(cancelled)} meetings are cancelled. People see them as cancelled.",
+                ngettext(
+                    "The meeting is cancelled. People in the circle see it marked as cancelled.",
+                    "%(num)d meetings are cancelled. People see them as cancelled.",
+                    len(cancelled),
+                ),
                 "success",
             )
             return redirect(url_for("meetings.show", circle_id=circle_id, meeting_id=meeting_id))
@@ -235,6 +242,6 @@ def restore(circle_id: int, meeting_id: int) -> Response:
     meeting = _meeting_or_404(access, meeting_id)
     if ConfirmForm().validate_on_submit():
         commit_or_explain(
-            lambda: services.restore_meeting(meeting), "The meeting is back on the schedule."
+            lambda: services.restore_meeting(meeting), _("The meeting is back on the schedule.")
         )
     return redirect(url_for("meetings.show", circle_id=circle_id, meeting_id=meeting_id))

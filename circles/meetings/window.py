@@ -19,6 +19,7 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import CircleMember
+from circles.i18n import gettext as _
 from circles.meetings.models import (
     DosingSession,
     Meeting,
@@ -39,7 +40,7 @@ DOSING_RANGE = timedelta(days=366)
 def _check_taken_at(taken_at: datetime, now: datetime | None) -> None:
     now = now or utcnow()
     if not now - DOSING_RANGE <= taken_at <= now + DOSING_RANGE:
-        raise ServiceError("Enter a date within a year of today.", "date")
+        raise ServiceError(_("Enter a date within a year of today."), "date")
 
 
 def add_dosing_session(

@@ -13,6 +13,7 @@ from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
 from circles.meetings import bp, window
 from circles.meetings.forms import (
     DosingSessionForm,
@@ -56,7 +57,7 @@ def add_dosing_session() -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Saved. Only you can see it. Here is a plan for the days after.", "success")
+            flash(_("Saved. Only you can see it. Here is a plan for the days after."), "success")
             return redirect(url_for("space.plan", entry_id=entry.id))
     return _render_integration(form, 400)
 
@@ -77,7 +78,7 @@ def edit_dosing_session(entry_id: int) -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("meetings.integration"))
     status = 400 if request.method == "POST" else 200
     return render_template("meetings/edit_dosing.html", form=form, entry=entry), status
@@ -90,5 +91,5 @@ def delete_dosing_session(entry_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         window.delete_dosing_session(entry)
         db.session.commit()
-        flash("Deleted.", "success")
+        flash(_("Deleted."), "success")
     return redirect(url_for("meetings.integration"))

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
+from circles.i18n import lazy_gettext as _l
 from circles.tokens import InviteLinkMixin
 
 if TYPE_CHECKING:
@@ -29,12 +30,27 @@ class OrgRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"owner": "Owner", "admin": "Admin", "facilitator": "Facilitator"}[self.value]
+        """The role's name in the reader's language."""
+        return str(_ROLE_LABELS[self.value])
+
+    @property
+    def in_sentence(self) -> str:
+        """The role's name inside a sentence ("You are facilitator here")."""
+        return str(_ROLE_IN_SENTENCE[self.value])
+
+    @property
+    def lazy_label(self) -> str:
+        """The same, translated only when shown (form choices built at import time)."""
+        return _ROLE_LABELS[self.value]  # type: ignore[return-value]
 
     @property
     def is_admin(self) -> bool:
         return self in (OrgRole.OWNER, OrgRole.ADMIN)
 
+
+_ROLE_LABELS = {"owner": _l("Owner"), "admin": _l("Admin"), "facilitator": _l("Facilitator")}
+
+_ROLE_IN_SENTENCE = {"owner": _l("owner"), "admin": _l("admin"), "facilitator": _l("facilitator")}
 
 ORG_ROLE_TYPE = str_enum_type(OrgRole, "org_role")
 

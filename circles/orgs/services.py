@@ -18,6 +18,8 @@ from circles.db import add_or_refuse
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
 from circles.orgs import colours
 from circles.orgs.models import (
     INVITE_RETENTION_RANGE,
@@ -29,8 +31,9 @@ from circles.orgs.models import (
     OrgMember,
     OrgRole,
 )
+from circles.templating import number
 
-ALREADY_STAFF = "You are already part of this organisation's team."
+ALREADY_STAFF = _l("You are already part of this organisation's team.")
 
 
 def is_staff(org_id: int, user_id: int) -> bool:
@@ -98,7 +101,8 @@ def update_settings(
     """
     if anonymity_k < MIN_ANONYMITY_K:
         raise ServiceError(
-            f"The anonymity threshold cannot be lower than {MIN_ANONYMITY_K}.", "anonymity_k"
+            _("The anonymity threshold cannot be lower than %(k)d.", k=MIN_ANONYMITY_K),
+            "anonymity_k",
         )
     if (
         require_second_factor
@@ -106,8 +110,10 @@ def update_settings(
         and not second_factor.is_enrolled(by.id)
     ):
         raise ServiceError(
-            "Set up two-step sign-in for your own account first (Your account, then "
-            "Two-step sign-in); then you can ask the same of your team.",
+            _(
+                "Set up two-step sign-in for your own account first (Your account, then "
+                "Two-step sign-in); then you can ask the same of your team."
+            ),
             "require_second_factor",
         )
     accent = _checked_accent(accent_colour) if accent_colour is not None else org.accent_colour
@@ -119,7 +125,8 @@ def update_settings(
     if live_retention_days is not None:
         if not 0 <= live_retention_days <= MAX_LIVE_RETENTION_DAYS:
             raise ServiceError(
-                f"Choose from 0 to {MAX_LIVE_RETENTION_DAYS} days.", "live_retention_days"
+                _("Choose from %(low)d to %(high)d days.", low=0, high=MAX_LIVE_RETENTION_DAYS),
+                "live_retention_days",
             )
         org.live_retention_days = live_retention_days
     for name, days, (low, high) in (
@@ -129,7 +136,7 @@ def update_settings(
         if days is None:
             continue
         if not low <= days <= high:
-            raise ServiceError(f"Choose from {low} to {high} days.", name)
+            raise ServiceError(_("Choose from %(low)d to %(high)d days.", low=low, high=high), name)
         setattr(org, name, days)
     if require_second_factor is not None:
         org.require_second_factor = require_second_factor
@@ -161,14 +168,20 @@ def _checked_accent(text: str) -> str | None:
     colour = colours.normalise(text)
     if colour is None:
         raise ServiceError(
-            "Enter a colour as # and six letters or digits, like #2f5d50.", "accent_colour"
+            _("Enter a colour as # and six letters or digits, like #2f5d50."), "accent_colour"
         )
     if not colours.is_readable(colour):
         ratio = int(colours.weakest_contrast(colour) * 10) / 10  # rounded down: never "4.5"
         raise ServiceError(
-            f"Links and buttons in {colour} would be hard to read (contrast {ratio:.1f} to 1; "
-            f"they need at least {colours.MIN_CONTRAST:g} to 1). A darker shade of it, "
-            f"{colours.readable_shade(colour)}, is easy to read.",
+            _(
+                "Links and buttons in %(colour)s would be hard to read (contrast %(ratio)s to 1; "
+                "they need at least %(minimum)s to 1). A darker shade of it, %(shade)s, is easy "
+                "to read.",
+                colour=colour,
+                ratio=number(ratio, 1),
+                minimum=number(colours.MIN_CONTRAST),
+                shade=colours.readable_shade(colour),
+            ),
             "accent_colour",
         )
     return colour
@@ -180,7 +193,7 @@ def create_staff_invite(
     """A link that adds staff to the organisation; returns it with its raw token."""
     if role == OrgRole.OWNER:
         raise ServiceError(
-            "Invite people as facilitators or admins; owners are chosen later.", "role"
+            _("Invite people as facilitators or admins; owners are chosen later."), "role"
         )
     invite = OrgInvite(org_id=org.id, role=role)
     token = invites.new_link(invite, days=days, max_uses=max_uses, email=email, created_by_id=by.id)
@@ -205,10 +218,10 @@ def accept_staff_invite(invite: OrgInvite, user: User) -> OrgMember:
         select(OrgMember).where(OrgMember.org_id == invite.org_id, OrgMember.user_id == user.id)
     )
     if existing is not None:
-        raise ServiceError(ALREADY_STAFF)
+        raise ServiceError(str(ALREADY_STAFF))
     invites.consume_use(invite)
     member = OrgMember(org_id=invite.org_id, user_id=user.id, role=invite.role)
-    add_or_refuse(member, ALREADY_STAFF)
+    add_or_refuse(member, str(ALREADY_STAFF))
     return member
 
 
@@ -231,10 +244,10 @@ def change_role(member: OrgMember, new_role: OrgRole, *, by: User, by_role: OrgR
     if new_role == member.role:
         return
     if OrgRole.OWNER in (new_role, member.role) and by_role != OrgRole.OWNER:
-        raise ServiceError("Only an owner can give or take away ownership.")
+        raise ServiceError(_("Only an owner can give or take away ownership."))
     if member.role == OrgRole.OWNER and _owner_count(member.org_id) <= 1:
         raise ServiceError(
-            "The organisation needs at least one owner. Make someone else owner first."
+            _("The organisation needs at least one owner. Make someone else owner first.")
         )
     previous, member.role = member.role, new_role
     audit.record(
@@ -254,10 +267,10 @@ def remove_staff(member: OrgMember, *, by: User | None, by_role: OrgRole) -> Non
     """
     if member.role == OrgRole.OWNER:
         if by_role != OrgRole.OWNER:
-            raise ServiceError("Only an owner can remove an owner.")
+            raise ServiceError(_("Only an owner can remove an owner."))
         if _owner_count(member.org_id) <= 1:
             raise ServiceError(
-                "The organisation needs at least one owner. Make someone else owner first."
+                _("The organisation needs at least one owner. Make someone else owner first.")
             )
     facilitated = db.session.scalars(
         select(CircleMember.circle_id)
@@ -283,9 +296,11 @@ def remove_staff(member: OrgMember, *, by: User | None, by_role: OrgRole) -> Non
         if sole:
             names = db.session.scalars(select(Circle.name).where(Circle.id.in_(sole))).all()
             raise ServiceError(
-                "This person is the only facilitator of "
-                + ", ".join(sorted(names))
-                + ". Add another facilitator there first."
+                _(
+                    "This person is the only facilitator of %(circles)s. Add another "
+                    "facilitator there first.",
+                    circles=", ".join(sorted(names)),
+                )
             )
         from circles.meetings.services import forget_answers  # meetings build on orgs
 

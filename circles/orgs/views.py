@@ -14,6 +14,8 @@ from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
 from circles.groups.models import Circle, CircleMember, CircleRole
+from circles.i18n import gettext as _
+from circles.i18n import ngettext
 from circles.orgs import bp, colours, services
 from circles.orgs.forms import OrgSettingsForm, RoleForm, StaffInviteForm
 from circles.orgs.models import OrgInvite, OrgMember, OrgRole
@@ -66,7 +68,7 @@ def settings(org_id: int) -> Response | str:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             if access.org.require_second_factor and not asked_before:
                 _ask_team_for_second_factor(org_id)
             return redirect(url_for("orgs.settings", org_id=org_id))
@@ -90,10 +92,14 @@ def _ask_team_for_second_factor(org_id: int) -> None:
     for user_id in waiting:
         signals.logins_ended.send(user_id)  # their next handshake is refused until they set it up
     if waiting:
-        people = "1 person" if len(waiting) == 1 else f"{len(waiting)} people"
         flash(
-            f"{people} on the team have not set up two-step sign-in yet. They will be asked "
-            "to the next time they open a page.",
+            ngettext(
+                "%(num)d person on the team have not set up two-step sign-in yet. They will be "
+                "asked to the next time they open a page.",
+                "%(num)d people on the team have not set up two-step sign-in yet. They will be "
+                "asked to the next time they open a page.",
+                len(waiting),
+            ),
             "info",
         )
 
@@ -139,7 +145,7 @@ def create_invite(org_id: int) -> Response | tuple[str, int]:
     form = StaffInviteForm()
     if form.validate_on_submit():
         try:
-            _, token = services.create_staff_invite(
+            _invite, token = services.create_staff_invite(
                 access.org,
                 role=OrgRole(form.role.data),
                 days=form.days.data,
@@ -164,7 +170,7 @@ def revoke_invite(org_id: int, invite_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         services.revoke_staff_invite(invite, by=current_user)
         db.session.commit()
-        flash("The link is withdrawn; nobody can use it any more.", "success")
+        flash(_("The link is withdrawn; nobody can use it any more."), "success")
     return redirect(url_for("orgs.team", org_id=org_id))
 
 
@@ -181,9 +187,9 @@ def change_role(org_id: int, member_id: int) -> Response:
                 member, OrgRole(form.role.data), by=current_user, by_role=access.role
             )
 
-        commit_or_explain(change, "Role changed.")
+        commit_or_explain(change, _("Role changed."))
     else:
-        flash("Choose one of the roles in the list.", "error")
+        flash(_("Choose one of the roles in the list."), "error")
     return redirect(url_for("orgs.team", org_id=org_id, **paging.same_list(request.args)))
 
 
@@ -198,7 +204,7 @@ def remove_staff(org_id: int, member_id: int) -> Response:
 
     if ConfirmForm().validate_on_submit() and commit_or_explain(
         remove,
-        "They are no longer part of the team.",
+        _("They are no longer part of the team."),
     ):
         signals.staff_removed.send(member.user_id, org_id=org_id)
     if member.user_id == current_user.id:
@@ -224,7 +230,7 @@ def join_team(token: str) -> Response | tuple[str, int]:
         pending.remember_invitation(here)
         return render_template("orgs/join_team_invitation.html", invite=invite, here=here), 200
     if services.is_staff(invite.org_id, current_user.id):
-        flash(services.ALREADY_STAFF, "info")
+        flash(str(services.ALREADY_STAFF), "info")
         return redirect(url_for("orgs.overview", org_id=invite.org_id))
     form = ConfirmForm()
     error: str | None = None
@@ -236,7 +242,7 @@ def join_team(token: str) -> Response | tuple[str, int]:
             error = exc.message
         else:
             db.session.commit()
-            flash(f"You are now part of {invite.org.name}.", "success")
+            flash(_("You are now part of %(org)s.", org=invite.org.name), "success")
             return redirect(url_for("orgs.overview", org_id=invite.org_id))
     else:
         try:

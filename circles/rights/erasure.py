@@ -36,12 +36,13 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import Circle, CircleInvite, CircleMember, CircleRole
+from circles.i18n import gettext as _
 from circles.orgs.models import Organisation, OrgInvite, OrgMember, OrgRole
 from circles.rights.export import orgs_of
 from circles.safety.models import SupportRequest
 
 #: What a personal organisation that was named after the person is called afterwards.
-RENAMED_PRACTICE = "Practice (name removed)"
+RENAMED_PRACTICE = "Practice (name removed)"  # untranslated: stored name, the same for all
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,10 @@ def erase_account(user: User) -> Erasure:
     uid = user.id
     if blockers(uid):
         raise ServiceError(
-            "Some of your circles or organisations need someone else first. "
-            "Reload the page to see which."
+            _(
+                "Some of your circles or organisations need someone else first. "
+                "Reload the page to see which."
+            )
         )
     db.session.flush()
     email = user.email
@@ -134,7 +137,7 @@ def erase_account(user: User) -> Erasure:
         raise RuntimeError("nothing listens for account_erasing: live answers would stay")
     sockets: list[str] = []
     rooms: set[int] = set()
-    for _, (their_sockets, their_rooms) in signals.account_erasing.send(uid):
+    for _receiver, (their_sockets, their_rooms) in signals.account_erasing.send(uid):
         sockets += their_sockets
         rooms |= their_rooms
     for invite_model in (OrgInvite, CircleInvite):

@@ -2,6 +2,10 @@
 
 Every query here is filtered by the person's own user id. Organisation, circle and prompt texts
 are included only where they label the person's own entries.
+
+Keys, and values a program may compare ("kept", "you", a role's or an answer's stored value),
+stay English whatever the person's language; the notes about the file and the labels people
+read in the app (a status, an audit action) come in the person's language.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from circles.checkins.instrument import labels_for
 from circles.checkins.models import CheckinHistory, CheckinOption, CheckinReceipt, CheckinReminder
 from circles.extensions import db
 from circles.groups.models import Circle, CircleMember
+from circles.i18n import lazy_gettext as _l
 from circles.journal import services as journal
 from circles.journal.prompts import THEMES as JOURNAL_THEMES
 from circles.meetings.models import CalendarFeed, DosingSession, Meeting, ReminderSent, Rsvp
@@ -33,16 +38,22 @@ VERSION = 1
 
 #: What the file says about itself, in the file (a person may open it years from now).
 NOTES = (
-    "This file holds what Circles keeps about you, as of the moment you downloaded it.",
-    "It leaves out everyone else: other members' names, answers and requests are not in it.",
-    "Anonymous check-ins carry no link to you at all (no name, no account, no time), so "
-    "nobody, including Circles, can find them again to put them here. Where you chose to keep "
-    "a private copy of a check-in, that copy is included under check_ins.",
-    "Answers you gave in live sessions to anonymous prompts are not linked to you either. "
-    "Answers to named prompts are listed while the circle still keeps them.",
-    "Your journal entries are here, opened for you: in Circles they are sealed so that only you "
-    "can read them. Keep this file somewhere private.",
-    "Times are in UTC, written as ISO 8601.",
+    _l("This file holds what Circles keeps about you, as of the moment you downloaded it."),
+    _l("It leaves out everyone else: other members' names, answers and requests are not in it."),
+    _l(
+        "Anonymous check-ins carry no link to you at all (no name, no account, no time), so "
+        "nobody, including Circles, can find them again to put them here. Where you chose to "
+        "keep a private copy of a check-in, that copy is included under check_ins."
+    ),
+    _l(
+        "Answers you gave in live sessions to anonymous prompts are not linked to you either. "
+        "Answers to named prompts are listed while the circle still keeps them."
+    ),
+    _l(
+        "Your journal entries are here, opened for you: in Circles they are sealed so that only "
+        "you can read them. Keep this file somewhere private."
+    ),
+    _l("Times are in UTC, written as ISO 8601."),
 )
 
 
@@ -75,7 +86,7 @@ def personal_data(user: User, now: datetime) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "exported_at": _iso(now),
-        "about_this_file": list(NOTES),
+        "about_this_file": [str(note) for note in NOTES],
         "profile": {
             "email": user.email,
             "display_name": user.display_name,
@@ -204,7 +215,7 @@ def _journal(uid: int) -> list[dict[str, Any]]:
             "title": e.title,
             "text": e.text,
             "prompt": e.prompt,
-            "themes": [JOURNAL_THEMES[t] for t in e.themes],
+            "themes": [str(JOURNAL_THEMES[t]) for t in e.themes],
             "written_at": _iso(e.written_at),
             "changed_at": _iso(e.changed_at),
             "linked_session_id": e.dosing_session_id,
@@ -229,7 +240,7 @@ def _follow_ups(uid: int) -> list[dict[str, Any]]:
             "circle": c.circle,
             "made_at": _iso(c.made_at),
             "for": _iso(c.due),
-            "status": c.status.label,
+            "status": str(c.status.label),
             "note": c.note,
         }
         for c in follow_ups.commitments_of(uid)
@@ -272,7 +283,7 @@ def _check_ins(uid: int) -> list[dict[str, Any]]:
         (circle_id, period): {
             "circle": name,
             "period_from": _iso(period),
-            "private_copy": "not kept",
+            "private_copy": "not kept",  # untranslated: a stable value programs compare
         }
         for circle_id, period, name in receipts
     }
@@ -282,7 +293,7 @@ def _check_ins(uid: int) -> list[dict[str, Any]]:
         )
         answers = checkins.open_history(uid, copy.sealed)
         if answers is None:
-            entry["private_copy"] = "kept, but it can no longer be opened"
+            entry["private_copy"] = "kept, but it can no longer be opened"  # untranslated: value
             continue
         names = labels[copy.circle_id]
         entry["private_copy"] = "kept"
@@ -344,7 +355,7 @@ def _audit_entries(uid: int) -> list[dict[str, Any]]:
     out = []
     for entry, org in rows:
         if entry.object_type == "user":
-            about = "you" if entry.object_id == uid else "another person"
+            about = "you" if entry.object_id == uid else "another person"  # untranslated: value
         else:
             about = entry.object_type
         out.append(
@@ -352,6 +363,7 @@ def _audit_entries(uid: int) -> list[dict[str, Any]]:
                 "organisation": org,
                 "at": _iso(entry.created_at),
                 "what": labels.get(entry.action, entry.action),
+                # untranslated: stable values programs compare
                 "done_by": "you" if entry.actor_id == uid else "someone else in the organisation",
                 "about": about,
             }

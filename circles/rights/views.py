@@ -13,6 +13,8 @@ from circles.db import empty_write_ahead_log, empty_write_ahead_log_soon, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db, limiter
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
+from circles.i18n import language_for, speaking
 from circles.mail import send_mail
 from circles.rights import erasure, export
 from circles.rights.forms import EraseAccountForm
@@ -43,7 +45,8 @@ def download_data() -> Response | tuple[str, int]:
     export.record_export(current_user.id)
     db.session.commit()
     response = Response(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+        # default=str: a label another package keeps translated lazily is written out as text.
+        json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
         mimetype="application/json",
     )
     response.headers["Content-Disposition"] = (
@@ -66,15 +69,16 @@ def delete_account() -> tuple[str, int]:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not check_password(user, form.password.data):
-            form.password.errors.append("That is not your password.")
+            form.password.errors.append(_("That is not your password."))
         else:
             user_id = user.id
+            language = language_for(user)  # the goodbye speaks it; the setting goes with the rest
             try:
                 erased = erasure.erase_account(user)
             except ServiceError as error:
                 show_error_on_form(form, error)
             else:
-                _say_goodbye(erased.email)  # queued; mailed once the erasure is committed
+                _say_goodbye(erased.email, language)  # queued; mailed once the erasure is committed
                 db.session.commit()
                 _after_erasure(user_id, erased)
                 # The -wal holds copies of the pages the erasure wrote over: out with them now,
@@ -95,12 +99,16 @@ def _after_erasure(user_id: int, erased: erasure.Erasure) -> None:
     )
 
 
-def _say_goodbye(email: str) -> None:
-    send_mail(
-        email,
-        "Your Circles account is deleted",
-        "Your Circles account has been deleted, as you asked.\n\n"
-        "Your profile, your circle memberships and everything kept under your name are gone. "
-        "Anonymous check-ins stay in your circles' totals; they were never linked to you.\n\n"
-        "This is the last message Circles sends to this address.",
-    )
+def _say_goodbye(email: str, language: str) -> None:
+    with speaking(language):
+        send_mail(
+            email,
+            _("Your Circles account is deleted"),
+            _(
+                "Your Circles account has been deleted, as you asked.\n\n"
+                "Your profile, your circle memberships and everything kept under your name are "
+                "gone. Anonymous check-ins stay in your circles' totals; they were never linked "
+                "to you.\n\n"
+                "This is the last message Circles sends to this address."
+            ),
+        )

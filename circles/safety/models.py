@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type, utcnow
+from circles.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from circles.accounts.models import User
@@ -27,9 +28,20 @@ class SupportStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"new": "New", "acknowledged": "Seen by a facilitator", "closed": "Closed"}[
-            self.value
-        ]
+        """Where it stands, in the reader's language."""
+        return str(_STATUS_LABELS[self.value])
+
+    @property
+    def lazy_label(self) -> str:
+        """The same, translated only when shown (form choices built at import time)."""
+        return _STATUS_LABELS[self.value]  # type: ignore[return-value]
+
+
+_STATUS_LABELS = {
+    "new": _l("New"),
+    "acknowledged": _l("Seen by a facilitator"),
+    "closed": _l("Closed"),
+}
 
 
 class SupportRequest(CreatedMixin, Base):

@@ -13,6 +13,9 @@ from circles.db import utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import CircleMember, CircleRole
+from circles.i18n import gettext as _
+from circles.i18n import language_for, speaking
+from circles.i18n import lazy_gettext as _l
 from circles.mail import send_mail
 from circles.safety.models import MAX_MESSAGE, SupportRequest, SupportStatus
 from circles.urls import external_url
@@ -29,10 +32,12 @@ def request_support(circle_id: int, user_id: int, message: str = "") -> SupportR
         )
     )
     if membership is None or membership.role != CircleRole.MEMBER:
-        raise ServiceError("Only members of the circle can ask its facilitators for support.")
+        raise ServiceError(_("Only members of the circle can ask its facilitators for support."))
     message = message.strip()
     if len(message) > MAX_MESSAGE:
-        raise ServiceError(f"Please keep the message under {MAX_MESSAGE} characters.", "message")
+        raise ServiceError(
+            _("Please keep the message under %(max)d characters.", max=MAX_MESSAGE), "message"
+        )
     waiting = db.session.scalars(
         select(SupportRequest.id).where(
             SupportRequest.circle_id == circle_id,
@@ -42,8 +47,10 @@ def request_support(circle_id: int, user_id: int, message: str = "") -> SupportR
     ).all()
     if len(waiting) >= MAX_OPEN:
         raise ServiceError(
-            "Your facilitators already have your requests and will be in touch. "
-            "If you need help now, use the crisis resources."
+            _(
+                "Your facilitators already have your requests and will be in touch. "
+                "If you need help now, use the crisis resources."
+            )
         )
     request = SupportRequest(circle_id=circle_id, user_id=user_id, message=message)
     db.session.add(request)
@@ -57,8 +64,8 @@ def notify_facilitators(circle_id: int) -> int:
     One queued mail each, sent once the caller commits (:func:`circles.mail.send_mail`); nothing
     waits for the mail server here. Returns how many were queued.
     """
-    emails = db.session.scalars(
-        select(User.email)
+    facilitators = db.session.scalars(
+        select(User)
         .join(CircleMember, CircleMember.user_id == User.id)
         .where(
             CircleMember.circle_id == circle_id,
@@ -66,27 +73,29 @@ def notify_facilitators(circle_id: int) -> int:
         )
     ).all()
     inbox = external_url("safety.inbox", circle_id=circle_id)
-    body = "\n".join(
-        [
-            "Hello,",
-            "",
-            "Someone in a circle you facilitate has asked you to reach out to them.",
-            "Who it is, and anything they wrote, is on the circle's support page:",
-            "",
-            inbox,
-            "",
-            "This note went only to the circle's facilitators.",
-        ]
-    )
-    for email in emails:
-        send_mail(email, "A request for contact", body)
-    return len(emails)
+    for facilitator in facilitators:
+        # Each in their own language.
+        with speaking(language_for(facilitator)):
+            body = "\n".join(
+                [
+                    _("Hello,"),
+                    "",
+                    _("Someone in a circle you facilitate has asked you to reach out to them."),
+                    _("Who it is, and anything they wrote, is on the circle's support page:"),
+                    "",
+                    inbox,
+                    "",
+                    _("This note went only to the circle's facilitators."),
+                ]
+            )
+            send_mail(facilitator.email, _("A request for contact"), body)
+    return len(facilitators)
 
 
 #: Requests listed on one page of a circle's support inbox.
 INBOX_PAGE_SIZE = 20
 #: How the inbox names a request whose member has left the circle.
-FORMER_MEMBER = "A former member"
+FORMER_MEMBER = _l("A former member")
 
 
 def inbox_page(
@@ -118,12 +127,12 @@ def inbox_page(
         statuses = [s for s in SupportStatus if wanted in s.label.casefold()]
         if statuses:
             found.append(SupportRequest.status.in_(statuses))
-        if wanted in FORMER_MEMBER.casefold():
+        if wanted in str(FORMER_MEMBER).casefold():
             found.append(CircleMember.id.is_(None))
         query = query.where(or_(*found))
     rows = paging.paginate_rows(query, page, INBOX_PAGE_SIZE)
     return paging.Page(
-        [(request, name or FORMER_MEMBER) for request, name in rows.items],
+        [(request, name or str(FORMER_MEMBER)) for request, name in rows.items],
         rows.total,
         rows.page,
         rows.per_page,

@@ -11,6 +11,7 @@ from circles.db import scoped_get_or_404
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.groups.models import CircleRole
+from circles.i18n import gettext as _
 from circles.safety import services
 from circles.safety.forms import StatusForm, SupportRequestForm
 from circles.safety.models import SupportRequest, SupportStatus
@@ -60,7 +61,7 @@ def request_support(circle_id: int) -> Response | tuple[str, int]:
     services.notify_facilitators(circle_id)  # mailed once this commits
     db.session.commit()
     signals.support_requested.send(circle_id)
-    flash("Your facilitators have been asked to reach out to you.", "success")
+    flash(_("Your facilitators have been asked to reach out to you."), "success")
     return back
 
 
@@ -94,7 +95,7 @@ def set_status(circle_id: int, request_id: int) -> Response:
         services.set_status(support, SupportStatus(form.status.data))
         db.session.commit()
         signals.support_status_changed.send(support)
-        flash("Status saved.", "success")
+        flash(_("Status saved."), "success")
     else:
-        flash("Choose a status.", "error")
+        flash(_("Choose a status."), "error")
     return redirect(url_for("safety.inbox", circle_id=circle_id, **paging.same_list(request.args)))

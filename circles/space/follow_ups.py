@@ -19,6 +19,9 @@ from sqlalchemy import select
 from circles import signals
 from circles.exceptions import ServiceError
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import lazy_gettext as _l
+from circles.i18n import ngettext
 from circles.space.models import FollowUp
 from circles.space.sealed import open_record, seal_record
 
@@ -38,17 +41,21 @@ class Status(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "open": "Not looked at yet",
-            "ongoing": "Still on it",
-            "done": "Done",
-            "let_go": "Let go",
-        }[self.value]
+        """Its name in the language of the page (or of the export)."""
+        return str(LABELS[self])
 
     @property
     def closed(self) -> bool:
         return self in (Status.DONE, Status.LET_GO)
 
+
+#: Each status's name, as the member reads it (lazy: also for the form's choices).
+LABELS = {
+    Status.OPEN: _l("Not looked at yet"),
+    Status.ONGOING: _l("Still on it"),
+    Status.DONE: _l("Done"),
+    Status.LET_GO: _l("Let go"),
+}
 
 #: What a member can set (not looked at yet is where every commitment starts).
 CHOICES = (Status.ONGOING, Status.DONE, Status.LET_GO)
@@ -174,9 +181,16 @@ def connect() -> None:
 def checked_text(text: str, field: str = "text") -> str:
     text = text.strip()
     if not text:
-        raise ServiceError("Write what you want to do, in a few words.", field)
+        raise ServiceError(_("Write what you want to do, in a few words."), field)
     if len(text) > MAX_TEXT:
-        raise ServiceError(f"Please keep it under {MAX_TEXT} characters.", field)
+        raise ServiceError(
+            ngettext(
+                "Please keep it under %(num)d character.",
+                "Please keep it under %(num)d characters.",
+                MAX_TEXT,
+            ),
+            field,
+        )
     return text
 
 
@@ -232,7 +246,14 @@ def set_status(
     live commitment gets its follow-up row the first time."""
     note = note.strip()
     if len(note) > MAX_NOTE:
-        raise ServiceError(f"Please keep the note under {MAX_NOTE} characters.", "note")
+        raise ServiceError(
+            ngettext(
+                "Please keep the note under %(num)d character.",
+                "Please keep the note under %(num)d characters.",
+                MAX_NOTE,
+            ),
+            "note",
+        )
     if follow_up_id is not None:
         found = own_row(user_id, follow_up_id)
         if found is None:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from circles.extensions import db
+from circles.i18n import lazy_gettext as _l
 from circles.journal.prompts import GuidedPrompt, by_key
 from circles.meetings.models import DosingSession
 from circles.space import follow_ups
@@ -33,14 +34,20 @@ DAY = timedelta(days=1)
 #: A reflection for each day, from the journal's guided prompts.
 DAY_PROMPTS = ("still-here", "body-now", "surprised")
 
-#: Small actions to choose from (or the member writes their own).
+#: Small actions to choose from (or the member writes their own). The one chosen is kept in the
+#: words of the language the member chose it in: it is their commitment from then on.
 SUGGESTED_ACTIONS = (
-    "Take a slow walk outside, without my phone",
-    "Write three lines in my journal each evening",
-    "Tell one person I trust how the session went",
-    "Give myself an hour of rest with no screens",
-    "Eat one meal slowly, paying attention",
+    _l("Take a slow walk outside, without my phone"),
+    _l("Write three lines in my journal each evening"),
+    _l("Tell one person I trust how the session went"),
+    _l("Give myself an hour of rest with no screens"),
+    _l("Eat one meal slowly, paying attention"),
 )
+
+
+def suggested_actions() -> list[str]:
+    """The suggested actions in the language of this request."""
+    return [str(action) for action in SUGGESTED_ACTIONS]
 
 
 def _purpose(user_id: int) -> str:

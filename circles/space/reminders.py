@@ -18,6 +18,9 @@ from sqlalchemy import select, update
 from circles.accounts.models import User
 from circles.db import utcnow
 from circles.extensions import db
+from circles.i18n import gettext as _
+from circles.i18n import language_for, speaking
+from circles.i18n import lazy_gettext as _l
 from circles.mail import send_mail
 from circles.meetings.models import DosingSession
 from circles.space.models import IntegrationPlan
@@ -26,17 +29,21 @@ from circles.urls import external_url
 
 log = logging.getLogger(__name__)
 
-SUBJECT = "A note from Circles"
+#: The same in every reminder, in the recipient's language: it says nothing of what it is about.
+SUBJECT = _l("A note from Circles")
 
 
 def _body(name: str, link: str) -> str:
-    return (
-        f"Hello {name},\n\n"
+    body: str = _(
+        "Hello %(name)s,\n\n"
         "A short note for today, as you asked: there is a question waiting for you if you would "
         "like it, and a few quiet minutes if you need them.\n\n"
-        f"{link}\n\n"
-        "You can turn these notes off on the same page.\n"
+        "%(link)s\n\n"
+        "You can turn these notes off on the same page.\n",
+        name=name,
+        link=link,
     )
+    return body
 
 
 def queue_plan_reminders(now: datetime | None = None) -> int:
@@ -79,7 +86,8 @@ def queue_plan_reminders(now: datetime | None = None) -> int:
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
             user = users[row.user_id]
             link = external_url("space.plan", entry_id=session.id)
-            send_mail(user.email, SUBJECT, _body(user.display_name.split(" ")[0], link))
+            with speaking(language_for(user)):
+                send_mail(user.email, str(SUBJECT), _body(user.display_name.split(" ")[0], link))
             queued += 1
         db.session.commit()
     return queued

@@ -11,6 +11,7 @@ from circles.db import scoped_get_or_404, utcnow
 from circles.exceptions import ServiceError
 from circles.extensions import db
 from circles.forms import ConfirmForm
+from circles.i18n import gettext as _
 from circles.journal import services as journal
 from circles.meetings import services as meetings
 from circles.meetings import window
@@ -48,7 +49,7 @@ def add_commitment() -> Response | tuple[str, int]:
             show_error_on_form(form, error)
         else:
             db.session.commit()
-            flash("Added to your commitments. Only you can see them.", "success")
+            flash(_("Added to your commitments. Only you can see them."), "success")
             return redirect(url_for("space.commitments"))
     return _render_commitments(form, 400)
 
@@ -58,7 +59,7 @@ def _set_status(follow_up_id: int | None, live_id: int | None) -> Response:
         abort(404)
     form = StatusForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("space.commitments"))
     status = follow_ups.Status(form.status.data)
     try:
@@ -72,7 +73,7 @@ def _set_status(follow_up_id: int | None, live_id: int | None) -> Response:
         flash(error.message, "error")
         return redirect(url_for("space.commitments"))
     db.session.commit()
-    flash(f"Saved: {status.label.lower()}.", "success")
+    flash(_("Saved: %(status)s.", status=status.label.lower()), "success")
     return redirect(url_for("space.commitments"))
 
 
@@ -99,7 +100,7 @@ def delete_commitment(follow_up_id: int) -> Response:
         except LookupError:
             abort(404)
         db.session.commit()
-        flash("Removed from your commitments.", "success")
+        flash(_("Removed from your commitments."), "success")
     return redirect(url_for("space.commitments"))
 
 
@@ -111,14 +112,14 @@ def plan(entry_id: int) -> Response | tuple[str, int]:
     form = PlanForm()
     if request.method == "GET" and found is not None:
         chosen = plans.chosen_action(current_user.id, found[1])
-        in_list = chosen in plans.SUGGESTED_ACTIONS
+        in_list = chosen in plans.suggested_actions()
         form.action.data = chosen if in_list else (OWN_ACTION if chosen else None)
         form.own_action.data = "" if in_list else chosen
         form.reminders.data = found[1].reminders
     if form.validate_on_submit():
         action = form.own_action.data if form.action.data == OWN_ACTION else form.action.data
         if form.action.data == OWN_ACTION and not (form.own_action.data or "").strip():
-            form.own_action.errors = ["Write your own action, or choose one above."]
+            form.own_action.errors = [_("Write your own action, or choose one above.")]
         else:
             try:
                 plans.save_plan(
@@ -128,7 +129,7 @@ def plan(entry_id: int) -> Response | tuple[str, int]:
                 show_error_on_form(form, error)
             else:
                 db.session.commit()
-                flash("Your plan is saved. Only you can see it.", "success")
+                flash(_("Your plan is saved. Only you can see it."), "success")
                 return redirect(url_for("space.plan", entry_id=entry_id))
     now = utcnow()
     [this_window] = window.integration_windows([session], current_user.id)

@@ -1,6 +1,21 @@
 // Progressive enhancement only: every page works without this file.
 "use strict";
 
+// Texts a page's script shows, in the page's language: the server puts them in a JSON island
+// (circles.i18n.js_texts). Circles.text("key", {name: "Ana"}) fills %(name)s placeholders.
+window.Circles = window.Circles || {};
+window.Circles.text = (key, values) => {
+  if (!window.Circles.texts) {
+    const island = document.getElementById("page-texts");
+    window.Circles.texts = island ? JSON.parse(island.textContent) : {};
+  }
+  const text = Object.prototype.hasOwnProperty.call(window.Circles.texts, key)
+    ? window.Circles.texts[key]
+    : key;
+  return text.replace(/%\((\w+)\)s/g, (whole, name) =>
+    values && name in values ? String(values[name]) : whole);
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   // Ask before destructive buttons (remove, leave).
   document.querySelectorAll("button[data-confirm]").forEach((button) => {
@@ -125,13 +140,13 @@ document.addEventListener("DOMContentLoaded", () => {
       try {
         await navigator.clipboard.writeText(input.value);
         if (status) {
-          status.textContent = "Link copied. Paste it into a private message.";
+          status.textContent = Circles.text("link_copied");
         }
       } catch {
         input.focus();
         input.select();
         if (status) {
-          status.textContent = "Select the link and copy it.";
+          status.textContent = Circles.text("copy_link_by_hand");
         }
       }
     });

@@ -1,7 +1,14 @@
 // Grounding exercises: a gentle guide through each, on top of instructions that work without
 // this file. Changes of step are announced politely (aria-live); focus never moves by itself;
-// with prefers-reduced-motion the breathing circle stays still and only the words change.
+// with prefers-reduced-motion the breathing circle stays still and only the words change. Every
+// text comes from the page, in its language (Circles.text, static/js/circles.js).
 "use strict";
+
+// A count in the page's language: the page gives a form for one and one for more
+// ("<key>_one", "<key>_other"; English, German and Spanish need no others).
+function counted(key, n) {
+  return Circles.text(`${key}_${n === 1 ? "one" : "other"}`, { num: n });
+}
 
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".exercise .exercise-controls").forEach((controls) => {
@@ -33,10 +40,10 @@ function setUpBreathing(section) {
   function stop() {
     window.clearTimeout(timer);
     timer = null;
-    toggle.textContent = "Start breathing";
+    toggle.textContent = Circles.text("start_breathing");
     toggle.setAttribute("aria-pressed", "false");
     circle.className = "breath-circle";
-    cue.textContent = "Stopped. Notice how you feel now.";
+    cue.textContent = Circles.text("stopped");
     pace.disabled = false;
   }
 
@@ -45,8 +52,8 @@ function setUpBreathing(section) {
     const seconds = breathingIn ? inSeconds : outSeconds;
     circle.style.setProperty("--breath-seconds", `${seconds}s`);
     circle.className = `breath-circle ${breathingIn ? "breathing-in" : "breathing-out"}`;
-    cue.textContent = breathingIn ? "Breathe in" : "Breathe out, slowly";
-    count.textContent = breaths === 1 ? "1 breath" : `${breaths} breaths`;
+    cue.textContent = Circles.text(breathingIn ? "breathe_in" : "breathe_out");
+    count.textContent = counted("breaths", breaths);
     timer = window.setTimeout(
       () => phase(breathingIn ? breaths : breaths + 1, !breathingIn),
       seconds * 1000,
@@ -60,7 +67,7 @@ function setUpBreathing(section) {
     }
     box.hidden = false;
     pace.disabled = true;
-    toggle.textContent = "Stop";
+    toggle.textContent = Circles.text("stop");
     toggle.setAttribute("aria-pressed", "true");
     phase(1, true);
   });
@@ -77,10 +84,14 @@ function setUpSenses(section) {
 
   function show() {
     if (at < steps.length) {
-      text.textContent = `Step ${at + 1} of ${steps.length}: ${steps[at]}`;
+      text.textContent = Circles.text("step", {
+        number: at + 1,
+        total: steps.length,
+        step: steps[at],
+      });
       next.hidden = false;
     } else {
-      text.textContent = "Done. Take a breath and notice how you feel now.";
+      text.textContent = Circles.text("senses_done");
       next.hidden = true;
     }
   }
@@ -128,7 +139,7 @@ function setUpScan(section) {
     window.clearInterval(timer);
     timer = null;
     toggle.setAttribute("aria-pressed", "false");
-    toggle.textContent = at < items.length ? "Carry on" : "Start the body scan";
+    toggle.textContent = Circles.text(at < items.length ? "carry_on" : "start_scan");
     seconds.disabled = false;
     if (message) {
       area.textContent = message;
@@ -138,16 +149,16 @@ function setUpScan(section) {
   function tick() {
     remaining -= 1;
     if (remaining > 0) {
-      left.textContent = `${remaining} seconds left for this part`;
+      left.textContent = counted("seconds_left", remaining);
       return;
     }
     at += 1;
     if (at >= items.length) {
       mark();
       left.textContent = "";
-      pause("Finished. Take a moment before you move on.");
+      pause(Circles.text("scan_finished"));
       at = 0;
-      toggle.textContent = "Start the body scan";
+      toggle.textContent = Circles.text("start_scan");
       return;
     }
     begin();
@@ -156,23 +167,23 @@ function setUpScan(section) {
   function begin() {
     remaining = Number(seconds.value);
     mark();
-    area.textContent = `Now: ${items[at].textContent}`;
-    left.textContent = `${remaining} seconds left for this part`;
+    area.textContent = Circles.text("now", { area: items[at].textContent });
+    left.textContent = counted("seconds_left", remaining);
   }
 
   toggle.addEventListener("click", () => {
     if (timer !== null) {
-      pause("Paused.");
+      pause(Circles.text("paused"));
       return;
     }
     box.hidden = false;
     seconds.disabled = true;
-    toggle.textContent = "Pause";
+    toggle.textContent = Circles.text("pause");
     toggle.setAttribute("aria-pressed", "true");
     if (remaining <= 0) {
       begin();
     } else {
-      area.textContent = `Now: ${items[at].textContent}`;
+      area.textContent = Circles.text("now", { area: items[at].textContent });
     }
     timer = window.setInterval(tick, 1000);
   });

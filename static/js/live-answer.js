@@ -7,6 +7,8 @@
 (() => {
   const L = (window.CirclesLive = window.CirclesLive || {});
 
+  const T = (key, values) => window.Circles.text(key, values);
+
   L.answer = (ctx) => {
     const { $, show, send, showError } = ctx;
     const form = $("answer-form");
@@ -58,29 +60,46 @@
         b.disabled = !b.checked && chosen >= max;
         b.closest("label").classList.toggle("is-disabled", b.disabled);
       });
-      $("pick-count").textContent = chosen >= max ? `You have chosen ${chosen} of ${max}. Untick one to choose another.` : `${chosen} of ${max} chosen.`;
+      $("pick-count").textContent = T(chosen >= max ? "picks_full" : "picks_chosen", { chosen, max });
     }
 
     function buildFields(p) {
       fields.replaceChildren();
       if (p.kind === "text" || p.kind === "commitment") {
         const wrap = node("div", "field");
-        wrap.innerHTML = '<label for="answer-text">Your answer</label><textarea id="answer-text" maxlength="1000" required></textarea>';
+        const label = node("label", "", T("your_answer"));
+        label.htmlFor = "answer-text";
+        const text = node("textarea");
+        text.id = "answer-text";
+        text.maxLength = 1000;
+        text.required = true;
+        wrap.append(label, text);
         fields.append(wrap);
       } else if (p.kind === "word") {
         const wrap = node("div", "field");
-        wrap.innerHTML = '<label for="answer-word">Your word</label><input id="answer-word" type="text" maxlength="30" autocomplete="off" aria-describedby="answer-word-hint" required><p id="answer-word-hint" class="hint">One word</p>';
+        const label = node("label", "", T("your_word"));
+        label.htmlFor = "answer-word";
+        const word = node("input");
+        word.id = "answer-word";
+        word.type = "text";
+        word.maxLength = 30;
+        word.autocomplete = "off";
+        word.required = true;
+        word.setAttribute("aria-describedby", "answer-word-hint");
+        const hint = node("p", "hint", T("one_word"));
+        hint.id = "answer-word-hint";
+        wrap.append(label, word, hint);
         fields.append(wrap);
       } else if (p.kind === "scale") {
         const values = [];
         for (let n = p.min; n <= p.max; n += 1) { values.push(n); }
-        const legend = `Choose from ${p.min} (${p.min_label || "lowest"}) to ${p.max} (${p.max_label || "highest"})`;
+        const legend = T("scale_legend", { min: p.min, min_label: p.min_label || T("lowest"), max: p.max, max_label: p.max_label || T("highest") });
         fields.append(choiceSet(legend, "radio", values.map(String), values, "scale-chips"));
       } else if (p.kind === "choice") {
-        fields.append(choiceSet("Choose one", "radio", p.options, p.options.map((_, i) => i), "choices-set"));
+        fields.append(choiceSet(T("choose_one"), "radio", p.options, p.options.map((_, i) => i), "choices-set"));
       } else if (p.kind === "pick") {
         const max = p.max_picks || 1;
-        const set = choiceSet(`Choose up to ${max}`, "checkbox", p.options, p.options.map((_, i) => i), "choices-set");
+        const set = choiceSet(T("choose_up_to", { num: max }), "checkbox", p.options, p.options.map((_, i) => i), "choices-set");
         const count = node("p", "hint");
         count.id = "pick-count";
         count.setAttribute("aria-live", "polite");
@@ -110,8 +129,8 @@
 
     function setMode(change) {
       changing = change;
-      $("answer-submit").textContent = change ? "Save my change" : "Share my answer";
-      $("pass-button").textContent = change ? "Pass instead" : "Pass";
+      $("answer-submit").textContent = change ? T("save_change") : T("share_answer");
+      $("pass-button").textContent = change ? T("pass_instead") : T("pass");
     }
 
     function showAnswered(p) {

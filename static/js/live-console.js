@@ -5,7 +5,9 @@
 
 (() => {
   const L = (window.CirclesLive = window.CirclesLive || {});
-  const KIND_LABELS = { text: "Open text", scale: "Scale", choice: "Single choice", reflection: "Silent reflection", commitment: "Commitment", word: "One word", pick: "Pick up to N" };
+  // Every text shown or said comes from the page, in its language (templates/live/_texts.html).
+  const T = (key, values) => window.Circles.text(key, values);
+  const KINDS = ["text", "scale", "choice", "reflection", "commitment", "word", "pick"];
 
   L.desk = (ctx) => {
     const { $, show, send, showError } = ctx;
@@ -19,7 +21,7 @@
       const step = nextStep();
       $("next-step-button").disabled = !step;
       show($("next-step-button"), plan.length > 0); // no plan for this session: nothing to step through
-      $("next-step-hint").textContent = step ? `Next in the plan: ${step.text}` : "";
+      $("next-step-hint").textContent = step ? T("next_in_plan", { text: step.text }) : "";
       show($("next-step-hint"), Boolean(step));
     }
 
@@ -30,13 +32,15 @@
         const item = document.createElement("li");
         item.className = step.opened ? "plan-step done" : "plan-step";
         const text = document.createElement("span");
-        const kind = step.kind === "pick" && step.max_picks ? `Pick up to ${step.max_picks}` : (KIND_LABELS[step.kind] || step.kind);
-        text.textContent = `${step.text} (${kind}${step.opened ? ", shared" : ""})`;
+        const kind = step.kind === "pick" && step.max_picks
+          ? T("pick_up_to", { num: step.max_picks })
+          : (KINDS.includes(step.kind) ? T(`step_kind_${step.kind}`) : step.kind);
+        text.textContent = T(step.opened ? "step_shared" : "step", { text: step.text, kind });
         const open = document.createElement("button");
         open.type = "button";
         open.className = step.opened ? "secondary" : "";
-        open.textContent = step.opened ? "Share again" : "Share";
-        open.setAttribute("aria-label", `${open.textContent}: ${step.text.slice(0, 60)}`);
+        open.textContent = step.opened ? T("share_again") : T("share");
+        open.setAttribute("aria-label", T(step.opened ? "share_again_label" : "share_label", { text: step.text.slice(0, 60) }));
         open.addEventListener("click", async () => showError("prompt-error", await send("prompt.open", { plan_item: step.id })));
         item.append(text, " ", open);
         return item;
@@ -69,9 +73,7 @@
     function renderSupport(support) {
       if (!support) { return; }
       const waiting = support.new;
-      $("support-link").textContent = waiting === 1
-        ? "1 support request is waiting for a facilitator (opens the list)"
-        : `${waiting} support requests are waiting for a facilitator (opens the list)`;
+      $("support-link").textContent = T(`support_waiting_${waiting === 1 ? "one" : "other"}`, { num: waiting });
       show($("support-notice"), waiting > 0);
     }
 
@@ -92,11 +94,11 @@
       const said = [];
       list.forEach((p) => {
         const was = before.get(p.id);
-        if (!was) { said.push(`${p.name} joined`); }
-        if (p.hand && !(was && was.hand)) { said.push(`${p.name} raised a hand`); }
+        if (!was) { said.push(T("joined", { name: p.name })); }
+        if (p.hand && !(was && was.hand)) { said.push(T("raised_hand", { name: p.name })); }
       });
-      before.forEach((p, id) => { if (!people.has(id)) { said.push(`${p.name} left`); } });
-      if (said.length) { note(`${said.join(". ")}.`); }
+      before.forEach((p, id) => { if (!people.has(id)) { said.push(T("left", { name: p.name })); } });
+      if (said.length) { note(said.join(" ")); }
     }
 
     // Sharing a prompt ------------------------------------------------------------------------
@@ -158,7 +160,7 @@
     $("grounding-start").addEventListener("click", () => act("grounding.start", { pattern: $("grounding-pattern").value, cycles: Number($("grounding-cycles").value) }));
     $("grounding-stop").addEventListener("click", () => act("grounding.stop"));
     $("end-button").addEventListener("click", async () => {
-      if (window.confirm("End the session for everyone? Answers are deleted; commitments stay with each member.")) {
+      if (window.confirm(T("end_confirm"))) {
         act("session.end");
       }
     });

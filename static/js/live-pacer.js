@@ -7,7 +7,9 @@
 
 (() => {
   const L = (window.CirclesLive = window.CirclesLive || {});
-  const NAMES = { in: "Breathe in", hold: "Hold", out: "Breathe out" };
+  // The phases' names and the count come from the page, in its language.
+  const T = (key, values) => window.Circles.text(key, values);
+  const PHASES = ["in", "hold", "out"];
 
   // els: {root, shape, phase, count}; all but root optional.
   L.pacer = (els) => {
@@ -58,11 +60,11 @@
           els.shape.classList.toggle("pacer-big", big(index));
           els.shape.dataset.phase = phase.name;
         }
-        if (els.phase) { els.phase.textContent = NAMES[phase.name] || phase.name; }
+        if (els.phase) { els.phase.textContent = PHASES.includes(phase.name) ? T(`phase_${phase.name}`) : phase.name; }
       }
       if (els.count) {
         const rounds = Math.max(1, Math.round((g.ends - g.started) / cycle));
-        els.count.textContent = `${Math.ceil(remaining / 1000)} · breath ${Math.min(round + 1, rounds)} of ${rounds}`;
+        els.count.textContent = T("breath_count", { seconds: Math.ceil(remaining / 1000), breath: Math.min(round + 1, rounds), breaths: rounds });
       }
     }
 

@@ -17,13 +17,15 @@
   let revealed = null;
   let timerTick = null;
 
+  // Every text shown or said comes from the page, in its language (templates/live/_texts.html).
+  const T = (key, values) => window.Circles.text(key, values);
   const status = (text) => { $("present-status").textContent = text; };
-  const KINDS = { scale: "Scale", choice: "Choose one", word: "One word", reflection: "Silent reflection", commitment: "A small action for the week" };
+  const KINDS = { scale: "kind_scale", choice: "choose_one", word: "kind_word", reflection: "kind_reflection", commitment: "kind_small_action" };
 
   function renderPrompt(prompt) {
     current = prompt;
-    $("present-text").textContent = prompt ? prompt.text : "Waiting for the facilitator to share a prompt.";
-    $("present-kind").textContent = !prompt ? "" : (prompt.kind === "pick" ? `Pick up to ${prompt.max_picks || 1}` : (KINDS[prompt.kind] || ""));
+    $("present-text").textContent = prompt ? prompt.text : T("waiting");
+    $("present-kind").textContent = !prompt ? "" : (prompt.kind === "pick" ? T("pick_up_to", { num: prompt.max_picks || 1 }) : (KINDS[prompt.kind] ? T(KINDS[prompt.kind]) : ""));
     $("present-closed").hidden = !(prompt && prompt.status === "closed");
   }
 
@@ -62,7 +64,7 @@
 
   function join() {
     socket.timeout(8000).emit("join", { session: sessionId }, (err, ack) => {
-      if (err || !ack) { status("No answer from the room; trying again…"); return; }
+      if (err || !ack) { status(T("no_answer_room")); return; }
       if (!ack.ok) {
         status(ack.error.message);
         if (ack.error.code === "ended") { window.location.reload(); }
@@ -73,13 +75,13 @@
       renderRevealed(state.revealed, state.summary);
       renderTimer(state.timer);
       if (pacer) { pacer.update(state.grounding || null); }
-      status("Showing the live room.");
+      status(T("showing"));
     });
   }
 
   socket.on("connect", join);
   socket.on("resync", () => setTimeout(join, Math.random() * 1000));
-  socket.on("disconnect", () => status("Connection lost. Reconnecting…"));
+  socket.on("disconnect", () => status(T("reconnecting")));
   socket.on("prompt.opened", (prompt) => {
     renderPrompt(prompt);
     renderRevealed(null);

@@ -14,7 +14,10 @@
     if (text !== undefined) { node.textContent = text; }
     return node;
   };
-  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+  // Every text shown or said comes from the page, in its language (templates/live/_texts.html);
+  // a count has a text for one and one for more.
+  const T = (key, values) => window.Circles.text(key, values);
+  const answers = (n) => T(`answers_${n === 1 ? "one" : "other"}`, { num: n });
 
   // The text a response shows: the option(s) for choice and pick, the value otherwise.
   function shownValue(response) {
@@ -70,7 +73,7 @@
       const name = el("span", "chart-label", label);
       const count = el("span", "chart-count", String(n));
       if (columns) { drawn.append(count, track, name); } else { drawn.append(name, track, count); }
-      item.append(el("span", "visually-hidden", `${label}: ${plural(n, "answer", "answers")}`), drawn);
+      item.append(el("span", "visually-hidden", T("bar_label", { label, answers: answers(n) })), drawn);
       list.append(item);
     });
     return list;
@@ -93,7 +96,7 @@
       cloud.append(item, " ");
     });
     const list = el("ul", "visually-hidden word-list");
-    list.setAttribute("aria-label", "Words, most frequent first");
+    list.setAttribute("aria-label", T("words_label"));
     summary.words.forEach((word, i) => list.append(el("li", "", `${word}: ${summary.counts[i]}`)));
     box.append(cloud, list);
     return box;
@@ -101,16 +104,17 @@
 
   function chart(prompt, summary) {
     const box = el("div", "chart-box");
-    const line = [plural(summary.n, "answer", "answers")];
+    const line = [answers(summary.n)];
     if (prompt.kind === "scale" && summary.mean !== undefined && summary.mean !== null) {
-      line.push(`average ${Number(summary.mean).toFixed(1)}`);
+      const mean = Number(summary.mean).toLocaleString(document.documentElement.lang || [], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      line.push(T("average", { mean }));
     }
     box.append(el("p", "result-summary", line.join(" · ")));
     if (prompt.kind === "word") {
       box.append(wordCloud(summary));
     } else if (prompt.kind === "scale") {
       const columns = bars(scaleLabels(prompt, summary.counts.length), summary.counts, true);
-      columns.setAttribute("aria-label", "How many chose each value");
+      columns.setAttribute("aria-label", T("each_value_label"));
       box.append(columns);
       if (prompt.min_label || prompt.max_label) {
         const ends = el("p", "chart-ends meta");
@@ -118,8 +122,8 @@
         box.append(ends);
       }
     } else {
-      const list = bars(prompt.options || summary.counts.map((_, i) => `Option ${i + 1}`), summary.counts, false);
-      list.setAttribute("aria-label", "How many chose each option");
+      const list = bars(prompt.options || summary.counts.map((_, i) => T("option_n", { num: i + 1 })), summary.counts, false);
+      list.setAttribute("aria-label", T("each_option_label"));
       box.append(list);
     }
     return box;
@@ -145,9 +149,9 @@
       const item = el("li", "", opts.showAuthors && response.author ? `${response.author}: ${value}` : value);
       item.dataset.responseId = response.id;
       if (opts.onHide) {
-        const hide = el("button", "link-button", "Hide");
+        const hide = el("button", "link-button", T("hide"));
         hide.type = "button";
-        hide.setAttribute("aria-label", `Hide the answer "${value.slice(0, 40)}"`);
+        hide.setAttribute("aria-label", T("hide_label", { answer: value.slice(0, 40) }));
         hide.addEventListener("click", () => opts.onHide(response));
         item.append(" ", hide);
       }
@@ -155,19 +159,19 @@
     });
     const charted = CHARTED.includes(prompt.kind);
     if (!charted) {
-      heading.textContent = "Answers, in random order";
+      heading.textContent = T("answers_random");
       list.setAttribute("aria-labelledby", heading.id);
       container.append(heading, list);
-      if (!responses.length) { container.append(el("p", "meta", "No answers to show.")); }
+      if (!responses.length) { container.append(el("p", "meta", T("no_answers"))); }
       keepFocus(hadFocus, heading);
       return;
     }
-    heading.textContent = "Results";
+    heading.textContent = T("results");
     container.append(heading, chart(prompt, opts.summary || summarize(prompt, responses)));
     if (opts.listAnswers !== false && responses.length) {
       const more = el("details", "each-answer");
-      more.append(el("summary", "", `Each answer (${responses.length})`));
-      list.setAttribute("aria-label", "Each answer, in random order");
+      more.append(el("summary", "", T("each_answer", { num: responses.length })));
+      list.setAttribute("aria-label", T("each_answer_label"));
       more.append(list);
       more.open = wasOpen;
       container.append(more);

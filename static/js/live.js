@@ -24,8 +24,11 @@
   let commitments = []; // this member's choices from last time (only ever sent to them)
   let left = false; // asked to leave: no more joining, no "reconnecting"
   let revealed = null; // {prompt, responses, summary} of the reveal on screen
+  let roundSaid = false; // the status line says who is speaking in a talking round
 
-  const status = (text) => { $("live-status").textContent = text; };
+  // Every text shown or said comes from the page, in its language (templates/live/_texts.html).
+  const T = (key, values) => window.Circles.text(key, values);
+  const status = (text) => { roundSaid = false; $("live-status").textContent = text; };
   const show = (el, visible) => { if (el) { el.hidden = !visible; } };
 
   function send(event, payload = {}) {
@@ -36,7 +39,7 @@
         if (!err && ack && ack.ok === false && ack.error && ack.error.code === "ended") {
           window.location.reload();
         }
-        resolve(err ? { ok: false, error: { code: "timeout", message: "No answer from the server; please try again." } } : ack);
+        resolve(err ? { ok: false, error: { code: "timeout", message: T("no_answer") } } : ack);
       });
     });
   }
@@ -61,17 +64,17 @@
 
   // Prompt ----------------------------------------------------------------------------------
   function describe(prompt) {
-    const parts = [prompt.anonymous ? "Anonymous" : "Answers show your name in this circle"];
-    if (prompt.kind === "reflection") { parts.unshift("Silent reflection"); }
-    if (prompt.kind === "commitment") { parts.unshift("A small action for the week"); }
-    if (prompt.kind === "word") { parts.unshift("One word"); }
-    if (prompt.kind === "pick") { parts.unshift(`Pick up to ${prompt.max_picks || 1}`); }
+    const parts = [prompt.anonymous ? T("anonymous") : T("named")];
+    if (prompt.kind === "reflection") { parts.unshift(T("kind_reflection")); }
+    if (prompt.kind === "commitment") { parts.unshift(T("kind_small_action")); }
+    if (prompt.kind === "word") { parts.unshift(T("kind_word")); }
+    if (prompt.kind === "pick") { parts.unshift(T("pick_up_to", { num: prompt.max_picks || 1 })); }
     return parts.join(" · ");
   }
 
   function renderPrompt(prompt, answered) {
     current = prompt;
-    $("prompt-text").textContent = prompt ? prompt.text : "Waiting for the facilitator to share a prompt.";
+    $("prompt-text").textContent = prompt ? prompt.text : T("waiting");
     $("prompt-describe").textContent = prompt ? describe(prompt) : "";
     show($("prompt-closed"), Boolean(prompt && prompt.status === "closed"));
     if (answer) { answer.render(prompt, answered); }
@@ -104,7 +107,7 @@
     const tick = () => {
       const left = Math.max(0, Math.round((timerEnd - Date.now()) / 1000));
       $("timer-value").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-      const say = left === 0 ? "Time is up." : ([60, 30, 10, 5].includes(left) ? `${left} seconds left.` : null);
+      const say = left === 0 ? T("time_up") : ([60, 30, 10, 5].includes(left) ? T(`seconds_left_${left === 1 ? "one" : "other"}`, { num: left }) : null);
       if (say && say !== lastAnnounced) {
         lastAnnounced = say;
         $("timer-announcer").textContent = say;
@@ -122,20 +125,20 @@
     list.replaceChildren();
     people.forEach((person) => {
       const item = document.createElement("li");
-      item.textContent = person.name + (person.role === "facilitator" ? " (facilitator)" : "");
+      item.textContent = person.role === "facilitator" ? T("facilitator_name", { name: person.name }) : person.name;
       if (person.hand) {
         const hand = document.createElement("strong");
-        hand.textContent = " ✋ hand raised";
-        item.append(hand);
+        hand.textContent = T("hand_raised");
+        item.append(" ", hand);
       }
       if (isFacilitator && person.role === "member") {
         const remove = document.createElement("button");
         remove.type = "button";
         remove.className = "link-button";
-        remove.textContent = "Remove";
-        remove.setAttribute("aria-label", `Remove ${person.name} from this session`);
+        remove.textContent = T("remove");
+        remove.setAttribute("aria-label", T("remove_label", { name: person.name }));
         remove.addEventListener("click", async () => {
-          if (window.confirm(`Ask ${person.name} to leave this session?`)) {
+          if (window.confirm(T("remove_confirm", { name: person.name }))) {
             showError("console-error", await send("participant.remove", { user: person.id }));
           }
         });
@@ -150,7 +153,7 @@
     const list = $("round-order");
     list.replaceChildren();
     if (!round) {
-      if ($("live-status").textContent.startsWith("Talking round")) { status("The round is over."); }
+      if (roundSaid) { status(T("round_over")); }
       return;
     }
     round.order.forEach((name, index) => {
@@ -159,11 +162,12 @@
       if (index === round.current) {
         item.setAttribute("aria-current", "step");
         item.className = "speaking";
-        item.textContent = `${name} (speaking now)`;
+        item.textContent = T("speaking_now", { name });
       }
       list.append(item);
     });
-    status(`Talking round: ${round.speaker} is speaking.`);
+    status(T("round_status", { name: round.speaker }));
+    roundSaid = true;
   }
 
   const commitmentItems = () => commitments.map((c) => {
@@ -201,8 +205,8 @@
       supportItems.set(request.id, item);
       list.prepend(item);
     }
-    const when = new Date(request.created_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-    item.textContent = `${when}: ${request.label}`;
+    const when = new Date(request.created_at).toLocaleString(document.documentElement.lang || [], { dateStyle: "medium", timeStyle: "short" });
+    item.textContent = T("support_item", { when, label: request.label });
     show($("support-requests"), true);
   }
 
@@ -213,10 +217,10 @@
   }
 
   // Reactions: each shows for a few seconds on its own, beside any others; said once.
-  const REACTIONS = { heart: "♥ Someone sent care", thanks: "Someone said thanks", resonates: "That resonates with someone", breathe: "Someone invites a breath" };
+  const REACTIONS = ["heart", "thanks", "resonates", "breathe"];
   function showReaction(kind) {
-    const words = REACTIONS[kind];
-    if (!words) { return; }
+    if (!REACTIONS.includes(kind)) { return; }
+    const words = T(`reaction_${kind}`);
     const stack = $("reaction-stack");
     const item = document.createElement("p");
     item.className = "reaction";
@@ -225,7 +229,7 @@
     while (stack.children.length > 6) { stack.firstElementChild.remove(); }
     setTimeout(() => item.classList.add("reaction-leaving"), 3400);
     setTimeout(() => item.remove(), 4000);
-    $("reaction-announcer").textContent = `${words.replace("♥ ", "")}.`;
+    $("reaction-announcer").textContent = T(`reaction_${kind}_said`);
   }
 
   function renderState(state) {
@@ -243,7 +247,7 @@
     const hand = $("hand-button");
     if (hand) {
       hand.setAttribute("aria-pressed", String(handUp));
-      hand.textContent = handUp ? "Lower hand" : "Raise hand";
+      hand.textContent = handUp ? T("lower_hand") : T("raise_hand");
     }
     if (desk && state.count !== undefined) { desk.setCount(state.prompt ? state.prompt.id : null, state.count); }
   }
@@ -259,7 +263,7 @@
     if (pacer) { pacer.stop(); }
     document.querySelectorAll(".live-grid, .console").forEach((el) => { el.hidden = true; });
     show($("removed"), true);
-    status("The facilitator has asked you to leave this session.");
+    status(T("asked_to_leave"));
   }
 
   async function joinAndRedraw() {
@@ -267,7 +271,7 @@
     const ack = await send("join");
     if (ack.ok) {
       renderState(ack.state);
-      status(ack.state.status === "lobby" ? "You are in. The session will begin soon." : "You are in.");
+      status(ack.state.status === "lobby" ? T("in_lobby") : T("in_room"));
     } else {
       status(ack.error.message);
       if (ack.error.code === "removed") { leave(); }
@@ -275,14 +279,14 @@
   }
 
   socket.on("connect", () => {
-    status("Connected. Joining…");
+    status(T("joining"));
     joinAndRedraw();
   });
   // The server may have missed telling us something (its message queue was away): join again
   // and redraw, after a moment's random wait so that a whole server's rooms do not join at once.
   socket.on("resync", () => { setTimeout(joinAndRedraw, Math.random() * 1000); });
-  socket.on("disconnect", () => { if (!left) { status("Connection lost. Reconnecting…"); } });
-  socket.on("connect_error", () => { if (!left) { status("Cannot reach the room right now. Trying again…"); } });
+  socket.on("disconnect", () => { if (!left) { status(T("reconnecting")); } });
+  socket.on("connect_error", () => { if (!left) { status(T("unreachable")); } });
   socket.on("session.left", (data) => {
     if (data && data.reason === "removed" && data.session === sessionId) {
       leave();
@@ -298,7 +302,7 @@
   socket.on("prompt.opened", (prompt) => {
     // Opening a prompt closes the one before (prompt.closes) and sets or clears the timer.
     // Lines about the prompt before (an error, "your answer is in") go with it.
-    status("You are in.");
+    status(T("in_room"));
     showError("console-error", null);
     $("results-news").textContent = "";
     renderPrompt(prompt, false);
@@ -309,7 +313,7 @@
       desk.markOpened(prompt.plan_item);
     }
     // Announced, never focused: whatever the person is typing, wherever, stays where it is.
-    $("prompt-news").textContent = `A new prompt is open: ${prompt.text}`;
+    $("prompt-news").textContent = T("new_prompt", { text: prompt.text });
   });
   socket.on("prompt.revealed", (data) => {
     if (current && current.id === data.prompt_id) {
@@ -317,7 +321,7 @@
       renderPrompt(current, true);
     }
     renderRevealed(data.responses, data.summary);
-    $("results-news").textContent = "The answers are shown.";
+    $("results-news").textContent = T("answers_shown");
   });
   socket.on("prompt.closed", (data) => {
     if (current && current.id === data.prompt_id) {
@@ -342,7 +346,7 @@
   socket.on("support.requested", (data) => renderSupport(data));
   socket.on("support.status", (data) => {
     renderSupportItem(data.support);
-    $("support-announcer").textContent = `Your request is now: ${data.support.label}.`;
+    $("support-announcer").textContent = T("support_now", { label: data.support.label });
   });
 
   // Member controls --------------------------------------------------------------------------
@@ -352,7 +356,7 @@
       if (ack.ok) {
         handUp = !handUp;
         $("hand-button").setAttribute("aria-pressed", String(handUp));
-        $("hand-button").textContent = handUp ? "Lower hand" : "Raise hand";
+        $("hand-button").textContent = handUp ? T("lower_hand") : T("raise_hand");
       }
     });
     document.querySelectorAll("[data-reaction]").forEach((button) => {
@@ -365,7 +369,7 @@
       if (ack.ok) {
         $("support-message").value = "";
         renderSupportItem(ack.support);
-        $("support-announcer").textContent = "Your facilitators have been asked to reach out to you.";
+        $("support-announcer").textContent = T("support_asked");
       }
     });
   }

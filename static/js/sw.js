@@ -3,14 +3,17 @@
 // offline page and the files they need, so they open without a connection. Pages are kept as
 // a logged-out visitor sees them (no cookie is sent for the copy): nothing personal is ever
 // stored on the device. Every other page is fetched from the network only; offline, the
-// offline page stands in for it.
+// offline page stands in for it. Copies are in the language they were fetched in: the browser's
+// at first, then the one the person reads (a kept page names it in Content-Language, and its
+// copy is refreshed asking for that language, as there is no cookie to tell).
 "use strict";
 
 const KEPT = new Set([...OFFLINE_PAGES, ...OFFLINE_ASSETS]);
 const OFFLINE_PAGE = OFFLINE_PAGES[OFFLINE_PAGES.length - 1];
 
-function keep(cache, path) {
-  return fetch(path, { credentials: "omit", cache: "no-store" }).then((response) => {
+function keep(cache, path, language) {
+  const headers = language ? { "Accept-Language": language } : {};
+  return fetch(path, { credentials: "omit", cache: "no-store", headers }).then((response) => {
     if (response.ok) {
       return cache.put(path, response);
     }
@@ -51,7 +54,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          event.waitUntil(caches.open(CACHE).then((cache) => keep(cache, url.pathname)));
+          const language = response.headers.get("Content-Language");
+          event.waitUntil(caches.open(CACHE).then((cache) => keep(cache, url.pathname, language)));
           return response;
         })
         .catch(() => caches.match(url.pathname)),

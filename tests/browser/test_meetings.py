@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Visitor, log_in
@@ -32,10 +33,14 @@ DURATION = timedelta(minutes=90)  # the form's default length
 
 
 def shown(start: datetime, zone_label: str) -> str:
-    """A meeting's time as the app writes it, e.g. "Tuesday 3 March 2026, 19:00 to 20:30 (…)"."""
+    """A meeting's time as the app writes it in English, e.g. "Tuesday, 3 March 2026,
+    19:00, an en dash, 20:30 (…)"."""
     end = start + DURATION
-    end_format = "%H:%M" if end.date() == start.date() else "%A %-d %B %Y, %H:%M"
-    return f"{start:%A %-d %B %Y, %H:%M} to {end.strftime(end_format)} ({zone_label})"
+    day = format_date(start, "full", locale="en_GB")
+    if end.date() == start.date():
+        return f"{day}, {start:%H:%M}\u2013{end:%H:%M} ({zone_label})"
+    last = format_date(end, "full", locale="en_GB")
+    return f"{day}, {start:%H:%M} \u2013 {last}, {end:%H:%M} ({zone_label})"
 
 
 def test_facilitator_schedules_weekly_series_and_member_answers_in_own_zone(

@@ -63,3 +63,30 @@ def test_a_new_version_of_a_kept_file_is_a_new_cache(app, client, tmp_path):
 def test_the_offline_page_points_to_what_works_without_a_connection(client):
     text = client.get("/offline").get_data(as_text=True)
     assert 'href="/grounding"' in text and 'href="/help"' in text
+
+
+def test_the_guide_reads_its_words_from_the_page(client):
+    """The script's words come with the page, in its language; placeholders stay for the script
+    to fill, and counts come in a form for one and one for more."""
+    page = client.get("/grounding").get_data(as_text=True)
+    island = re.search(r'<script type="application/json" id="page-texts">(.*?)</script>', page)
+    texts = json.loads(island.group(1))
+    assert texts["breathe_in"] == "Breathe in"
+    assert texts["breaths_one"] == "%(num)s breath" and texts["breaths_other"] == "%(num)s breaths"
+    assert texts["step"] == "Step %(number)s of %(total)s: %(step)s"
+    assert texts["now"] == "Now: %(area)s"
+    assert texts["seconds_left_other"] == "%(num)s seconds left for this part"
+    assert "In for 4, out for 6" in page and ">40 seconds</option>" in page
+
+
+def test_the_manifest_and_the_kept_pages_name_their_language(client):
+    spanish = {"Accept-Language": "es"}
+    manifest = json.loads(client.get("/manifest.webmanifest", headers=spanish).get_data())
+    assert manifest["lang"] == "es" and manifest["name"] == "Circles"
+    assert json.loads(client.get("/manifest.webmanifest").get_data())["lang"] == "en"
+    # The worker refreshes its copies (made without cookies) in the language the person reads.
+    for path in ("/help", "/grounding", "/offline"):
+        response = client.get(path, headers={"Accept-Language": "de"})
+        assert response.headers["Content-Language"] == "de", path
+    source = client.get("/sw.js").get_data(as_text=True)
+    assert '"Accept-Language": language' in source and 'get("Content-Language")' in source

@@ -51,6 +51,24 @@ def test_a_logged_out_person_sees_which_circle_who_facilitates_and_what_joining_
     assert "I have read the circle agreement" not in page  # the agreement comes at the join step
 
 
+def test_the_facilitators_are_listed_the_way_the_page_language_lists_them(client, invitation):
+    _, _, path = invitation
+    german = client.get(path, headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    assert re.search(r"<strong>\w+</strong> und <strong>Sol</strong>", german)
+    spanish = client.get(path, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert re.search(r"<strong>\w+</strong> y <strong>Sol</strong>", spanish)
+
+
+def test_facilitator_names_stay_text(client, make):
+    owner = make.create_user("Fran")
+    org = make.create_org("Practice", owner=owner)
+    circle = make.create_circle(org, owner, "Tuesday circle")
+    make.add_facilitator(circle, make.create_user("Other"), "<b>Bo</b>")
+    _, token = make.create_circle_invite(circle, owner)
+    page = client.get(f"/join/{token}").get_data(as_text=True)
+    assert "<strong>&lt;b&gt;Bo&lt;/b&gt;</strong>" in page and "<b>Bo</b>" not in page
+
+
 @pytest.mark.parametrize("state", ["unknown", "expired", "revoked", "used_up", "archived", "full"])
 def test_an_unusable_link_shows_nothing_of_the_circle(app, client, make, invitation, state):
     circle, invite, path = invitation

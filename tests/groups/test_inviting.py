@@ -7,6 +7,7 @@ import logging
 import re
 
 import pytest
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from circles.checkins.models import CheckinInstrument, PeriodKind
@@ -14,6 +15,7 @@ from circles.extensions import db
 from circles.groups import invitations
 from circles.groups.models import Circle, CircleInvite, CircleMember
 from circles.groups.next_steps import next_steps
+from circles.i18n import speaking
 from circles.tokens import hash_token
 from tests.conftest import client_for
 from tests.groups.test_circles import CIRCLE
@@ -63,6 +65,30 @@ def test_links_go_by_mail_to_several_addresses_each_bound_to_its_own(
         assert link.token_hash == hash_token(token)  # each address its own link
         assert token not in caplog.text  # a mailed link never reaches a log
     assert "Fran" in outbox[0].body  # who invites, by their circle name
+
+
+def test_invitation_mails_speak_the_language_of_the_person_who_sends_them(
+    app, make, outbox, staffed
+):
+    """The people invited have no account, hence no language of their own yet."""
+    owner, _, circle = staffed
+    client = client_for(app, owner)
+    response = client.post(
+        f"/circles/{circle.id}/invitations/send",
+        data={"emails": "maria@example.org", "days": "1"},
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+    )
+    assert response.status_code == 302
+    (mail,) = outbox
+    with app.test_request_context(), speaking("de"):
+        subject = gettext("You are invited to join a circle")
+        validity = ngettext(
+            "To see the invitation, open this link within %(num)d day:",
+            "To see the invitation, open this link within %(num)d days:",
+            1,
+        )
+    assert mail.subject == subject
+    assert validity in mail.body and "Circle One" in mail.body
 
 
 def test_one_bad_address_sends_nothing_and_keeps_what_was_typed(app, make, outbox, staffed):

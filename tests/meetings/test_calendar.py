@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import gettext
 from icalendar import Calendar
 
+from circles.accounts.models import User
 from circles.extensions import db
 from circles.groups import services as groups
 from circles.groups.models import CircleMember
+from circles.i18n import speaking
 from circles.meetings.recurrence import Repeat
 from tests.conftest import client_for
 
@@ -203,3 +206,36 @@ def test_neutral_feeds_leave_the_call_link_to_the_meeting_page(app, two_circles)
     body = app.test_client().get(feed_path(client_for(app, two_circles["mo"]))).data
     assert b"meet.example.org" not in body
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body
+
+
+def in_language(app, code, text):
+    """What the catalogue says for ``text`` in a language (English until it is translated)."""
+    with app.app_context(), speaking(code):
+        return gettext(text)
+
+
+def test_the_feed_speaks_its_owners_language_not_the_calendar_services(app, two_circles):
+    path = feed_path(client_for(app, two_circles["mo"]))
+    # No language chosen: English, whatever the calendar service's Accept-Language says.
+    body = app.test_client().get(path, headers={"Accept-Language": "de"}).data
+    assert {str(e["SUMMARY"]) for e in events(body).values()} == {"Circle meeting"}
+    assert "Meeting page: " in str(next(iter(events(body).values()))["DESCRIPTION"])
+    with app.app_context():
+        db.session.get(User, two_circles["mo"].id).language = "es"
+        db.session.commit()
+    body = app.test_client().get(path, headers={"Accept-Language": "de"}).data
+    spanish = in_language(app, "es", "Circle meeting")
+    assert {str(e["SUMMARY"]) for e in events(body).values()} == {spanish}
+
+
+def test_a_downloaded_meeting_speaks_the_language_of_the_person(app, two_circles):
+    mo = two_circles["mo"]
+    meeting = two_circles["series"]["a"].meetings[0]
+    with app.app_context():
+        db.session.get(User, mo.id).language = "de"
+        db.session.commit()
+    path = f"/circles/{meeting.circle_id}/meetings/{meeting.id}/meeting.ics"
+    body = client_for(app, mo).get(path).data
+    assert {str(e["SUMMARY"]) for e in events(body).values()} == {
+        in_language(app, "de", "Circle meeting")
+    }

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from circles.db import utcnow
@@ -105,10 +106,27 @@ def test_the_reminder_is_discreet_and_in_the_persons_own_zone(app, circle, outbo
     mail = next(m for m in outbox if m.to == "mo@example.org")
     local = circle["meeting"].starts_at.astimezone(ZoneInfo("America/New_York"))
     assert mail.subject == "Reminder: your circle meets soon"
-    assert f"{local:%A %-d %B at %H:%M} (America/New York)" in mail.body
+    # The date as Babel writes it in (British) English.
+    assert f"{format_date(local, 'full', locale='en_GB')}, {local:%H:%M} (America/New York)" in (
+        mail.body
+    )
     assert "Grief" not in mail.subject + mail.body
     assert f"/circles/{circle['circle'].id}/meetings/{circle['meeting'].id}" in mail.body
     assert "https://meet.example.org/room" in mail.body
+
+
+def test_the_reminder_speaks_the_persons_own_language(app, circle, outbox):
+    with app.app_context():
+        nic = db.session.merge(circle["nic"])
+        nic.language = "de"
+        db.session.commit()
+    run(app)
+    mail = next(m for m in outbox if m.to == "nic@example.org")
+    local = circle["meeting"].starts_at.astimezone(ZoneInfo("UTC"))
+    # Dates follow the recipient's language even while the job runs outside any request.
+    assert f"{format_date(local, 'full', locale='de_DE')}, {local:%H:%M} (UTC)" in mail.body
+    english = next(m for m in outbox if m.to == "mo@example.org")
+    assert format_date(local, "EEEE", locale="de_DE") not in english.body
 
 
 class FailingSender:

@@ -134,3 +134,26 @@ def test_the_export_holds_the_follow_ups_and_plans(app, member):
     assert followed["text"] == ACTION and followed["from"] == "plan"
     [plan] = data["plans_after_a_session"]
     assert plan["action"] == ACTION and plan["reminder_mails"] is True
+
+
+def test_a_reminder_is_written_in_the_members_language(app, member, outbox, monkeypatch):
+    from flask_babel import get_locale
+
+    from circles.space import reminders
+
+    written_in = []
+
+    def body(name: str, link: str) -> str:
+        written_in.append(str(get_locale()))
+        return f"{name} {link}"
+
+    monkeypatch.setattr(reminders, "_body", body)
+    taken = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
+    sam = client_for(app, member["sam"])
+    sam.post(_note_session(sam, taken), data={"action": ACTION, "reminders": "y"})
+    with app.app_context():
+        db.session.get(type(member["sam"]), member["sam"].id).language = "es"
+        db.session.commit()
+        assert queue_plan_reminders(taken + timedelta(hours=5)) == 1
+    assert written_in == ["es_ES"]
+    assert isinstance(outbox[-1].subject, str)
