@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
-from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from circles import i18n, jobs, logs, sealing
@@ -34,9 +33,6 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-#: The largest message a live client may send (Engine.IO's max_http_buffer_size).
-LIVE_PACKET_LIMIT = 64 * 1024
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -75,7 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["circles_mail"] = make_sender(app.config)
     sealing.init_app(app)
 
-    from circles import models  # noqa: F401  (every table on the metadata)
+    from circles import live, models  # noqa: F401  (every table on the metadata)
     from circles.accounts import bp as accounts_bp
     from circles.accounts.services import configure_login
     from circles.audit.views import bp as audit_bp
@@ -85,7 +81,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from circles.grounding import bp as grounding_bp
     from circles.groups import bp as groups_bp
     from circles.journal import bp as journal_bp
-    from circles.live import bp as live_bp
     from circles.main import bp as main_bp
     from circles.meetings import bp as meetings_bp
     from circles.orgs import bp as orgs_bp
@@ -101,7 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(orgs_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(meetings_bp)
-    app.register_blueprint(live_bp)
+    live.init_app(app)  # its blueprint and the Socket.IO server
     app.register_blueprint(checkins_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(journal_bp)
@@ -113,56 +108,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     jobs.init_app(app)
     logs.install(app.url_map)
-    _init_socketio(app)
     app.after_request(_security_headers)
     return app
-
-
-def _init_socketio(app: Flask) -> SocketIO:
-    """One Socket.IO server per app (tests build several apps), with the live namespace."""
-    from circles.live import transport, wire
-    from circles.live.events import register_live_events
-    from circles.live.queue import client_manager
-
-    def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
-        if not origin:
-            # Browsers always send an Origin with cross-site requests; clients that are not
-            # browsers (tests, a future mobile app) send none and still need the login cookie.
-            return True
-        # Read per handshake, so the setting is the app's current one.
-        explicit = app.config["CIRCLES_ALLOWED_ORIGINS"] or (
-            [app.config["CIRCLES_BASE_URL"]] if app.config["CIRCLES_BASE_URL"] else []
-        )
-        if explicit:
-            return origin.rstrip("/") in explicit
-        # No list configured (development): the page's own origin only, never any other.
-        scheme = environ.get("HTTP_X_FORWARDED_PROTO") if app.config["CIRCLES_PROXY_HOPS"] else None
-        own = f"{scheme or environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin.rstrip("/") == own
-
-    socketio = SocketIO(
-        app,
-        async_mode=app.config["CIRCLES_ASYNC_MODE"],
-        # The Redis queue between processes, publishing apart from listening (see the module).
-        client_manager=client_manager(app.config["CIRCLES_REDIS_URL"]),
-        cors_allowed_origins=origin_allowed,
-        max_http_buffer_size=LIVE_PACKET_LIMIT,
-        # Each socket's events run on its own reader, one after the other, instead of a new
-        # greenlet (or thread) per event: events wait for their group commit there, and a
-        # socket's events are handled in the order they were sent (docs/benchmarks.md).
-        async_handlers=False,
-        # The standard JSON with one decoder for every packet (see the module).
-        json=wire,
-        # Events whose data cannot be decoded are answered "invalid" (see the module).
-        serializer=transport.LivePacket,
-        logger=False,
-        engineio_logger=False,
-    )
-    register_live_events(socketio, app, app.config["CIRCLES_LIVE_EVENT_LIMIT"])
-    transport.refuse_malformed_events(socketio.server)
-    # Outermost: a long-polling POST Engine.IO would refuse is answered before it reads it.
-    app.wsgi_app = transport.PollingGuard(app.wsgi_app, LIVE_PACKET_LIMIT)  # type: ignore[method-assign]
-    return socketio
 
 
 def _security_headers(response: Response) -> Response:
