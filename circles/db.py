@@ -14,14 +14,19 @@ from typing import Any, TypeVar
 
 from flask import abort
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnElement,
     DateTime,
     Enum,
     MetaData,
+    Select,
     bindparam,
+    cast,
     event,
+    func,
     insert,
+    literal_column,
     select,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -151,13 +156,19 @@ def one_of(column: ColumnElement[Any], name: str) -> OneOf:
 
 class DriverInsert:
     """``INSERT INTO table (columns)`` for many rows a second: compiled once per database and
-    run on the driver's ``executemany``, skipping SQLAlchemy's per-row parameter processing,
-    which costs more than the insert itself. Rows must hold values the driver takes as they
-    are (numbers, text, booleans, None): no Python-side defaults or type conversions run.
+    run on the driver, skipping SQLAlchemy's per-row parameter processing, which costs more
+    than the insert itself. Rows must hold values the driver takes as they are (numbers, text,
+    bytes, booleans, None): no Python-side defaults or type conversions run.
+
+    SQLite runs it on ``executemany``. PostgreSQL gets one statement whatever the number of
+    rows, ``INSERT ... SELECT * FROM unnest(<one array per column>)``: one prepared statement
+    and one execution instead of one per row (psycopg's pipelined ``executemany`` still binds,
+    executes and reads a result for every row, on both sides of the connection).
     """
 
     def __init__(self, model: type[Base], columns: Sequence[str]) -> None:
         self._statement = insert(model)
+        self._table = model.__table__
         self._columns = list(columns)
         #: dialect name -> (SQL, parameter order for positional drivers, or None for named)
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
@@ -167,14 +178,25 @@ class DriverInsert:
             return
         dialect = connection.dialect
         if dialect.name not in self._compiled:
-            compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
-            order = tuple(compiled.positiontup or ()) if compiled.positional else None
-            self._compiled[dialect.name] = (str(compiled), order)
+            self._compiled[dialect.name] = self._compile(dialect)
         sql, order = self._compiled[dialect.name]
-        if order is None:
+        if dialect.name == "postgresql":
+            connection.exec_driver_sql(sql, {c: [row[c] for row in rows] for c in self._columns})
+        elif order is None:
             connection.exec_driver_sql(sql, [dict(row) for row in rows])
         else:
             connection.exec_driver_sql(sql, [tuple(row[key] for key in order) for row in rows])
+
+    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+        if dialect.name == "postgresql":
+            columns = [self._table.c[name] for name in self._columns]
+            arrays = [cast(bindparam(c.name), ARRAY(c.type)) for c in columns]
+            unnested: Select[Any] = select(literal_column("*")).select_from(func.unnest(*arrays))
+            statement = self._statement.from_select(columns, unnested)
+            return str(statement.compile(dialect=dialect)), None
+        compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        return str(compiled), order
 
 
 class CreatedMixin:

@@ -252,8 +252,6 @@ class SocketLogin:
 
     token_hash: str
     user_id: int
-    #: Its last activity was recorded now (to be committed).
-    seen: bool
     #: The person's own language setting (None: the browser's, see :mod:`.events`).
     language: str | None = None
 
@@ -277,7 +275,7 @@ def socket_logins(
             continue
         if now - last_seen_at > LAST_SEEN_RESOLUTION:
             seen.append(token_hash)
-        found[token_hash] = SocketLogin(token_hash, user_id, token_hash in seen, language)
+        found[token_hash] = SocketLogin(token_hash, user_id, language)
     if seen:
         connection.execute(_SEEN, {"logins": seen, "seen_at": now})
     return found

@@ -126,8 +126,10 @@ class LiveNamespace(socketio.Namespace):
                 found = access.socket_logins(
                     [job.payload for job in jobs], logged_in_since(), utcnow()
                 )
-                if any(login.seen for login in found.values()):
-                    db.session.commit()
+                # Committed even when only read: ending it with a rollback would make psycopg
+                # drop every statement prepared on the connection (DEALLOCATE ALL), and each
+                # batch of joins that follows on it would be planned again (docs/benchmarks.md).
+                db.session.commit()
             except Exception as error:
                 db.session.rollback()
                 log.error("live connect failed: %s", type(error).__name__)

@@ -67,6 +67,7 @@ _HELD = (
     .group_by(_connections.session_id, _connections.user_id)
 )
 _INSERT_CONNECTIONS = DriverInsert(LiveConnection, ["sid", "session_id", "user_id"])
+_SESSIONS = select(LiveSession).where(one_of(LiveSession.__table__.c.id, "sessions"))
 
 
 def join_many(
@@ -84,12 +85,7 @@ def join_many(
     session_ids = list({seat.session_id for seat, _ in asked})
     user_ids = list({seat.actor.user_id for seat, _ in asked})
     pairs = {"sessions": session_ids, "users": user_ids}
-    sessions = {
-        session.id: session
-        for session in db.session.scalars(
-            select(LiveSession).where(one_of(LiveSession.__table__.c.id, "sessions")), pairs
-        )
-    }
+    sessions = {session.id: session for session in db.session.scalars(_SESSIONS, pairs)}
     participants = {
         (session_id, user_id): (removed, hand)
         for session_id, user_id, removed, hand in connection.execute(_PARTICIPANTS, pairs)
@@ -222,6 +218,13 @@ def committed_in(circle_ids: Sequence[int], user_ids: Sequence[int]) -> set[tupl
     return {(circle_id, user_id) for circle_id, user_id in rows}
 
 
+_OWN_REQUESTS = (
+    select(SupportRequest)
+    .where(one_of(_requests.circle_id, "circles"), one_of(_requests.user_id, "users"))
+    .order_by(SupportRequest.created_at.desc())
+)
+
+
 def own_requests_of(
     circle_ids: Sequence[int], user_ids: Sequence[int]
 ) -> dict[tuple[int, int], list[SupportRequest]]:
@@ -231,10 +234,7 @@ def own_requests_of(
     if not circle_ids or not user_ids:
         return found
     requests = db.session.scalars(
-        select(SupportRequest)
-        .where(one_of(_requests.circle_id, "circles"), one_of(_requests.user_id, "users"))
-        .order_by(SupportRequest.created_at.desc()),
-        {"circles": list(circle_ids), "users": list(user_ids)},
+        _OWN_REQUESTS, {"circles": list(circle_ids), "users": list(user_ids)}
     )
     for request in requests:
         found.setdefault((request.circle_id, request.user_id), []).append(request)

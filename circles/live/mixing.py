@@ -140,11 +140,7 @@ def release(
     if connection.dialect.name == "postgresql":
         # The same, without the rows travelling: see _REWRITE_ON_POSTGRESQL.
         connection.execute(_REWRITE_ON_POSTGRESQL, {"prompts": ids, "salt": secrets.token_hex(16)})
-        if rows:
-            connection.execute(
-                _INSERT_RESPONSES_ON_POSTGRESQL,
-                {column: [row[column] for row in rows] for column in _RESPONSE_COLUMNS},
-            )
+        _INSERT_RESPONSES.run(connection, rows)
     else:
         connection.execute(_DELETE_SUBMISSIONS, {"prompts": ids})
         _INSERT_SUBMISSIONS.run(connection, submissions)
@@ -208,11 +204,4 @@ _REWRITE_ON_POSTGRESQL = text(
     " INSERT INTO live_submissions (prompt_id, user_id, client_id)"
     " SELECT prompt_id, user_id, client_id FROM gone"
     " ORDER BY sha256(convert_to(client_id || :salt, 'UTF8'))"
-)
-# - The responses in one statement, in the order of the arrays (shuffled in Python).
-_INSERT_RESPONSES_ON_POSTGRESQL = text(
-    "INSERT INTO live_responses (id, prompt_id, value, author_name, shuffle_key, hidden)"
-    " SELECT * FROM unnest(CAST(:id AS varchar[]), CAST(:prompt_id AS int[]),"
-    " CAST(:value AS text[]), CAST(:author_name AS varchar[]), CAST(:shuffle_key AS int[]),"
-    " CAST(:hidden AS bool[]))"
 )
