@@ -161,9 +161,10 @@ class DriverInsert:
     bytes, booleans, None): no Python-side defaults or type conversions run.
 
     SQLite runs it on ``executemany``. PostgreSQL gets one statement whatever the number of
-    rows, ``INSERT ... SELECT * FROM unnest(<one array per column>)``: one prepared statement
-    and one execution instead of one per row (psycopg's pipelined ``executemany`` still binds,
-    executes and reads a result for every row, on both sides of the connection).
+    rows, ``INSERT ... SELECT * FROM unnest(<one array per column>)``, the arrays sent in
+    binary: one prepared statement and one execution instead of one per row (psycopg's
+    pipelined ``executemany`` still binds, executes and reads a result for every row, on both
+    sides of the connection).
     """
 
     def __init__(self, model: type[Base], columns: Sequence[str]) -> None:
@@ -193,7 +194,12 @@ class DriverInsert:
             arrays = [cast(bindparam(c.name), ARRAY(c.type)) for c in columns]
             unnested: Select[Any] = select(literal_column("*")).select_from(func.unnest(*arrays))
             statement = self._statement.from_select(columns, unnested)
-            return str(statement.compile(dialect=dialect)), None
+            sql = str(statement.compile(dialect=dialect))
+            # psycopg sends the arrays in binary (``%b``): dumping a list as text escapes it
+            # element by element in Python, ten to twenty times slower (bytes the slowest).
+            for name in self._columns:
+                sql = sql.replace(f"%({name})s", f"%({name})b")
+            return sql, None
         compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         return str(compiled), order

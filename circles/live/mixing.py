@@ -97,6 +97,8 @@ def release(
         value = plain[1:].decode() if plain and plain[:1] == _ANSWER else None
         given[prompt_id].append((user_id, client, value))
     shuffle = secrets.SystemRandom().shuffle
+    # PostgreSQL shuffles the submissions itself (see _REWRITE_ON_POSTGRESQL).
+    rewritten_in_place = connection.dialect.name == "postgresql"
     out: dict[int, list[dict[str, Any]]] = {}
     submissions: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
@@ -104,12 +106,13 @@ def release(
     for prompt in prompts:
         # Each list is shuffled on its own: one order shared by two tables would pair them.
         mine = given.get(prompt.id, [])
-        again = [
-            {"prompt_id": prompt.id, "user_id": user, "client_id": client, "sealed": None}
-            for user, client, _ in mine
-        ]
-        shuffle(again)
-        submissions += again
+        if not rewritten_in_place:
+            again = [
+                {"prompt_id": prompt.id, "user_id": user, "client_id": client, "sealed": None}
+                for user, client, _ in mine
+            ]
+            shuffle(again)
+            submissions += again
         if prompt.kind == PromptKind.COMMITMENT:
             kept += [
                 {
@@ -137,7 +140,7 @@ def release(
                 for n, value in enumerate(values)
             ]
             rows += out[prompt.id]
-    if connection.dialect.name == "postgresql":
+    if rewritten_in_place:
         # The same, without the rows travelling: see _REWRITE_ON_POSTGRESQL.
         connection.execute(_REWRITE_ON_POSTGRESQL, {"prompts": ids, "salt": secrets.token_hex(16)})
         _INSERT_RESPONSES.run(connection, rows)
