@@ -91,6 +91,27 @@ def lazy_pgettext(context: str, text: str, **values: Any) -> str:
     return cast(str, flask_babel.lazy_pgettext(context, text, **values))
 
 
+class Labelled:
+    """A mixin for a ``StrEnum`` whose members have a name people read: the enum's
+    :meth:`labels` maps each value to its lazy text (:func:`lazy_gettext`)."""
+
+    value: str
+
+    @classmethod
+    def labels(cls) -> Mapping[str, str]:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        return str(self.labels()[self.value])
+
+    @property
+    def lazy_label(self) -> str:
+        """The same, translated only when shown (form choices built at import time)."""
+        return self.labels()[self.value]
+
+
 def lazy_ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
     return cast(str, flask_babel.lazy_ngettext(singular, plural, num, **values))
 

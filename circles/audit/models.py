@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from circles.db import Base, CreatedMixin
+from circles.i18n import Labelled
 from circles.i18n import lazy_gettext as _l
 
 
-class AuditAction(enum.StrEnum):
+class AuditAction(Labelled, enum.StrEnum):
     """What was done; the label is what admins read."""
 
     SETTINGS_CHANGED = "settings_changed"
@@ -33,15 +35,9 @@ class AuditAction(enum.StrEnum):
     DATA_EXPORTED = "data_exported"
     ACCOUNT_ERASED = "account_erased"
 
-    @property
-    def label(self) -> str:
-        """What admins read, in their language (the stored value stays as it is)."""
-        return str(_ACTION_LABELS[self.value])
-
-    @property
-    def lazy_label(self) -> str:
-        """The same, translated only when shown (form choices built at import time)."""
-        return _ACTION_LABELS[self.value]  # type: ignore[return-value]
+    @classmethod
+    def labels(cls) -> Mapping[str, str]:
+        return _ACTION_LABELS
 
 
 _ACTION_LABELS = {

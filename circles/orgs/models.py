@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type
+from circles.i18n import Labelled
 from circles.i18n import lazy_gettext as _l
 from circles.tokens import InviteLinkMixin
 
@@ -21,7 +23,7 @@ MIN_ANONYMITY_K = 3
 DEFAULT_ANONYMITY_K = 5
 
 
-class OrgRole(enum.StrEnum):
+class OrgRole(Labelled, enum.StrEnum):
     """What a person may do across an organisation."""
 
     OWNER = "owner"
@@ -29,19 +31,13 @@ class OrgRole(enum.StrEnum):
     FACILITATOR = "facilitator"
 
     @property
-    def label(self) -> str:
-        """The role's name in the reader's language."""
-        return str(_ROLE_LABELS[self.value])
-
-    @property
     def in_sentence(self) -> str:
         """The role's name inside a sentence ("You are facilitator here")."""
         return str(_ROLE_IN_SENTENCE[self.value])
 
-    @property
-    def lazy_label(self) -> str:
-        """The same, translated only when shown (form choices built at import time)."""
-        return _ROLE_LABELS[self.value]  # type: ignore[return-value]
+    @classmethod
+    def labels(cls) -> Mapping[str, str]:
+        return _ROLE_LABELS
 
     @property
     def is_admin(self) -> bool:

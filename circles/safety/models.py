@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.db import Base, CreatedMixin, str_enum_type, utcnow
+from circles.i18n import Labelled
 from circles.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
@@ -19,22 +21,16 @@ if TYPE_CHECKING:
 MAX_MESSAGE = 2000
 
 
-class SupportStatus(enum.StrEnum):
+class SupportStatus(Labelled, enum.StrEnum):
     """Where a request stands."""
 
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
 
-    @property
-    def label(self) -> str:
-        """Where it stands, in the reader's language."""
-        return str(_STATUS_LABELS[self.value])
-
-    @property
-    def lazy_label(self) -> str:
-        """The same, translated only when shown (form choices built at import time)."""
-        return _STATUS_LABELS[self.value]  # type: ignore[return-value]
+    @classmethod
+    def labels(cls) -> Mapping[str, str]:
+        return _STATUS_LABELS
 
 
 _STATUS_LABELS = {
