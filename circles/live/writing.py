@@ -3,9 +3,8 @@
 The ``/live`` namespace (:mod:`circles.live.events`) hands every client event to a
 :class:`BatchWriter`, which queues it for a group commit (:mod:`circles.live.batch`). Each batch
 runs in one app context and one transaction, every event in a savepoint of its own (runs of
-answers, opens, reveals and joins together, see :mod:`circles.live.routing`; a batch that is a
-single run needs none), so that a refused or failed event leaves nothing behind while the others
-in its batch are kept. Only once the
+answers, opens, reveals and joins together, see :mod:`circles.live.routing`), so that a refused
+or failed event leaves nothing behind while the others in its batch are kept. Only once the
 batch is committed are its sockets put in their rooms, its broadcasts sent and its events
 acknowledged. The writer needs an app and a Socket.IO server, no socket: tests drive it with
 :class:`Event` objects.
@@ -180,27 +179,6 @@ class BatchWriter:
                 results += self.attempt_together(bulk, [job]) or [
                     (self.server_error(job.payload), None)
                 ]
-        return self.settle(jobs, results)
-
-    def alone(self, bulk: Bulk, jobs: list[Job]) -> list[tuple[Job, Done]]:
-        """A batch that is a single run needs no savepoint of its own (two round trips fewer,
-        most batches are): if the run fails, the transaction is rolled back and the run is
-        handled as in any batch, :meth:`handle_together`."""
-        try:
-            results = self.together(bulk, [job.payload for job in jobs])
-        except Exception as error:
-            if _retryable(error):
-                raise  # the whole batch is tried again
-            db.session.rollback()
-            begin_writing()
-            return self.handle_together(bulk, jobs)
-        return self.settle(jobs, results)
-
-    @staticmethod
-    def settle(
-        jobs: list[Job], results: list[tuple[dict[str, Any], Done | None]]
-    ) -> list[tuple[Job, Done]]:
-        """Each job's acknowledgement set; those done, with what to send."""
         handled = []
         for job, (ack, done) in zip(jobs, results, strict=True):
             job.result = ack
@@ -276,12 +254,7 @@ class BatchWriter:
             try:
                 begin_writing()
                 handled: list[tuple[Job, Done]] = []
-                parts = list(self.in_runs(jobs))
-                if len(parts) == 1 and parts[0][0] is not None:
-                    bulk, run = parts[0]
-                    assert bulk is not None
-                    parts, handled = [], self.alone(bulk, run)
-                for bulk, run in parts:
+                for bulk, run in self.in_runs(jobs):
                     if bulk is not None:
                         handled += self.handle_together(bulk, run)
                         continue
