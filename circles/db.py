@@ -195,10 +195,11 @@ class DriverInsert:
             unnested: Select[Any] = select(literal_column("*")).select_from(func.unnest(*arrays))
             statement = self._statement.from_select(columns, unnested)
             sql = str(statement.compile(dialect=dialect))
-            # psycopg sends the arrays in binary (``%b``): dumping a list as text escapes it
-            # element by element in Python, ten to twenty times slower (bytes the slowest).
-            for name in self._columns:
-                sql = sql.replace(f"%({name})s", f"%({name})b")
+            if dialect.driver == "psycopg":
+                # Arrays sent in binary (psycopg's ``%b``): dumping a list as text escapes it
+                # element by element in Python, ten to twenty times slower (bytes the slowest).
+                for name in self._columns:
+                    sql = sql.replace(f"%({name})s", f"%({name})b")
             return sql, None
         compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
         order = tuple(compiled.positiontup or ()) if compiled.positional else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -15,7 +16,7 @@ from circles.live.queue import client_manager
 PACKET_LIMIT = 64 * 1024
 
 
-def origin_check(app: Flask) -> Any:
+def origin_check(app: Flask) -> Callable[[str | None, dict[str, Any]], bool]:
     """Which page origins may open a socket, read per handshake from the app's settings."""
 
     def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
