@@ -169,6 +169,12 @@ def seed(database_url: str, instance: Path, sessions: int, members_per_session: 
             out.append((live.id, fac_cookie, cookies))
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
+            # A database in use has statistics (autovacuum gathers them as tables grow); a
+            # freshly seeded one has none until autovacuum's next pass, which would otherwise
+            # land in the middle of a run and change the plans of statements prepared before.
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+                connection.commit()
             # Write the seeding's pages out now, so that the checkpoint does not land in a
             # measured window and count as the app's database CPU (needs a superuser; the
             # benchmark's windows are then noisier without it).
