@@ -9,9 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
 from circles.accounts.models import User
-from circles.db import DriverInsert, one_of
+from circles.bulk import DriverInsert, DriverRows, one_of
 from circles.extensions import db
-from circles.live.models import LivePrompt, LiveResponse, PromptKind, PromptStatus
+from circles.live.models import (
+    LivePrompt,
+    LiveResponse,
+    LiveSubmission,
+    PromptKind,
+    PromptStatus,
+)
 from tests import factories
 
 _users = User.__table__.c
@@ -103,6 +109,49 @@ def test_a_driver_insert_writes_every_row_as_given(ctx: None) -> None:
         ("a" * 32, "Calm", None, 7, False),
         ("b" * 32, "It's «fine»", "Mo", 2**31 - 1, True),
     ]
+    db.session.rollback()
+
+
+_subs = LiveSubmission.__table__.c
+_SUBMITTED = select(_subs.prompt_id, _subs.user_id, _subs.client_id, _subs.sealed).where(
+    one_of(_subs.prompt_id, "prompts")
+)
+
+
+def test_driver_rows_reads_what_the_statement_reads(ctx: None) -> None:
+    """On PostgreSQL in binary: the same values, bytes included, as SQLAlchemy reads them."""
+    facilitator = factories.create_user("Fran")
+    members = [factories.create_user(f"Member {n}") for n in range(3)]
+    circle = factories.create_circle(factories.create_org(owner=facilitator), facilitator)
+    session = factories.live_session(circle, facilitator)
+    prompts = [
+        LivePrompt(
+            session_id=session.id,
+            kind=PromptKind.TEXT,
+            text=f"Prompt {n}",
+            anonymous=True,
+            status=PromptStatus.OPEN,
+        )
+        for n in range(2)
+    ]
+    db.session.add_all(prompts)
+    db.session.flush()
+    sealed = [bytes(range(256)) * 16, b"", None]
+    db.session.add_all(
+        LiveSubmission(
+            prompt_id=prompts[n % 2].id, user_id=member.id, client_id=f"c{n}é", sealed=sealed[n]
+        )
+        for n, member in enumerate(members)
+    )
+    db.session.flush()
+    connection = db.session.connection()
+    for wanted in ([prompts[0].id], [p.id for p in prompts], [], [prompts[1].id + 1000]):
+        read = DriverRows(_SUBMITTED).all(connection, {"prompts": wanted})
+        expected = connection.execute(_SUBMITTED, {"prompts": wanted}).all()
+        assert sorted(tuple(row) for row in read) == sorted(tuple(row) for row in expected)
+        assert len(read) == sum(1 for n in range(3) if prompts[n % 2].id in wanted)
+    everything = DriverRows(_SUBMITTED).all(connection, {"prompts": [p.id for p in prompts]})
+    assert sorted(row[3] for row in everything if row[3] is not None) == [b"", sealed[0]]
     db.session.rollback()
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeGuard, cast
 from sqlalchemy import Select, Table, bindparam, select, update
 
 from circles.accounts.models import AuthSession, User
-from circles.db import one_of
+from circles.bulk import one_of
 from circles.extensions import db
 from circles.groups.models import CircleMember, CircleRole
 from circles.i18n import lazy_gettext as _l

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Integer, and_, bindparam, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from circles.db import DriverInsert, one_of
+from circles.bulk import DriverInsert, one_of
 from circles.extensions import db
 from circles.i18n import lazy_gettext as _l
 from circles.live.access import (

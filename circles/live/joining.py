@@ -17,7 +17,8 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select
 
-from circles.db import DriverInsert, one_of, utcnow
+from circles.bulk import DriverInsert, one_of
+from circles.db import utcnow
 from circles.extensions import db
 from circles.i18n import DEFAULT, speaking
 from circles.i18n import lazy_gettext as _l

@@ -26,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
 
-from circles.db import DriverInsert, one_of, utcnow
+from circles.bulk import DriverInsert, DriverRows, one_of
+from circles.db import utcnow
 from circles.extensions import db
 from circles.live.commitments import seal_commitment
 from circles.live.models import (
@@ -92,7 +93,7 @@ def release(
     ids = [p.id for p in prompts]
     connection = db.session.connection()
     given: dict[int, list[tuple[int, str, str | None]]] = defaultdict(list)
-    for prompt_id, user_id, client, sealed in connection.execute(_SEALED, {"prompts": ids}):
+    for prompt_id, user_id, client, sealed in _SEALED.all(connection, {"prompts": ids}):
         plain = ring.unseal(_PURPOSE, sealed) if sealed is not None else None
         value = plain[1:].decode() if plain and plain[:1] == _ANSWER else None
         given[prompt_id].append((user_id, client, value))
@@ -188,9 +189,12 @@ def forget_sealed(prompt_ids: Sequence[int] | Any) -> None:
 
 _submissions = LiveSubmission.__table__.c
 #: Built once: a round's reveals run them together.
-_SEALED = select(
-    _submissions.prompt_id, _submissions.user_id, _submissions.client_id, _submissions.sealed
-).where(one_of(_submissions.prompt_id, "prompts"))
+#: A round's reveal reads a thousand sealed answers of 4 KB: in binary on PostgreSQL.
+_SEALED = DriverRows(
+    select(
+        _submissions.prompt_id, _submissions.user_id, _submissions.client_id, _submissions.sealed
+    ).where(one_of(_submissions.prompt_id, "prompts"))
+)
 _DELETE_SUBMISSIONS = delete(LiveSubmission).where(one_of(_submissions.prompt_id, "prompts"))
 _INSERT_SUBMISSIONS = DriverInsert(LiveSubmission, ("prompt_id", "user_id", "client_id", "sealed"))
 _RESPONSE_COLUMNS = ("id", "prompt_id", "value", "author_name", "shuffle_key", "hidden")

@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from circles.db import one_of, utcnow
+from circles.bulk import one_of
+from circles.db import utcnow
 from circles.extensions import db
 from circles.i18n import lazy_gettext as _l
 from circles.live.access import (

@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from circles.bulk import one_of
 from circles.commit_hooks import after_commit
-from circles.db import empty_write_ahead_log_soon, one_of
+from circles.db import empty_write_ahead_log_soon
 from circles.extensions import db
 from circles.i18n import lazy_gettext as _l
 from circles.live.access import (

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, exists, func, select
 
-from circles.db import one_of, utcnow
+from circles.bulk import one_of
+from circles.db import utcnow
 from circles.extensions import db
 from circles.groups.models import CircleMember
 from circles.live.access import Actor, Broadcast
