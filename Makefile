@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path test lint demo install install-dev install-prod migrate translations messages clean
+.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path bench-binary-reads test lint demo install install-dev install-prod migrate translations messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,10 @@ bench-reports: install-dev
 # What sealing anonymous answers and check-ins costs per write (same BENCH_DATABASE_URL).
 bench-write-path: install-dev
 	$(BIN)/python bench/write_path_bench.py
+
+# Reading a round's sealed answers in text and in binary (PostgreSQL: BENCH_DATABASE_URL).
+bench-binary-reads: install-dev
+	$(BIN)/python bench/binary_reads.py
 
 # Sample data to look around in: run it in a second terminal while `make run` serves. Running it
 # again changes nothing and prints the logins again.

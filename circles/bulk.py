@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -148,24 +149,57 @@ class DriverRows:
     PostgreSQL through psycopg sends its results in binary: in text, every value is written
     out by PostgreSQL and parsed back by psycopg, and bytes travel as hexadecimal, twice their
     size (a round's reveal reads a thousand sealed answers of 4 KB: 18-21 ms of the app's CPU
-    in text, 5-6 ms in binary). Elsewhere it runs as any statement. Parameters must be values
-    the driver takes as they are (numbers, text, lists for :func:`one_of`), and the rows are
-    plain tuples of the columns' values as the driver reads them.
+    in text, 5-6 ms in binary; ``bench/binary_reads.py``). Elsewhere it runs as any statement.
+
+    On the driver, the parameters still go through their types' conversions (a list for
+    :func:`one_of`), and a failure is raised as SQLAlchemy's, with the parameters hidden, the
+    connection invalidated if it was lost; SQLAlchemy's execution events do not see the
+    statement. The rows are plain tuples of the columns' values as the driver reads them.
     """
 
     def __init__(self, statement: Select[Any]) -> None:
         self._statement = statement
-        self._psycopg_sql: str | None = None
+        #: (dialect, driver) -> (SQL, each parameter's conversion)
+        self._compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     def all(self, connection: Connection, params: Mapping[str, Any]) -> Sequence[Any]:
         dialect = connection.dialect
         if dialect.name != "postgresql" or dialect.driver != "psycopg":
             return connection.execute(self._statement, params).all()
-        if self._psycopg_sql is None:
-            self._psycopg_sql = str(self._statement.compile(dialect=dialect))
+        key = (dialect.name, dialect.driver)
+        if key not in self._compiled:
+            compiled = self._statement.compile(dialect=dialect)
+            converters = {
+                name: converter
+                for name, bind in compiled.binds.items()
+                if (converter := bind.type.bind_processor(dialect)) is not None
+            }
+            self._compiled[key] = str(compiled), converters
+        sql, converters = self._compiled[key]
+        try:
+            values = {
+                name: converters[name](value) if name in converters else value
+                for name, value in params.items()
+            }
+        except Exception as error:  # as SQLAlchemy reports a value its type refuses
+            raise StatementError(str(error), sql, None, error, hide_parameters=True) from error
         driver = connection.connection.driver_connection
         assert driver is not None
-        with driver.cursor(binary=True) as cursor:
-            cursor.execute(self._psycopg_sql, params)
-            rows: list[Any] = cursor.fetchall()
+        try:
+            with driver.cursor(binary=True) as cursor:
+                cursor.execute(sql, values)
+                rows: list[Any] = cursor.fetchall()
+        except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, driver, None)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                sql,
+                None,
+                error,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
         return rows

@@ -6,7 +6,7 @@ import os
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from circles.accounts.models import User
 from circles.bulk import DriverInsert, DriverRows, one_of
@@ -145,13 +145,34 @@ def test_driver_rows_reads_what_the_statement_reads(ctx: None) -> None:
     )
     db.session.flush()
     connection = db.session.connection()
+    reader = DriverRows(_SUBMITTED)
     for wanted in ([prompts[0].id], [p.id for p in prompts], [], [prompts[1].id + 1000]):
-        read = DriverRows(_SUBMITTED).all(connection, {"prompts": wanted})
+        read = reader.all(connection, {"prompts": wanted})
         expected = connection.execute(_SUBMITTED, {"prompts": wanted}).all()
         assert sorted(tuple(row) for row in read) == sorted(tuple(row) for row in expected)
         assert len(read) == sum(1 for n in range(3) if prompts[n % 2].id in wanted)
-    everything = DriverRows(_SUBMITTED).all(connection, {"prompts": [p.id for p in prompts]})
+    everything = reader.all(connection, {"prompts": (p.id for p in prompts)})
     assert sorted(row[3] for row in everything if row[3] is not None) == [b"", sealed[0]]
+    assert {tuple(type(value) for value in row) for row in everything} == {
+        (int, int, str, bytes),
+        (int, int, str, type(None)),
+    }
+    # The parameter's type still refuses a string, as it does through SQLAlchemy.
+    with pytest.raises(StatementError, match="not a single string"):
+        reader.all(connection, {"prompts": "12"})
+    db.session.rollback()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL")
+def test_driver_rows_fail_as_sqlalchemy_does_without_their_parameters(ctx: None) -> None:
+    """A failure on the driver is SQLAlchemy's (so a batch knows a deadlock from a bug), without
+    the parameters, as the engine hides them (PostgreSQL's own message may quote the value it
+    refused; logs keep only the exception's type)."""
+    connection = db.session.connection()
+    with pytest.raises(DBAPIError) as raised:
+        DriverRows(_SUBMITTED).all(connection, {"prompts": ["not a number"]})
+    assert "[parameters" not in str(raised.value)
+    assert getattr(raised.value.orig, "sqlstate", None) == "22P02"
     db.session.rollback()
 
 
