@@ -40,8 +40,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from circles.bulk import DriverRows, one_of
+from circles.live.mixing import _SIZES
+from circles.live.models import PromptKind
+from circles.sealing import sealed_size
 
-_SEALED_SIZE = 4040  # a text answer sealed: nonce, padded answer, tag (circles.live.mixing)
+#: What a text answer takes sealed: nonce, the answer padded to its kind's one size, tag.
+_SEALED_SIZE = sealed_size(_SIZES[PromptKind.TEXT])
 
 metadata = MetaData()
 table = Table(

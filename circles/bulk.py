@@ -148,8 +148,8 @@ class DriverRows:
 
     PostgreSQL through psycopg sends its results in binary: in text, every value is written
     out by PostgreSQL and parsed back by psycopg, and bytes travel as hexadecimal, twice their
-    size (a round's reveal reads a thousand sealed answers of 4 KB: 18-21 ms of the app's CPU
-    in text, 5-6 ms in binary; ``bench/binary_reads.py``). Elsewhere it runs as any statement.
+    size (a round's reveal reads a thousand sealed answers of 4 KB: 17-25 ms of the app's CPU
+    in text, 5-11 ms in binary; ``bench/binary_reads.py``). Elsewhere it runs as any statement.
 
     On the driver, the parameters still go through their types' conversions (a list for
     :func:`one_of`), and a failure is raised as SQLAlchemy's, with the parameters hidden, the
@@ -159,23 +159,22 @@ class DriverRows:
 
     def __init__(self, statement: Select[Any]) -> None:
         self._statement = statement
-        #: (dialect, driver) -> (SQL, each parameter's conversion)
-        self._compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        #: For psycopg, once: the SQL, and each parameter's conversion.
+        self._psycopg: tuple[str, dict[str, Any]] | None = None
 
     def all(self, connection: Connection, params: Mapping[str, Any]) -> Sequence[Any]:
         dialect = connection.dialect
         if dialect.name != "postgresql" or dialect.driver != "psycopg":
             return connection.execute(self._statement, params).all()
-        key = (dialect.name, dialect.driver)
-        if key not in self._compiled:
+        if self._psycopg is None:
             compiled = self._statement.compile(dialect=dialect)
             converters = {
                 name: converter
                 for name, bind in compiled.binds.items()
                 if (converter := bind.type.bind_processor(dialect)) is not None
             }
-            self._compiled[key] = str(compiled), converters
-        sql, converters = self._compiled[key]
+            self._psycopg = str(compiled), converters
+        sql, converters = self._psycopg
         try:
             values = {
                 name: converters[name](value) if name in converters else value

@@ -189,7 +189,7 @@ def forget_sealed(prompt_ids: Sequence[int] | Any) -> None:
 
 _submissions = LiveSubmission.__table__.c
 #: Built once: a round's reveals run them together.
-#: A round's reveal reads a thousand sealed answers of 4 KB: in binary on PostgreSQL.
+# A round's reveal reads a thousand sealed answers of 4 KB: in binary on PostgreSQL.
 _SEALED = DriverRows(
     select(
         _submissions.prompt_id, _submissions.user_id, _submissions.client_id, _submissions.sealed
