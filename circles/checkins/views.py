@@ -302,20 +302,31 @@ def _circle_report(circle_id: int, action: AuditAction) -> tuple[CircleAccess, r
 
 def _org_report(org_id: int, action: AuditAction) -> tuple[OrgAccess, reports.Report]:
     access = org_access_or_404(org_id, current_user, admin=True)
-    report = org_reports.org_report(org_id, access.org.anonymity_k, utcnow(), _until())
+    until = _until(org_id, download=action == AuditAction.REPORT_EXPORTED)
+    report = org_reports.org_report(org_id, access.org.anonymity_k, utcnow(), until)
     audit.record(org_id, current_user.id, action, "organisation", org_id)
     db.session.commit()
     return access, report
 
 
-def _until() -> date | None:
-    """The last week asked for (``?until=YYYY-MM-DD``); the latest weeks if none, or unclear."""
+def _until(org_id: int, *, download: bool) -> date | None:
+    """The last week asked for (``?until=YYYY-MM-DD``); the latest weeks if none, or unclear.
+
+    A download cannot carry a message, and one flashed for it would greet the admin on some
+    later page: an unclear date there is refused with a page that says so, and nothing is
+    exported.
+    """
     asked = request.args.get("until")
     if not asked:
         return None
     try:
         return date.fromisoformat(asked)
     except ValueError:
+        if download:
+            page = render_template(
+                "checkins/unclear_date.html", report_url=url_for(".org_report", org_id=org_id)
+            )
+            abort(Response(page, status=400, mimetype="text/html"))
         flash(_("That date was not understood, so the latest weeks are shown."), "error")
         return None
 

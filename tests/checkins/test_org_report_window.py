@@ -9,7 +9,9 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from circles.audit.models import AuditAction, AuditEntry
 from circles.checkins import org_reports, release
 from circles.checkins.org_reports import WINDOW_WEEKS
 from circles.checkins.services import week_start
@@ -120,6 +122,29 @@ def test_an_unclear_date_shows_the_latest_weeks_and_says_so(app, history):
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert "That date was not understood" in page and "Earlier weeks" in page
+
+
+def test_an_unclear_date_on_the_csv_is_refused_there_and_not_carried_to_the_next_page(app, history):
+    """A download cannot show a message: the date is refused on the spot, nothing is exported
+    (or put on the record as exported), and no notice waits for the next page."""
+    client = client_for(app, history["admin"])
+    org_id = history["org"]
+    for bad in ("yesterday", "2026-13-40"):
+        response = client.get(f"/orgs/{org_id}/checkins/report.csv?until={bad}")
+        assert response.status_code == 400
+        assert response.mimetype == "text/html"
+        page = response.get_data(as_text=True)
+        assert "That date was not understood" in page
+        assert f"/orgs/{org_id}/checkins/report" in page  # the way back to the report
+    with app.app_context():
+        exported = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == AuditAction.REPORT_EXPORTED)
+        )
+    assert exported == 0
+    later = client.get(f"/orgs/{org_id}/checkins/report").get_data(as_text=True)
+    assert "That date was not understood" not in later
 
 
 def test_history_before_the_window_changes_nothing_on_the_page(app, history, count_queries):
