@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := circles
 
-.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path bench-binary-reads test lint demo install install-dev install-prod migrate translations messages clean
+.PHONY: run serve jobs bench bench-postgres bench-reports bench-write-path bench-binary-reads icons test lint demo install install-dev install-prod migrate translations messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,11 @@ bench-write-path: install-dev
 # Reading a round's sealed answers in text and in binary (PostgreSQL: BENCH_DATABASE_URL).
 bench-binary-reads: install-dev
 	$(BIN)/python bench/binary_reads.py
+
+# The PNG icons phones need, drawn from the SVGs by Chromium (CIRCLES_BROWSER, default
+# /usr/bin/chromium); only after an SVG in static/ or static/icons/ changes.
+icons: install-dev
+	$(BIN)/python -m circles.grounding.icons
 
 # Sample data to look around in: run it in a second terminal while `make run` serves. Running it
 # again changes nothing and prints the logins again.

@@ -50,7 +50,6 @@ def offline() -> Response:
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
     """What a browser needs to install Circles, in the language of the request."""
-    icon = url_for("static", filename="favicon.svg")
     manifest = {
         "name": "Circles",
         "short_name": "Circles",
@@ -61,13 +60,30 @@ def manifest() -> Response:
         "display": "standalone",
         "background_color": "#f7f6f2",
         "theme_color": "#2f5d50",
-        "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+        "icons": [
+            _icon("favicon.svg", "any", "image/svg+xml"),
+            _icon("icons/icon-192.png", "192x192"),
+            _icon("icons/icon-512.png", "512x512"),
+            # Its shapes sit inside the middle four-fifths, so any mask shape leaves them whole.
+            _icon("icons/icon-maskable-512.png", "512x512", purpose="maskable"),
+        ],
     }
     response = Response(
         json.dumps(manifest, ensure_ascii=False), mimetype="application/manifest+json"
     )
     response.headers["Content-Language"] = current_language()
     return response
+
+
+def _icon(path: str, sizes: str, kind: str = "image/png", purpose: str = "any") -> dict[str, str]:
+    """An icon of the manifest: Android installs from PNGs of these sizes, drawn from the SVGs
+    (:mod:`circles.grounding.icons`)."""
+    return {
+        "src": url_for("static", filename=path),
+        "sizes": sizes,
+        "type": kind,
+        "purpose": purpose,
+    }
 
 
 @bp.get("/sw.js")

@@ -31,6 +31,29 @@ def test_the_manifest_describes_an_installable_app(client):
     assert manifest["icons"] and all(i["src"].startswith("/static/") for i in manifest["icons"])
 
 
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20]), int.from_bytes(data[20:24])
+
+
+def test_phones_get_icons_they_can_put_on_a_home_screen(client):
+    """Android installs from 192 and 512 pixel PNGs (a maskable one fills its shapes); iOS
+    takes only a PNG apple-touch-icon. Each is served here and is the size it says."""
+    manifest = json.loads(client.get("/manifest.webmanifest").get_data(as_text=True))
+    pngs = {(i["sizes"], i["purpose"]): i for i in manifest["icons"] if i["type"] == "image/png"}
+    assert set(pngs) == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
+    for (sizes, _purpose), icon in pngs.items():
+        response = client.get(icon["src"])
+        assert response.status_code == 200 and response.mimetype == "image/png"
+        width, height = _png_size(response.get_data())
+        assert f"{width}x{height}" == sizes
+    page = client.get("/grounding").get_data(as_text=True)
+    touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)"', page)
+    assert touch is not None
+    response = client.get(touch.group(1))
+    assert response.mimetype == "image/png" and _png_size(response.get_data()) == (180, 180)
+
+
 def test_the_service_worker_keeps_only_pages_without_anything_personal(client):
     response = client.get("/sw.js")
     assert response.status_code == 200 and response.mimetype == "text/javascript"
