@@ -271,7 +271,8 @@
     const ack = await send("join");
     if (ack.ok) {
       renderState(ack.state);
-      status(ack.state.status === "lobby" ? T("in_lobby") : T("in_room"));
+      const lobby = isFacilitator ? T("in_lobby_facilitator") : T("in_lobby");
+      status(ack.state.status === "lobby" ? lobby : T("in_room"));
     } else {
       status(ack.error.message);
       if (ack.error.code === "removed") { leave(); }

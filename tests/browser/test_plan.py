@@ -61,13 +61,14 @@ def test_facilitator_prepares_a_plan_and_shares_its_steps_in_the_room(
     # In the room: the plan is one click per step.
     fpage.goto(meeting_path)
     fpage.get_by_role("button", name="Open the live room for this meeting").click()
-    expect(fpage.get_by_role("status")).to_contain_text("You are in")
+    # The facilitator is the one who begins: told what members see until then.
+    expect(fpage.get_by_role("status")).to_contain_text("until you share the first prompt")
     plan = fpage.get_by_role("region", name="Session plan")
     expect(plan.get_by_role("listitem")).to_have_count(2)
 
     mpage.goto(f"/circles/{circle.id}")
     mpage.get_by_role("link", name="Join the live room").click()
-    expect(mpage.get_by_role("status")).to_contain_text("You are in")
+    expect(mpage.get_by_role("status")).to_contain_text("The session will begin soon.")
 
     plan.get_by_role("button", name=f"Share: {OWN_PROMPT[:60]}").click()
     expect(plan.get_by_role("listitem").first).to_contain_text("shared")
