@@ -26,6 +26,8 @@ ROLES = (
     "colleague",
 )
 
+LONG_VIDEO_URL = "https://us02web.zoom.us/j/81234567890?pwd=Q2xvc2VseUtlcHRSb29tRm9yVGh1cnNkYXk"
+
 
 @dataclass
 class World:
@@ -103,7 +105,8 @@ def build_world() -> World:
     staff_inv_a, staff_token_a = f.create_staff_invite(org_a, admin)
     staff_inv_b, _ = f.create_staff_invite(org_b, other_admin, role=OrgRole.ADMIN)
 
-    meeting_a1 = f.meeting(a1, facilitator)
+    # A video-call link as long as real ones are (it must wrap on a phone, not widen the page).
+    meeting_a1 = f.meeting(a1, facilitator, video_url=LONG_VIDEO_URL)
     meeting_b1 = f.meeting(b1, other_facilitator)
     soon = utcnow() + timedelta(days=1)
     dosing_member = f.dosing_session(member, soon)
