@@ -66,6 +66,16 @@ def is_page(context: BrowserContext, url: str) -> bool:
     return response.headers.get("content-type", "").startswith("text/html")
 
 
+#: Cards listed in a ul or ol that still show a bullet or number, or sit indented in their list.
+CARDS_AS_BULLETS = """() => [...document.querySelectorAll('li.card')]
+  .filter(li => {
+    const list = li.parentElement.getBoundingClientRect().left;
+    return getComputedStyle(li).listStyleType !== 'none'
+      || Math.abs(li.getBoundingClientRect().left - list) > 1;
+  })
+  .map(li => `${li.parentElement.className}: ${li.innerText.slice(0, 30)}`)"""
+
+
 def get_urls(world: World) -> list[str]:
     return sorted({case.url(world) for case in MATRIX if case.method == "GET"})
 
@@ -83,6 +93,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
         world = build_world()
     sideways: dict[str, int] = {}
     small: dict[str, list[str]] = {}
+    cards: dict[str, list[str]] = {}
     measured = 0
     for role in ROLES:
         visitor = new_visitor(role, **PHONE_OPTIONS)
@@ -103,6 +114,8 @@ def test_no_page_scrolls_sideways_on_a_phone(
                 sideways[where] = overflow
             if too_small := visitor.page.evaluate(TOO_SMALL, TARGETS):
                 small[where] = too_small
+            if bulleted := visitor.page.evaluate(CARDS_AS_BULLETS):
+                cards[where] = bulleted
         assert not visitor.foreign_requests(live_server)
 
     # The measurement itself: a page with something too wide is caught.
@@ -117,6 +130,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
     assert measured > 50
     assert sideways == {}
     assert small == {}
+    assert cards == {}
 
 
 @pytest.mark.browser
