@@ -43,15 +43,15 @@ def test_phones_get_icons_they_can_put_on_a_home_screen(client):
     pngs = {(i["sizes"], i["purpose"]): i for i in manifest["icons"] if i["type"] == "image/png"}
     assert set(pngs) == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
     for (sizes, _purpose), icon in pngs.items():
-        response = client.get(icon["src"])
-        assert response.status_code == 200 and response.mimetype == "image/png"
-        width, height = _png_size(response.get_data())
+        with client.get(icon["src"]) as response:  # a static file: closed once read
+            assert response.status_code == 200 and response.mimetype == "image/png"
+            width, height = _png_size(response.get_data())
         assert f"{width}x{height}" == sizes
     page = client.get("/grounding").get_data(as_text=True)
     touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)"', page)
     assert touch is not None
-    response = client.get(touch.group(1))
-    assert response.mimetype == "image/png" and _png_size(response.get_data()) == (180, 180)
+    with client.get(touch.group(1)) as response:
+        assert response.mimetype == "image/png" and _png_size(response.get_data()) == (180, 180)
 
 
 def test_the_service_worker_keeps_only_pages_without_anything_personal(client):
