@@ -324,7 +324,15 @@ def _until(org_id: int, *, download: bool) -> date | None:
     except ValueError:
         if download:
             page = render_template(
-                "checkins/unclear_date.html", report_url=url_for(".org_report", org_id=org_id)
+                "errors/error.html",
+                status=400,
+                title=_("That date was not understood"),
+                detail=_(
+                    "Nothing was downloaded. Open the report, choose the weeks there, "
+                    "and download them from the same page."
+                ),
+                back_url=url_for(".org_report", org_id=org_id),
+                back_label=_("Back to the report"),
             )
             abort(Response(page, status=400, mimetype="text/html"))
         flash(_("That date was not understood, so the latest weeks are shown."), "error")
