@@ -40,12 +40,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from circles.bulk import DriverRows, one_of
-from circles.live.mixing import _SIZES
+from circles.live.mixing import sealed_answer_size
 from circles.live.models import PromptKind
-from circles.sealing import sealed_size
 
-#: What a text answer takes sealed: nonce, the answer padded to its kind's one size, tag.
-_SEALED_SIZE = sealed_size(_SIZES[PromptKind.TEXT])
+_SEALED_SIZE = sealed_answer_size(PromptKind.TEXT)
 
 metadata = MetaData()
 table = Table(

@@ -41,7 +41,7 @@ from circles.live.models import (
     LiveSubmission,
     PromptKind,
 )
-from circles.sealing import keyring
+from circles.sealing import keyring, sealed_size
 
 _PURPOSE = "live-answer"
 _ANSWER, _PASS = b"a", b"p"
@@ -60,6 +60,11 @@ def seal_answer(kind: PromptKind, value: str | None) -> bytes:
     """An answer (``None``: a pass) sealed to the one size every answer to this kind has."""
     plain = _PASS if value is None else _ANSWER + value.encode()
     return keyring().seal(_PURPOSE, plain, _SIZES.get(kind, _NUMBER_SIZE))
+
+
+def sealed_answer_size(kind: PromptKind) -> int:
+    """The bytes that every sealed answer or pass to a prompt of this kind takes."""
+    return sealed_size(_SIZES.get(kind, _NUMBER_SIZE))
 
 
 def client_key(prompt_id: int, user_id: int, client_id: str) -> str:

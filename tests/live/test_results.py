@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from circles.extensions import db
-from circles.live.models import LiveResponse, LiveSubmission
+from circles.live.mixing import sealed_answer_size
+from circles.live.models import LiveResponse, LiveSubmission, PromptKind
 from tests.live.conftest import joined, new_client_id
 
 MEMBERS = ("mo", "nic", "ola")
@@ -176,6 +177,7 @@ def test_word_and_pick_answers_wait_sealed_at_one_size_with_passes(
         sealed = db.session.scalars(
             select(LiveSubmission.sealed).where(LiveSubmission.prompt_id == prompt_id)
         ).all()
-    assert len(sealed) == 3 and len({len(blob) for blob in sealed}) == 1
+    assert len(sealed) == 3
+    assert {len(blob) for blob in sealed} == {sealed_answer_size(PromptKind(prompt["kind"]))}
     plain = (",".join(map(str, long)) if isinstance(long, list) else long).encode()
     assert all(plain not in blob for blob in sealed)
