@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from sqlalchemy import Select, Table, bindparam, select, update
 
@@ -26,6 +26,9 @@ from circles.live.models import (
     LiveSession,
     LiveStatus,
 )
+
+if TYPE_CHECKING:
+    from circles.live.mixing import Opened
 
 
 class LiveError(Exception):
@@ -62,6 +65,9 @@ class Outcome:
     disconnect_sids: list[str] = field(default_factory=list)
     #: Why those sockets leave: each is told ``session.left {session, reason}`` first.
     left_reason: str | None = None
+    #: A reveal's anonymous answers, shown by its broadcasts and written out once they are
+    #: sent (:func:`circles.live.mixing.write_out`).
+    opened: list[Opened] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,18 @@ is kept there sealed, unreadable without the app's secret, and padded to the sam
 other answer or pass to the prompt; the client's id is kept only as a keyed hash. The row, its
 place and its transaction tell nothing, not even whether it is a pass.
 
-The reveal (:mod:`circles.live.revealing`) opens every sealed answer of its prompts in one
-transaction that writes nothing about any one person: the answers become responses in a random
-order under random keys; on a commitment prompt every member who answered or passed gets their
-commitment row (a pass's is empty, never shown), in a random order, all with one time; and the
-prompts' submissions are written anew in a random order, without their seals, so that not even
-the order in which people answered is left beside the answers. A prompt never revealed is
-settled the same way, without responses, when its session ends.
+A reveal (:mod:`circles.live.revealing`) comes in two steps. Its transaction marks the prompts
+revealed and opens their seals (:func:`open_sealed`), drawing the responses in a random order
+under random keys, and writes nothing else: once it commits, the room is shown them. Just
+after, a second transaction writes them out (:func:`write_out`), and writes nothing about any
+one person: the responses as drawn; on a commitment prompt every member who answered or passed
+gets their commitment row (a pass's is empty, never shown), in a random order, all with one
+time; and the prompts' submissions anew in a random order, without their seals, so that not
+even the order in which people answered is left beside the answers (those who answer later
+may write longer answers). Between the two the database holds what it held while the prompt
+was open, its status aside: sealed answers and no words. A revealed prompt whose writing out
+failed is written out when its session ends (:func:`write_out_shown`); a prompt never revealed
+is settled then the same way, without responses.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text, update
 
 from circles.bulk import DriverInsert, DriverRows, one_of
-from circles.db import utcnow
+from circles.commit_hooks import after_commit
+from circles.db import empty_write_ahead_log_soon, utcnow
 from circles.extensions import db
 from circles.live.commitments import seal_commitment
 from circles.live.models import (
@@ -40,6 +46,7 @@ from circles.live.models import (
     LiveSession,
     LiveSubmission,
     PromptKind,
+    PromptStatus,
 )
 from circles.sealing import keyring, sealed_size
 
@@ -83,81 +90,153 @@ class Sealed:
     circle_id: int
 
 
-def release(
-    prompts: Sequence[Sealed], *, responses: bool, now: datetime | None = None
-) -> dict[int, list[dict[str, Any]]]:
-    """Open these prompts' sealed answers, and write out in a random order their commitments,
-    their submissions without seals, and (``responses``) the answers as responses.
+@dataclass(frozen=True)
+class Opened:
+    """An anonymous prompt's answers out of their seals at its reveal: shown to the room at
+    once, written out just after (:func:`write_out`)."""
 
-    Returns each prompt's new response rows; a few statements for all the prompts together.
+    prompt: Sealed
+    #: The responses as drawn: the keys and the order the room is shown.
+    responses: list[dict[str, Any]]
+    #: A commitment prompt's words by member ("" for a pass); empty for other kinds.
+    commitments: dict[int, str]
+
+
+def open_sealed(prompts: Sequence[Sealed]) -> dict[int, Opened]:
+    """Open these prompts' sealed answers and draw their responses; writes nothing.
+
+    One read for all the prompts. Each prompt's answers are shuffled and given random keys.
     """
     if not prompts:
         return {}
-    now = now or utcnow()
     ring = keyring()
-    ids = [p.id for p in prompts]
     connection = db.session.connection()
-    given: dict[int, list[tuple[int, str, str | None]]] = defaultdict(list)
-    for prompt_id, user_id, client, sealed in _SEALED.all(connection, {"prompts": ids}):
+    given: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+    for prompt_id, user_id, sealed in _SEALED.all(connection, {"prompts": [p.id for p in prompts]}):
         plain = ring.unseal(_PURPOSE, sealed) if sealed is not None else None
         value = plain[1:].decode() if plain and plain[:1] == _ANSWER else None
-        given[prompt_id].append((user_id, client, value))
+        given[prompt_id].append((user_id, value))
     shuffle = secrets.SystemRandom().shuffle
-    # PostgreSQL shuffles the submissions itself (see _REWRITE_ON_POSTGRESQL).
-    rewritten_in_place = connection.dialect.name == "postgresql"
-    out: dict[int, list[dict[str, Any]]] = {}
-    submissions: list[dict[str, Any]] = []
-    kept: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    opened: dict[int, Opened] = {}
     for prompt in prompts:
-        # Each list is shuffled on its own: one order shared by two tables would pair them.
         mine = given.get(prompt.id, [])
-        if not rewritten_in_place:
-            again = [
-                {"prompt_id": prompt.id, "user_id": user, "client_id": client, "sealed": None}
-                for user, client, _ in mine
-            ]
+        values = [value for _, value in mine if value is not None]
+        shuffle(values)
+        drawn = secrets.token_bytes(20 * len(values))
+        responses = [
+            {
+                "id": drawn[20 * n : 20 * n + 16].hex(),
+                "prompt_id": prompt.id,
+                "value": value,
+                "author_name": None,
+                "shuffle_key": int.from_bytes(drawn[20 * n + 16 : 20 * n + 20]) >> 1,
+                "hidden": False,
+            }
+            for n, value in enumerate(values)
+        ]
+        words = {user: value or "" for user, value in mine}
+        commitments = words if prompt.kind == PromptKind.COMMITMENT else {}
+        opened[prompt.id] = Opened(prompt, responses, commitments)
+    return opened
+
+
+def write_out(
+    opened: Sequence[Opened], *, responses: bool = True, now: datetime | None = None
+) -> list[int]:
+    """Write out these prompts' opened answers, unless that is done already: the responses as
+    drawn (``responses``), each commitment for its member, and the submissions anew in a random
+    order without their seals. Returns the prompts written out.
+
+    The prompts are locked first (PostgreSQL), so that a reveal and a session's end written at
+    the same moment in two processes write each prompt out once. A few statements in all.
+    """
+    if not opened:
+        return []
+    connection = db.session.connection()
+    ids = sorted(o.prompt.id for o in opened)
+    connection.execute(_LOCK_PROMPTS, {"prompts": ids})
+    sealed = set(connection.scalars(_STILL_SEALED, {"prompts": ids}))
+    chosen = [o for o in opened if o.prompt.id in sealed]
+    if not chosen:
+        return []
+    ids = sorted(o.prompt.id for o in chosen)
+    shuffle = secrets.SystemRandom().shuffle
+    if connection.dialect.name == "postgresql":
+        # Without the rows travelling: see _REWRITE_ON_POSTGRESQL.
+        connection.execute(_REWRITE_ON_POSTGRESQL, {"prompts": ids, "salt": secrets.token_hex(16)})
+    else:
+        gone: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for prompt_id, user_id, client in connection.execute(_DELETE_SUBMISSIONS, {"prompts": ids}):
+            gone[prompt_id].append(
+                {"prompt_id": prompt_id, "user_id": user_id, "client_id": client, "sealed": None}
+            )
+        submissions: list[dict[str, Any]] = []
+        for again in gone.values():
+            # Each prompt's on its own: one order shared by two tables would pair them.
             shuffle(again)
             submissions += again
-        if prompt.kind == PromptKind.COMMITMENT:
-            kept += [
-                {
-                    "user_id": user,
-                    "circle_id": prompt.circle_id,
-                    "session_id": prompt.session_id,
-                    "sealed": seal_commitment(user, value or ""),
-                    "created_at": now,
-                }
-                for user, _, value in mine
-            ]
-        if responses:
-            values = [value for _, _, value in mine if value is not None]
-            shuffle(values)
-            drawn = secrets.token_bytes(20 * len(values))
-            out[prompt.id] = [
-                {
-                    "id": drawn[20 * n : 20 * n + 16].hex(),
-                    "prompt_id": prompt.id,
-                    "value": value,
-                    "author_name": None,
-                    "shuffle_key": int.from_bytes(drawn[20 * n + 16 : 20 * n + 20]) >> 1,
-                    "hidden": False,
-                }
-                for n, value in enumerate(values)
-            ]
-            rows += out[prompt.id]
-    if rewritten_in_place:
-        # The same, without the rows travelling: see _REWRITE_ON_POSTGRESQL.
-        connection.execute(_REWRITE_ON_POSTGRESQL, {"prompts": ids, "salt": secrets.token_hex(16)})
-        _INSERT_RESPONSES.run(connection, rows)
-    else:
-        connection.execute(_DELETE_SUBMISSIONS, {"prompts": ids})
         _INSERT_SUBMISSIONS.run(connection, submissions)
-        _INSERT_RESPONSES.run(connection, rows)
+    if responses:
+        _INSERT_RESPONSES.run(connection, [row for o in chosen for row in o.responses])
+    _keep_commitments([o for o in chosen if o.commitments], now or utcnow())
+    # SQLite's -wal still holds the submissions as they were, in the order given.
+    after_commit(empty_write_ahead_log_soon)
+    return ids
+
+
+def _keep_commitments(opened: Sequence[Opened], now: datetime) -> None:
+    """Each member who answered or passed a commitment prompt (and still has an account)
+    gets their commitment, in a random order, all with one time."""
+    if not opened:
+        return
+    here = {
+        (prompt_id, user_id)
+        for prompt_id, user_id in db.session.execute(
+            select(LiveSubmission.prompt_id, LiveSubmission.user_id).where(
+                LiveSubmission.prompt_id.in_([o.prompt.id for o in opened])
+            )
+        )
+    }
+    kept = [
+        {
+            "user_id": user,
+            "circle_id": o.prompt.circle_id,
+            "session_id": o.prompt.session_id,
+            "sealed": seal_commitment(user, words),
+            "created_at": now,
+        }
+        for o in opened
+        for user, words in o.commitments.items()
+        if (o.prompt.id, user) in here
+    ]
+    secrets.SystemRandom().shuffle(kept)
     if kept:
-        shuffle(kept)
-        connection.execute(insert(Commitment), kept)
-    return out
+        db.session.execute(insert(Commitment), kept)
+
+
+def release(
+    prompts: Sequence[Sealed], *, responses: bool, now: datetime | None = None
+) -> list[int]:
+    """Open these prompts' sealed answers and write them out at once (:func:`write_out`)."""
+    return write_out(list(open_sealed(prompts).values()), responses=responses, now=now)
+
+
+def write_out_shown(session: LiveSession, now: datetime | None = None) -> None:
+    """Revealed prompts whose answers were shown but never written out (the writing failed, or
+    its process stopped): written out now. Before the session's end, which closes them."""
+    shown = db.session.execute(
+        select(LivePrompt.id, LivePrompt.kind)
+        .where(
+            LivePrompt.session_id == session.id,
+            LivePrompt.status == PromptStatus.REVEALED,
+            LivePrompt.id.in_(
+                select(LiveSubmission.prompt_id).where(LiveSubmission.sealed.is_not(None))
+            ),
+        )
+        .order_by(LivePrompt.id)
+    ).all()
+    prompts = [Sealed(prompt_id, kind, session.id, session.circle_id) for prompt_id, kind in shown]
+    release(prompts, responses=True, now=now)
 
 
 def settle_unrevealed(session: LiveSession, now: datetime | None = None) -> None:
@@ -196,11 +275,27 @@ _submissions = LiveSubmission.__table__.c
 #: Built once: a round's reveals run them together.
 # A round's reveal reads a thousand sealed answers of 4 KB: in binary on PostgreSQL.
 _SEALED = DriverRows(
-    select(
-        _submissions.prompt_id, _submissions.user_id, _submissions.client_id, _submissions.sealed
-    ).where(one_of(_submissions.prompt_id, "prompts"))
+    select(_submissions.prompt_id, _submissions.user_id, _submissions.sealed).where(
+        one_of(_submissions.prompt_id, "prompts")
+    )
 )
-_DELETE_SUBMISSIONS = delete(LiveSubmission).where(one_of(_submissions.prompt_id, "prompts"))
+_prompts = LivePrompt.__table__.c
+_LOCK_PROMPTS = (
+    select(_prompts.id)
+    .where(one_of(_prompts.id, "prompts"))
+    .order_by(_prompts.id)
+    .with_for_update()
+)
+_STILL_SEALED = (
+    select(_submissions.prompt_id)
+    .where(one_of(_submissions.prompt_id, "prompts"), _submissions.sealed.is_not(None))
+    .distinct()
+)
+_DELETE_SUBMISSIONS = (
+    delete(LiveSubmission)
+    .where(one_of(_submissions.prompt_id, "prompts"))
+    .returning(_submissions.prompt_id, _submissions.user_id, _submissions.client_id)
+)
 _INSERT_SUBMISSIONS = DriverInsert(LiveSubmission, ("prompt_id", "user_id", "client_id", "sealed"))
 _RESPONSE_COLUMNS = ("id", "prompt_id", "value", "author_name", "shuffle_key", "hidden")
 _INSERT_RESPONSES = DriverInsert(LiveResponse, _RESPONSE_COLUMNS)

@@ -69,12 +69,11 @@ def lock_running(session: LiveSession) -> None:
 
 
 def end_running(session: LiveSession, now: datetime) -> None:
-    """Mark the session ended and close every prompt it still has; LiveError if it had ended.
+    """Mark the session ended; LiveError if it had ended.
 
     One conditional update checks and locks the session's row, so an end racing another is
     refused, and a prompt opened by another process is either written before it (and closed
-    here, by an update that reads the prompts afresh) or refused. Objects loaded before are
-    expired: they may have been read before another process's change.
+    then by :func:`close_every_prompt`, which reads the prompts afresh) or refused.
     """
     ending: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(LiveSession)
@@ -92,6 +91,11 @@ def end_running(session: LiveSession, now: datetime) -> None:
     )
     if ending.rowcount != 1:
         raise LiveError("ended", _l("This session has ended."))
+
+
+def close_every_prompt(session: LiveSession) -> None:
+    """Close every prompt of an ended session, read afresh (one opened meanwhile by another
+    process too); objects loaded before are expired."""
     db.session.execute(
         update(LivePrompt)
         .where(LivePrompt.session_id == session.id, LivePrompt.status != PromptStatus.CLOSED)

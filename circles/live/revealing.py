@@ -3,10 +3,12 @@
 At the end of a round every facilitator reveals at once. A batch of ``prompt.reveal`` events
 (see :mod:`circles.live.batch`) is authorised by one query for all of them
 (:func:`circles.live.access.seats`), its prompts locked and read by one, anonymous prompts'
-answers brought out of their seals together (:func:`circles.live.mixing.release`: one read, one
-statement per table), named prompts' responses read by one query, and the prompts marked
-revealed by one update. An anonymous prompt's payload is built from the responses just written.
-:func:`reveal_prompt` is a batch of one.
+answers brought out of their seals together (:func:`circles.live.mixing.open_sealed`: one read),
+named prompts' responses read by one query, and the prompts marked revealed by one update. An
+anonymous prompt's payload is built from the responses just drawn; its outcome carries them,
+for the writer to write out once the room has been sent them
+(:func:`circles.live.mixing.write_out`).
+:func:`reveal_prompt` is a batch of one, written out at once.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from typing import Any
 from sqlalchemy import select, update
 
 from circles.bulk import one_of
-from circles.commit_hooks import after_commit
-from circles.db import empty_write_ahead_log_soon
 from circles.extensions import db
 from circles.i18n import lazy_gettext as _l
 from circles.live.access import (
@@ -33,7 +33,7 @@ from circles.live.access import (
     is_id,
     require_facilitator,
 )
-from circles.live.mixing import Sealed, release
+from circles.live.mixing import Sealed, open_sealed, write_out
 from circles.live.models import (
     LivePrompt,
     LiveResponse,
@@ -57,6 +57,7 @@ def reveal_prompt(session: LiveSession, actor: Actor, prompt_id: object) -> Outc
     (result,) = reveal_prompts([(seat, Reveal(prompt_id))])
     if isinstance(result, LiveError):
         raise result
+    write_out(result.opened)
     return result
 
 
@@ -86,7 +87,7 @@ def reveal_prompts(batch: Sequence[tuple[Seat, Reveal]]) -> list[Outcome | LiveE
         for seat, p in chosen.values()
         if p.anonymous
     ]
-    written = release(anonymous, responses=True)
+    opened = open_sealed(anonymous)
     named = [prompt_id for prompt_id, (_, p) in chosen.items() if not p.anonymous]
     kept: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if named:
@@ -101,13 +102,17 @@ def reveal_prompts(batch: Sequence[tuple[Seat, Reveal]]) -> list[Outcome | LiveE
             outcomes.append(result)
             continue
         _, prompt = chosen[result]
-        rows = written.get(result, []) if prompt.anonymous else kept[result]
+        shown = opened.get(result) if prompt.anonymous else None
+        rows = shown.responses if shown is not None else kept[result]
         rows = sorted(rows, key=lambda r: (r["shuffle_key"], r["id"]))
         payload = reveal_payload(prompt, rows)
-        if prompt.anonymous:
-            # SQLite's -wal still holds the submissions as they were, in the order given.
-            after_commit(empty_write_ahead_log_soon)
-        outcomes.append(Outcome(ack={}, broadcasts=[Broadcast("prompt.revealed", payload, "room")]))
+        outcomes.append(
+            Outcome(
+                ack={},
+                broadcasts=[Broadcast("prompt.revealed", payload, "room")],
+                opened=[shown] if shown is not None else [],
+            )
+        )
     return outcomes
 
 

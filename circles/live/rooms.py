@@ -22,14 +22,14 @@ from circles.live.access import (
     require_facilitator,
     require_running,
 )
-from circles.live.mixing import settle_unrevealed
+from circles.live.mixing import settle_unrevealed, write_out_shown
 from circles.live.models import (
     LiveConnection,
     LiveParticipant,
     LiveSession,
     LiveStatus,
 )
-from circles.live.prompts import end_running
+from circles.live.prompts import close_every_prompt, end_running
 from circles.live.retention import delete_content
 from circles.live.state import (
     presence_broadcast,
@@ -131,10 +131,13 @@ def end_session(session: LiveSession, actor: Actor, now: datetime | None = None)
     require_facilitator(actor)
     require_running(session)
     now = now or utcnow()
-    # Locks the session's row (PostgreSQL) and closes its prompts as they are now: a prompt
-    # opened or an answer given by another process meanwhile is closed or deleted below too.
-    # It also clears the timer and the round.
+    # Locks the session's row (PostgreSQL), clears the timer and the round, then closes its
+    # prompts as they are now: a prompt opened or an answer given by another process meanwhile
+    # is closed or deleted below too. Answers shown at a reveal but never written out (their
+    # writing failed) are written out before their prompt is closed.
     end_running(session, now)
+    write_out_shown(session, now)
+    close_every_prompt(session)
     db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session.id))
     keep_days = db.session.scalar(
         select(Organisation.live_retention_days)

@@ -26,9 +26,10 @@ from circles.db import begin_writing, utcnow
 from circles.extensions import db
 from circles.i18n import DEFAULT, LANGUAGES, speaking
 from circles.i18n import lazy_gettext as _l
-from circles.live import access, joining, rooms
+from circles.live import access, joining, mixing, rooms
 from circles.live.access import LiveError, Outcome
 from circles.live.batch import GroupCommit, Job
+from circles.live.mixing import Opened
 from circles.live.routing import BULK, EVENTS, Bulk, runs
 from circles.live.sockets import (
     NAMESPACE,
@@ -50,6 +51,9 @@ def refusal(code: str, message: Any, language: str = DEFAULT) -> dict[str, Any]:
         text = str(message)
     return {"ok": False, "error": {"code": code, "message": text}}
 
+
+#: At most this many prompts' revealed answers wait in memory to be written out again.
+UNWRITTEN_KEPT = 1000
 
 SOMETHING_WENT_WRONG = _l("Something went wrong; please try again.")
 
@@ -111,6 +115,8 @@ class BatchWriter:
         self.socketio, self.app, self.server = socketio, app, socketio.server
         self.refusals = Refusals(app, {"server_error": ("server_error", SOMETHING_WENT_WRONG)})
         self._batches = GroupCommit(self.run_batch, pause=lambda: socketio.sleep(0))
+        #: Revealed answers whose writing out failed, tried again after the next batch.
+        self.unwritten: list[Opened] = []
 
     def submit(self, event: Event) -> dict[str, Any]:
         result: dict[str, Any] | None = self._batches.submit(event)
@@ -242,11 +248,14 @@ class BatchWriter:
             return [room(seat.session_id), facilitators_room(seat.session_id)]
         return [room(seat.session_id)]
 
-    def write(self, jobs: list[Job]) -> list[tuple[Job, Done]]:
-        """Handle the batch's events in order and commit them together.
+    def write(self, jobs: list[Job]) -> tuple[list[tuple[Job, Done]], list[Opened]]:
+        """Handle the batch's events in order and commit them together; what to send, and the
+        revealed answers to write out once it is sent (:meth:`write_out`).
 
-        A deadlock or serialization failure (PostgreSQL, several processes) rolls the whole
-        batch back, locks and all, and the batch is tried again: nothing has been sent yet.
+        Answers revealed before the batch's last run are written out in the batch itself: the
+        events after them may read them (a join's state). A deadlock or serialization failure
+        (PostgreSQL, several processes) rolls the whole batch back, locks and all, and the
+        batch is tried again: nothing has been sent yet.
         """
         for attempt in range(1, 4):
             for job in jobs:
@@ -254,16 +263,16 @@ class BatchWriter:
             try:
                 begin_writing()
                 handled: list[tuple[Job, Done]] = []
+                later: list[Opened] = []
                 for bulk, run in self.in_runs(jobs):
-                    if bulk is not None:
-                        handled += self.handle_together(bulk, run)
-                        continue
-                    for job in run:
-                        job.result, done = self.handle(job.payload)
-                        if done is not None:
-                            handled.append((job, done))
+                    if later:
+                        mixing.write_out(later)
+                        later = []
+                    done = self.handle_run(bulk, run)
+                    later = [o for _, d in done for o in d.outcome.opened]
+                    handled += done
                 db.session.commit()
-                return handled
+                return handled, later
             except Exception as error:
                 db.session.rollback()
                 if not _retryable(error) or attempt == 3:
@@ -271,10 +280,42 @@ class BatchWriter:
                 log.warning("live batch of %d tried again: %s", len(jobs), type(error).__name__)
         raise AssertionError("unreachable")
 
+    def handle_run(self, bulk: Bulk | None, run: list[Job]) -> list[tuple[Job, Done]]:
+        if bulk is not None:
+            return self.handle_together(bulk, run)
+        handled = []
+        for job in run:
+            job.result, done = self.handle(job.payload)
+            if done is not None:
+                handled.append((job, done))
+        return handled
+
+    def write_out(self, opened: list[Opened]) -> None:
+        """Write out the answers a batch revealed, now that the room has been sent them.
+
+        Until then the database holds them sealed, as while their prompts were open. Should
+        this fail, the prompts stay revealed with their seals: the next batch tries again, and
+        their session's end writes them out in any case (:func:`.mixing.write_out_shown`).
+        """
+        self.socketio.sleep(0)  # the sockets take the reveals first
+        waiting, self.unwritten = self.unwritten + opened, []
+        for attempt in range(1, 4):
+            try:
+                begin_writing()
+                mixing.write_out(waiting)
+                db.session.commit()
+                return
+            except Exception as error:
+                db.session.rollback()
+                if not _retryable(error) or attempt == 3:
+                    log.error("writing out reveals failed: %s", type(error).__name__)
+                    self.unwritten = waiting[-UNWRITTEN_KEPT:]
+                    return
+
     def run_batch(self, jobs: list[Job]) -> None:
         with self.app.app_context():
             try:
-                handled = self.write(jobs)
+                handled, opened = self.write(jobs)
             except Exception as error:  # the lock, or the commit: nothing of the batch is kept
                 db.session.rollback()
                 log.error("live batch of %d failed: %s", len(jobs), type(error).__name__)
@@ -299,6 +340,8 @@ class BatchWriter:
                     )
             for sid in gone:
                 self.forget_connection(sid)
+            if opened or self.unwritten:
+                self.write_out(opened)
 
     def forget_connection(self, sid: str) -> None:
         """The socket is gone: drop its connection row, tell its room who is still here."""
