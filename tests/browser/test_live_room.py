@@ -286,6 +286,34 @@ def test_a_scale_reveal_draws_a_bar_per_value_with_its_count_and_the_mean(
     )
 
 
+def test_a_page_reloaded_the_moment_answers_are_revealed_shows_them_in_the_same_order(
+    app: Flask, make: Any, new_visitor: Callable[..., Visitor]
+) -> None:
+    # The reveal is sent once the prompt is marked revealed, and its answers are written out
+    # just after (circles.live.mixing): a page that asks for the room's state in between must
+    # still get them, as the room was shown them.
+    room = open_room(app, make, new_visitor, ("Mo", "Nic"), member_options={"viewport": PHONE})
+    share(room.facilitator, "What will you take with you?")
+    answer_text(room.members["Mo"], "The lake at dawn")
+    answer_text(room.members["Nic"], "Slower mornings")
+    page = room.members["Nic"]
+    answers = page.get_by_role("list", name="Answers, in random order").get_by_role("listitem")
+    room.facilitator.get_by_role("button", name="Reveal answers").click()
+    expect(answers).to_have_count(2, timeout=SOON_MS)
+    shown = answers.all_inner_texts()
+    assert sorted(shown) == ["Slower mornings", "The lake at dawn"], shown
+
+    page.reload()
+
+    expect(answers).to_have_text(shown, timeout=SOON_MS)
+    late = new_visitor("late", viewport=LAPTOP).page
+    log_in(late, "mo@example.org")
+    enter(late, room.url)
+    expect(
+        late.get_by_role("list", name="Answers, in random order").get_by_role("listitem")
+    ).to_have_text(shown)
+
+
 def test_one_word_answers_show_as_a_word_cloud_and_as_a_list_for_screen_readers(
     app: Flask, make: Any, new_visitor: Callable[..., Visitor]
 ) -> None:
