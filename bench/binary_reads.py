@@ -5,8 +5,8 @@ A round's reveal reads about a thousand sealed answers of about 4 KB (a text ans
 padded to its one size, docs/privacy.md). The same statement is read:
 - **text**: through SQLAlchemy, as every other statement (psycopg's text results: PostgreSQL
   writes each value out, bytes as hexadecimal, and psycopg parses it back);
-- **binary**: through :class:`circles.bulk.DriverRows`, as ``circles.live.mixing.release`` reads
-  them.
+- **binary**: through :class:`circles.bulk.DriverRows`, as ``circles.live.mixing.open_sealed``
+  reads them.
 
 Prints the median CPU time of the reading process and the wall time per read, and the ratios.
 PostgreSQL only (psycopg); it works in a table of its own, dropped at the end.

@@ -221,7 +221,7 @@ _RULES = select(
 ).where(one_of(_prompts.id, "prompts"))
 #: PostgreSQL: answers wait while another process reveals or closes one of their prompts, then
 #: see it no longer open; without it an answer could be sealed after its prompt's reveal and
-#: never come out. An end closes every prompt of its room (circles.live.prompts.end_running),
+#: never come out. An end closes every prompt of its room (circles.live.prompts.close_every_prompt),
 #: so this one lock per batch also keeps answers from landing after the end deleted the
 #: room's content: the end waits for them, or they find their prompt closed.
 #: The lock is exclusive among answers too (FOR NO KEY UPDATE, taken in id order): another

@@ -15,9 +15,10 @@ gets their commitment row (a pass's is empty, never shown), in a random order, a
 time; and the prompts' submissions anew in a random order, without their seals, so that not
 even the order in which people answered is left beside the answers (those who answer later
 may write longer answers). Between the two the database holds what it held while the prompt
-was open, its status aside: sealed answers and no words. A revealed prompt whose writing out
-failed is written out when its session ends (:func:`write_out_shown`); a prompt never revealed
-is settled then the same way, without responses.
+was open, its status aside: sealed answers and no words. A prompt remembers being revealed
+(``revealed``, even once closed): if its writing out failed, its session's end writes it out
+(:func:`write_out_shown`); a prompt never revealed is settled then the same way, without
+responses.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 
 from circles.bulk import DriverInsert, DriverRows, one_of
 from circles.commit_hooks import after_commit
@@ -46,7 +47,6 @@ from circles.live.models import (
     LiveSession,
     LiveSubmission,
     PromptKind,
-    PromptStatus,
 )
 from circles.sealing import keyring, sealed_size
 
@@ -221,22 +221,24 @@ def release(
     return write_out(list(open_sealed(prompts).values()), responses=responses, now=now)
 
 
-def write_out_shown(session: LiveSession, now: datetime | None = None) -> None:
-    """Revealed prompts whose answers were shown but never written out (the writing failed, or
-    its process stopped): written out now. Before the session's end, which closes them."""
-    shown = db.session.execute(
-        select(LivePrompt.id, LivePrompt.kind)
-        .where(
-            LivePrompt.session_id == session.id,
-            LivePrompt.status == PromptStatus.REVEALED,
-            LivePrompt.id.in_(
-                select(LiveSubmission.prompt_id).where(LiveSubmission.sealed.is_not(None))
-            ),
-        )
-        .order_by(LivePrompt.id)
-    ).all()
+def write_out_shown(
+    session: LiveSession, *, responses: bool = True, now: datetime | None = None
+) -> None:
+    """Prompts whose answers were shown at a reveal but never written out (the writing failed,
+    or its process stopped), closed since or not: written out now, at the session's end
+    (``responses``: also as responses, when the organisation keeps them a while).
+
+    The session's prompts are locked first (PostgreSQL): a reveal being committed by another
+    process goes first, and is seen here.
+    """
+    connection = db.session.connection()
+    prompt_ids = list(connection.scalars(_SESSION_PROMPTS, {"session": session.id}))
+    if not prompt_ids:
+        return
+    connection.execute(_LOCK_PROMPTS, {"prompts": prompt_ids})
+    shown = connection.execute(_SHOWN, {"prompts": prompt_ids}).all()
     prompts = [Sealed(prompt_id, kind, session.id, session.circle_id) for prompt_id, kind in shown]
-    release(prompts, responses=True, now=now)
+    release(prompts, responses=responses, now=now)
 
 
 def settle_unrevealed(session: LiveSession, now: datetime | None = None) -> None:
@@ -285,6 +287,16 @@ _LOCK_PROMPTS = (
     .where(one_of(_prompts.id, "prompts"))
     .order_by(_prompts.id)
     .with_for_update()
+)
+_SESSION_PROMPTS = select(_prompts.id).where(_prompts.session_id == bindparam("session"))
+_SHOWN = (
+    select(_prompts.id, _prompts.kind)
+    .where(
+        one_of(_prompts.id, "prompts"),
+        _prompts.revealed.is_(True),
+        _prompts.id.in_(select(_submissions.prompt_id).where(_submissions.sealed.is_not(None))),
+    )
+    .order_by(_prompts.id)
 )
 _STILL_SEALED = (
     select(_submissions.prompt_id)

@@ -151,6 +151,8 @@ class LivePrompt(CreatedMixin, Base):
     #: Pick prompts: how many of the options one answer may pick.
     max_picks: Mapped[int | None]
     status: Mapped[PromptStatus] = mapped_column(str_enum_type(PromptStatus, "prompt_status"))
+    #: Its answers have been shown (a reveal); stays set once the prompt is closed.
+    revealed: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Asks how last time's commitments went: each member sees their own next to it.
     follow_up: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: The step of the meeting's session plan this prompt was opened from, if any.

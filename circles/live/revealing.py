@@ -158,5 +158,7 @@ _NAMED = select(
     _responses.shuffle_key,
 ).where(one_of(_responses.prompt_id, "prompts"), _responses.hidden.is_(False))
 _MARK_REVEALED = (
-    update(LivePrompt).where(one_of(_prompts.id, "prompts")).values(status=PromptStatus.REVEALED)
+    update(LivePrompt)
+    .where(one_of(_prompts.id, "prompts"))
+    .values(status=PromptStatus.REVEALED, revealed=True)
 )

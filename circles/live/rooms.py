@@ -134,16 +134,16 @@ def end_session(session: LiveSession, actor: Actor, now: datetime | None = None)
     # Locks the session's row (PostgreSQL), clears the timer and the round, then closes its
     # prompts as they are now: a prompt opened or an answer given by another process meanwhile
     # is closed or deleted below too. Answers shown at a reveal but never written out (their
-    # writing failed) are written out before their prompt is closed.
+    # writing failed) are written out first, as responses only if the organisation keeps them.
     end_running(session, now)
-    write_out_shown(session, now)
-    close_every_prompt(session)
-    db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session.id))
     keep_days = db.session.scalar(
         select(Organisation.live_retention_days)
         .join(Circle, Circle.org_id == Organisation.id)
         .where(Circle.id == session.circle_id)
     )
+    write_out_shown(session, responses=bool(keep_days), now=now)
+    close_every_prompt(session)
+    db.session.execute(delete(LiveConnection).where(LiveConnection.session_id == session.id))
     # Answers never revealed never will be: commitments go to their members, seals go.
     settle_unrevealed(session, now)
     if keep_days:

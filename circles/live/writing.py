@@ -22,7 +22,8 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from circles.db import begin_writing, utcnow
+from circles.commit_hooks import after_commit
+from circles.db import begin_writing, empty_write_ahead_log_soon, utcnow
 from circles.extensions import db
 from circles.i18n import DEFAULT, LANGUAGES, speaking
 from circles.i18n import lazy_gettext as _l
@@ -115,7 +116,7 @@ class BatchWriter:
         self.socketio, self.app, self.server = socketio, app, socketio.server
         self.refusals = Refusals(app, {"server_error": ("server_error", SOMETHING_WENT_WRONG)})
         self._batches = GroupCommit(self.run_batch, pause=lambda: socketio.sleep(0))
-        #: Revealed answers whose writing out failed, tried again after the next batch.
+        #: Revealed answers whose writing out failed, tried once more by the next batch.
         self.unwritten: list[Opened] = []
 
     def submit(self, event: Event) -> dict[str, Any]:
@@ -252,7 +253,8 @@ class BatchWriter:
         """Handle the batch's events in order and commit them together; what to send, and the
         revealed answers to write out once it is sent (:meth:`write_out`).
 
-        Answers revealed before the batch's last run are written out in the batch itself: the
+        Answers whose writing out failed after the last batch are written out first, and
+        answers revealed before the batch's last run are written out in the batch itself: the
         events after them may read them (a join's state). A deadlock or serialization failure
         (PostgreSQL, several processes) rolls the whole batch back, locks and all, and the
         batch is tried again: nothing has been sent yet.
@@ -262,16 +264,20 @@ class BatchWriter:
                 job.result = None
             try:
                 begin_writing()
+                # Tried once more here; if that fails too, their session's end writes them out.
+                self.write_out_within(self.unwritten)
+                failed: list[Opened] = []
                 handled: list[tuple[Job, Done]] = []
                 later: list[Opened] = []
                 for bulk, run in self.in_runs(jobs):
                     if later:
-                        mixing.write_out(later)
+                        failed += self.write_out_within(later)
                         later = []
                     done = self.handle_run(bulk, run)
                     later = [o for _, d in done for o in d.outcome.opened]
                     handled += done
                 db.session.commit()
+                self.unwritten = failed
                 return handled, later
             except Exception as error:
                 db.session.rollback()
@@ -290,26 +296,44 @@ class BatchWriter:
                 handled.append((job, done))
         return handled
 
+    def write_out_within(self, opened: list[Opened]) -> list[Opened]:
+        """Write out revealed answers within the batch, in a savepoint of their own: a failure
+        fails them alone. Returns them if it failed."""
+        if not opened:
+            return []
+        try:
+            with db.session.begin_nested():
+                mixing.write_out(opened)
+            return []
+        except Exception as error:
+            if _retryable(error):
+                raise  # the whole batch is tried again
+            log.error("writing out reveals failed: %s", type(error).__name__)
+            # SQLite may have spilled the pages rolled back into its -wal.
+            after_commit(empty_write_ahead_log_soon)
+            return opened
+
     def write_out(self, opened: list[Opened]) -> None:
         """Write out the answers a batch revealed, now that the room has been sent them.
 
         Until then the database holds them sealed, as while their prompts were open. Should
-        this fail, the prompts stay revealed with their seals: the next batch tries again, and
-        their session's end writes them out in any case (:func:`.mixing.write_out_shown`).
+        this fail, the prompts stay revealed with their seals: the next batch tries once more,
+        and their session's end writes them out in any case (:func:`.mixing.write_out_shown`).
         """
         self.socketio.sleep(0)  # the sockets take the reveals first
-        waiting, self.unwritten = self.unwritten + opened, []
         for attempt in range(1, 4):
             try:
                 begin_writing()
-                mixing.write_out(waiting)
+                mixing.write_out(opened)
                 db.session.commit()
                 return
             except Exception as error:
                 db.session.rollback()
                 if not _retryable(error) or attempt == 3:
                     log.error("writing out reveals failed: %s", type(error).__name__)
-                    self.unwritten = waiting[-UNWRITTEN_KEPT:]
+                    # SQLite may have spilled the pages rolled back into its -wal.
+                    empty_write_ahead_log_soon()
+                    self.unwritten = opened[-UNWRITTEN_KEPT:]
                     return
 
     def run_batch(self, jobs: list[Job]) -> None:
@@ -340,7 +364,7 @@ class BatchWriter:
                     )
             for sid in gone:
                 self.forget_connection(sid)
-            if opened or self.unwritten:
+            if opened:
                 self.write_out(opened)
 
     def forget_connection(self, sid: str) -> None:

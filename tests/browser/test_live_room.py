@@ -23,7 +23,7 @@ from circles.db import utcnow
 from circles.extensions import db
 from circles.live import rooms as live_rooms
 from circles.live.models import LivePrompt, LiveSession
-from circles.live.prompts import end_running
+from circles.live.prompts import close_every_prompt, end_running
 from tests.browser.conftest import Visitor, log_in
 
 pytestmark = pytest.mark.browser
@@ -292,16 +292,22 @@ def test_a_page_reloaded_the_moment_answers_are_revealed_shows_them_in_the_same_
     # The reveal is sent once the prompt is marked revealed, and its answers are written out
     # just after (circles.live.mixing): a page that asks for the room's state in between must
     # still get them, as the room was shown them.
-    room = open_room(app, make, new_visitor, ("Mo", "Nic"), member_options={"viewport": PHONE})
+    words = {
+        "Mo": "The lake at dawn",
+        "Nic": "Slower mornings",
+        "Pat": "Calling my sister",
+        "Quinn": "Less scrolling",
+    }
+    room = open_room(app, make, new_visitor, tuple(words), member_options={"viewport": PHONE})
     share(room.facilitator, "What will you take with you?")
-    answer_text(room.members["Mo"], "The lake at dawn")
-    answer_text(room.members["Nic"], "Slower mornings")
+    for name, text in words.items():
+        answer_text(room.members[name], text)
     page = room.members["Nic"]
     answers = page.get_by_role("list", name="Answers, in random order").get_by_role("listitem")
     room.facilitator.get_by_role("button", name="Reveal answers").click()
-    expect(answers).to_have_count(2, timeout=SOON_MS)
+    expect(answers).to_have_count(4, timeout=SOON_MS)
     shown = answers.all_inner_texts()
-    assert sorted(shown) == ["Slower mornings", "The lake at dawn"], shown
+    assert sorted(shown) == sorted(words.values()), shown
 
     page.reload()
 
@@ -639,6 +645,7 @@ def test_a_page_that_missed_the_end_of_the_session_shows_it_at_its_next_step(
         assert session is not None
         # Ended in the database only: no socket is told.
         end_running(session, utcnow())
+        close_every_prompt(session)
         db.session.commit()
     mo.get_by_role("button", name="Raise hand").click()
     expect(mo.get_by_text("This session has ended.")).to_be_visible(timeout=SOON_MS)

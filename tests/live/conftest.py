@@ -9,21 +9,25 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import os
 import queue
 import socket
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import socketio
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
+from circles.extensions import db
 from tests.conftest import client_for
+from tests.live.racing import WAIT, Step
 
 ORIGIN = "http://circles.test"  # the session app's CIRCLES_BASE_URL
 _ids = itertools.count(1)
@@ -221,3 +225,34 @@ def answer_all_at_once(members: list[Any], session_id: int, prompt_id: int) -> l
     for _ in members:
         assert done.acquire(timeout=10), f"answers not acknowledged: {acks}"
     return acks
+
+
+@pytest.fixture
+def steps(app: Flask) -> Iterator[Callable[[Callable[[Step], Any]], Step]]:
+    """``steps(work)``: a started Step; each is let go and finished after the test.
+
+    PostgreSQL only: SQLite lets one writer in at a time (each batch takes the write lock before
+    it reads), so its transactions cannot interleave like this.
+    """
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs TEST_DATABASE_URL (row-level races)")
+    made: list[Step] = []
+
+    def after_cursor_execute(*args: Any) -> None:
+        for step in made:
+            step.after_statement()
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", after_cursor_execute)
+
+    def build(work: Callable[[Step], Any]) -> Step:
+        step = Step(app, work)
+        made.append(step)
+        return step.start()
+
+    yield build
+    for step in made:
+        step.go.set()
+        step.thread.join(WAIT)
+    sa.event.remove(engine, "after_cursor_execute", after_cursor_execute)

@@ -10,8 +10,7 @@ answered left behind. Two real server processes race each other in test_race_pro
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,40 +26,9 @@ from circles.live.models import LivePrompt, LiveSession
 from circles.live.opening import Opening
 from circles.live.revealing import Reveal
 from tests.live.conftest import TEXT_PROMPT
-from tests.live.racing import ENDED_CLEANLY, WAIT, Step, left_over
+from tests.live.racing import ENDED_CLEANLY, Step, left_over
 
 NAMED_PROMPT = {**TEXT_PROMPT, "anonymous": False}
-
-
-@pytest.fixture
-def steps(app: Flask) -> Iterator[Callable[[Callable[[Step], Any]], Step]]:
-    """``steps(work)``: a started Step; each is let go and finished after the test.
-
-    PostgreSQL only: SQLite lets one writer in at a time (each batch takes the write lock before
-    it reads), so its transactions cannot interleave like this.
-    """
-    if not os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("needs TEST_DATABASE_URL (row-level races)")
-    made: list[Step] = []
-
-    def after_cursor_execute(*args: Any) -> None:
-        for step in made:
-            step.after_statement()
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "after_cursor_execute", after_cursor_execute)
-
-    def build(work: Callable[[Step], Any]) -> Step:
-        step = Step(app, work)
-        made.append(step)
-        return step.start()
-
-    yield build
-    for step in made:
-        step.go.set()
-        step.thread.join(WAIT)
-    sa.event.remove(engine, "after_cursor_execute", after_cursor_execute)
 
 
 def seat_of(session_id: int, user: Any) -> Seat:

@@ -102,6 +102,25 @@ def stored(app: Flask, prompt_id: int) -> dict[str, Any]:
         }
 
 
+def submissions(app: Flask, prompt_id: int) -> list[tuple[Any, ...]]:
+    """A prompt's submissions as stored, in the order the database holds them."""
+    with app.app_context():
+        columns = [LiveSubmission.id, LiveSubmission.user_id, LiveSubmission.client_id]
+        query = sa.select(*columns, LiveSubmission.sealed).where(
+            LiveSubmission.prompt_id == prompt_id
+        )
+        if db.engine.dialect.name == "postgresql":
+            query = query.add_columns(sa.literal_column("xmin::text"))
+        return [tuple(row) for row in db.session.execute(query)]
+
+
+def keeps_answers_a_week(app: Flask) -> None:
+    """The organisation keeps what its sessions' members answered for a week after each end."""
+    with app.app_context():
+        db.session.execute(sa.update(Organisation).values(live_retention_days=7))
+        db.session.commit()
+
+
 def database_bytes(app: Flask) -> bytes:
     """SQLite: the file and its write-ahead log as a copy of them would hold them."""
     path = Path(sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database or "")
@@ -113,12 +132,15 @@ def test_a_reveal_commits_holding_no_answer_in_the_clear_then_writes_them_out(
     app: Flask, writer_room: Room
 ) -> None:
     prompt_id, words = writer_room.answered(TEXT_PROMPT)
+    before = submissions(app, prompt_id)
     reveal = writer_room.job("fran", "prompt.reveal", prompt_id=prompt_id)
 
     later = writer_room.write(reveal)
 
-    # Committed and about to be sent: the prompt is revealed, its answers still sealed.
+    # Committed and about to be sent: the prompt is revealed, its answers still sealed, and not
+    # one submission touched (nothing about any one person is written yet).
     assert [o.prompt.id for o in later] == [prompt_id]
+    assert submissions(app, prompt_id) == before
     shown = {r["id"]: r["value"] for r in later[0].responses}
     assert sorted(shown.values()) == sorted(words.values())
     assert stored(app, prompt_id) == {"status": "revealed", "responses": {}, "seals": [True] * 3}
@@ -172,9 +194,7 @@ def test_a_join_in_the_reveals_batch_before_it_sees_the_prompt_open(
 def test_answers_shown_but_never_written_out_are_written_when_the_session_ends(
     app: Flask, writer_room: Room
 ) -> None:
-    with app.app_context():
-        db.session.execute(sa.update(Organisation).values(live_retention_days=7))
-        db.session.commit()
+    keeps_answers_a_week(app)
     prompt_id, words = writer_room.answered(COMMITMENT)
     later = writer_room.write(writer_room.job("fran", "prompt.reveal", prompt_id=prompt_id))
     assert later  # ... and its writing out fails, or its process stops
@@ -202,3 +222,34 @@ def test_answers_are_written_out_once_however_often_asked(app: Flask, writer_roo
         db.session.commit()
 
     assert len(stored(app, prompt_id)["responses"]) == len(words)
+
+
+def test_answers_left_unwritten_are_written_before_the_next_batchs_events(
+    app: Flask, writer_room: Room
+) -> None:
+    prompt_id, words = writer_room.answered(TEXT_PROMPT)
+    later = writer_room.write(writer_room.job("fran", "prompt.reveal", prompt_id=prompt_id))
+    writer_room.writer.unwritten = later  # as a failed writing out leaves them
+    join = writer_room.job("nic", "join")
+
+    assert writer_room.write(join) == []
+
+    assert sorted(r["value"] for r in join.result["state"]["revealed"]) == sorted(words.values())
+    assert writer_room.writer.unwritten == []
+
+
+def test_a_revealed_prompt_closed_before_its_answers_were_written_keeps_them_at_the_end(
+    app: Flask, writer_room: Room
+) -> None:
+    keeps_answers_a_week(app)
+    prompt_id, words = writer_room.answered(TEXT_PROMPT)
+    assert writer_room.write(writer_room.job("fran", "prompt.reveal", prompt_id=prompt_id))
+    # ... its writing out fails, its process stops; in another, Fran shares the next prompt.
+    writer_room.send("fran", "prompt.open", prompt={**TEXT_PROMPT, "text": "And now?"})
+    assert stored(app, prompt_id)["status"] == "closed"
+
+    assert writer_room.send("fran", "session.end")["ok"]
+
+    after = stored(app, prompt_id)
+    assert sorted(after["responses"].values()) == sorted(words.values())
+    assert after["seals"] == [False] * 3
