@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("checkins", __name__)
 
-from circles.checkins import views  # noqa: E402,F401
+from circles.checkins import report_views, views  # noqa: E402,F401

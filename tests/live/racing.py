@@ -12,6 +12,8 @@ from flask import Flask
 
 from circles.db import begin_writing
 from circles.extensions import db
+from circles.live import access
+from circles.live.access import Seat
 from circles.live.models import (
     LivePrompt,
     LiveResponse,
@@ -148,3 +150,9 @@ def left_over(app: Flask, session_id: int) -> dict[str, Any]:
 
 
 ENDED_CLEANLY = {"status": LiveStatus.ENDED, "open prompts": 0, "responses": 0, "sealed answers": 0}
+
+
+def seat_of(session_id: int, user: Any) -> Seat:
+    """A person's seat in a session, as the writer authorises an event."""
+    session, actor = access.actor_for(session_id, user.id)
+    return Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)

@@ -20,20 +20,15 @@ from flask import Flask
 from circles.extensions import db
 from circles.groups.models import Circle
 from circles.live import access, answers, facilitation, opening, prompts, revealing, rooms
-from circles.live.access import LiveError, Outcome, Seat
+from circles.live.access import LiveError, Outcome
 from circles.live.answers import Answer
 from circles.live.models import LivePrompt, LiveSession
 from circles.live.opening import Opening
 from circles.live.revealing import Reveal
 from tests.live.conftest import TEXT_PROMPT
-from tests.live.racing import ENDED_CLEANLY, Step, left_over
+from tests.live.racing import ENDED_CLEANLY, Step, left_over, seat_of
 
 NAMED_PROMPT = {**TEXT_PROMPT, "anonymous": False}
-
-
-def seat_of(session_id: int, user: Any) -> Seat:
-    session, actor = access.actor_for(session_id, user.id)
-    return Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
 
 
 def ending(session_id: int, user: Any, *, stop: bool = False) -> Callable[[Step], Any]:

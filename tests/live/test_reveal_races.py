@@ -17,18 +17,13 @@ from flask import Flask
 
 from circles.extensions import db
 from circles.live import access, mixing, opening, revealing, rooms
-from circles.live.access import Outcome, Seat
+from circles.live.access import Outcome
 from circles.live.answers import Answer, record
 from circles.live.models import LiveResponse, LiveSession, LiveSubmission
 from circles.live.revealing import Reveal
 from circles.orgs.models import Organisation
 from tests.live.conftest import TEXT_PROMPT
-from tests.live.racing import WAIT, Step, waiting_for_a_lock
-
-
-def seat_of(session_id: int, user: Any) -> Seat:
-    session, actor = access.actor_for(session_id, user.id)
-    return Seat(session.id, session.circle_id, session.meeting_id, session.status, actor)
+from tests.live.racing import WAIT, Step, seat_of, waiting_for_a_lock
 
 
 def revealed(app: Flask, room: dict[str, Any]) -> tuple[int, list[mixing.Opened]]:
