@@ -5,8 +5,14 @@ process holds a hundred rooms. Committing each answer on its own costs more than
 else the event does, and the answers queue behind each other's commits. Here the first event
 to arrive becomes the *leader*: it takes every event waiting at that moment, runs them in one
 transaction, commits once, and hands the results back. Events that arrive meanwhile wait for
-the next batch, led by the oldest of them. No event waits for a timer, and none is acknowledged
-before the commit that holds it.
+the next batch, led by the oldest of them. None is acknowledged before the commit that holds it.
+
+No event waits for a timer, except those that come in bursts and can wait a moment: sockets
+opening and joining their rooms (a meeting starting, everyone reconnecting after a restart).
+A batch holding one of those waits a couple of milliseconds at a time while the burst keeps
+bringing more (``linger``), so that a room's members are written in one batch rather than a
+few each: each batch of joins costs a dozen statements whatever its size, and on PostgreSQL
+the round trips cost more than the joins themselves (docs/benchmarks.md).
 
 The primitives come from :mod:`threading`, which the gevent worker patches: in production the
 waiters are greenlets, in tests threads.
@@ -15,8 +21,12 @@ waiters are greenlets, in tests threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+
+#: How long a batch that lingers waits each time for the rest of its burst, and how often.
+LINGER_SECONDS = 0.002
+LINGERS = 4
 
 
 class Job:
@@ -35,7 +45,8 @@ class GroupCommit:
     """Runs ``run_batch`` over the jobs waiting together; ``run_batch`` sets each job's result.
 
     At most ``limit`` jobs go in one batch, so that a flood cannot hold one transaction open for
-    long; the rest lead the next.
+    long; the rest lead the next. ``linger``, given the waiting payloads, says whether the batch
+    waits for more of its burst, ``wait`` (sleeping :data:`LINGER_SECONDS`) at a time.
     """
 
     def __init__(
@@ -44,11 +55,15 @@ class GroupCommit:
         pause: Callable[[], object],
         limit: int = 500,
         pauses: int = 4,
+        linger: Callable[[Sequence[Any]], bool] | None = None,
+        wait: Callable[[], object] | None = None,
     ) -> None:
         self._run_batch = run_batch
         self._pause = pause
         self._limit = limit
         self._pauses = pauses
+        self._linger = linger
+        self._wait = wait
         self._lock = threading.Lock()
         self._waiting: list[Job] = []
         self._busy = False
@@ -72,15 +87,30 @@ class GroupCommit:
         brings more (a room answering, prompts opening across rooms), pause again, up to
         ``pauses`` times: a burst is written together instead of in many small batches, each
         with its own statements and commit. Without a burst this costs one pause more.
+
+        Then a batch that lingers waits, up to :data:`LINGERS` times, while each wait brings more.
         """
+        waiting = self._while_more_arrive(self._pause, self._pauses)
+        if self._linger is None or self._wait is None or waiting >= self._limit:
+            return
+        with self._lock:
+            payloads = [job.payload for job in self._waiting]
+        if self._linger(payloads):
+            self._while_more_arrive(self._wait, LINGERS)
+
+    def _while_more_arrive(self, wait: Callable[[], object], times: int) -> int:
+        """Call ``wait`` up to ``times`` times while each call brings more jobs; returns how
+        many are waiting then."""
         seen = -1
-        for _ in range(self._pauses):
+        for _ in range(times):
             with self._lock:
                 waiting = len(self._waiting)
             if waiting == seen or waiting >= self._limit:
-                return
+                return waiting
             seen = waiting
-            self._pause()
+            wait()
+        with self._lock:
+            return len(self._waiting)
 
     def _lead(self, job: Job) -> None:
         batch: list[Job] = []

@@ -27,7 +27,7 @@ from circles.extensions import db
 from circles.i18n import DEFAULT, accept_from_header, choose
 from circles.i18n import lazy_gettext as _l
 from circles.live import access, listeners, processes, questions
-from circles.live.batch import GroupCommit, Job
+from circles.live.batch import LINGER_SECONDS, GroupCommit, Job
 from circles.live.handshake import login_token
 from circles.live.queue import SteadyRedisManager
 from circles.live.routing import CLIENT_EVENTS
@@ -76,7 +76,13 @@ class LiveNamespace(socketio.Namespace):
         self.logins: dict[str, Login] = app.extensions.setdefault(LOGINS, {})
         self.writer = BatchWriter(sio, app)
         self.refusals = Refusals(app, _REFUSALS)
-        self.logins_checked = GroupCommit(self.check_logins, pause=lambda: sio.sleep(0))
+        # Sockets open in bursts (a meeting starting, a restart): each batch waits for the rest.
+        self.logins_checked = GroupCommit(
+            self.check_logins,
+            pause=lambda: sio.sleep(0),
+            linger=lambda _: True,
+            wait=lambda: sio.sleep(LINGER_SECONDS),
+        )
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         if event == "connect":

@@ -13,7 +13,7 @@ acknowledged. The writer needs an app and a Socket.IO server, no socket: tests d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from circles.i18n import DEFAULT, LANGUAGES, speaking
 from circles.i18n import lazy_gettext as _l
 from circles.live import access, joining, mixing, rooms
 from circles.live.access import LiveError, Outcome
-from circles.live.batch import GroupCommit, Job
+from circles.live.batch import LINGER_SECONDS, GroupCommit, Job
 from circles.live.mixing import Opened
 from circles.live.routing import BULK, EVENTS, Bulk, runs
 from circles.live.sockets import (
@@ -81,6 +81,11 @@ def _retryable(error: Exception) -> bool:
     return isinstance(error, DBAPIError) and getattr(orig, "sqlstate", None) in {"40001", "40P01"}
 
 
+def _joining(events: Sequence[Event]) -> bool:
+    """A batch holding a join waits for the rest of its room (see :mod:`.batch`)."""
+    return any(event.name == "join" for event in events)
+
+
 def _send(session_id: int, outcome: Outcome) -> None:
     announce(session_id, outcome.broadcasts)
 
@@ -115,7 +120,12 @@ class BatchWriter:
     def __init__(self, socketio: SocketIO, app: Flask) -> None:
         self.socketio, self.app, self.server = socketio, app, socketio.server
         self.refusals = Refusals(app, {"server_error": ("server_error", SOMETHING_WENT_WRONG)})
-        self._batches = GroupCommit(self.run_batch, pause=lambda: socketio.sleep(0))
+        self._batches = GroupCommit(
+            self.run_batch,
+            pause=lambda: socketio.sleep(0),
+            linger=_joining,
+            wait=lambda: socketio.sleep(LINGER_SECONDS),
+        )
         #: Revealed answers whose writing out failed, tried once more by the next batch.
         self.unwritten: list[Opened] = []
 

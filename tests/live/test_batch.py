@@ -9,8 +9,9 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from circles.live import answers, opening, revealing, routing
-from circles.live.batch import GroupCommit, Job
+from circles.live.batch import LINGERS, GroupCommit, Job
 from circles.live.events import Event, Login
+from circles.live.writing import BatchWriter
 
 
 def test_events_waiting_together_form_one_batch_and_each_gets_its_own_result():
@@ -160,3 +161,91 @@ def test_a_lone_event_waits_for_one_pause_only():
     group = GroupCommit(run_batch, pause=lambda: pauses.append(1))
     assert group.submit("alone") == "done"
     assert pauses == [1]
+
+
+def lingering_group(
+    run_batch, linger, arrivals: list[int], pool: ThreadPoolExecutor, arriving: list[Future[object]]
+):
+    """A group whose n-th linger wait brings ``arrivals[n]`` more events (none after)."""
+    waits: list[int] = []
+
+    def wait() -> None:
+        waits.append(1)
+        coming = arrivals[len(waits) - 1] if len(waits) <= len(arrivals) else 0
+        for _ in range(coming):
+            arriving.append(pool.submit(group.submit, len(arriving) + 1))
+        deadline = time.monotonic() + 5
+        while len(group._waiting) < 1 + len(arriving) and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    group = GroupCommit(run_batch, pause=lambda: None, linger=linger, wait=wait)
+    return group, waits
+
+
+def test_a_batch_that_lingers_waits_while_its_burst_keeps_arriving():
+    batches: list[list[int]] = []
+    lingered_over: list[list[object]] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append(sorted(job.payload for job in jobs))
+        for job in jobs:
+            job.result = job.payload
+
+    def linger(payloads) -> bool:
+        lingered_over.append(list(payloads))
+        return True
+
+    arriving: list[Future[object]] = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        group, waits = lingering_group(run_batch, linger, [2, 1], pool, arriving)
+        assert group.submit(0) == 0  # this thread leads
+        assert [future.result(5) for future in arriving] == [1, 2, 3]
+
+    assert batches == [[0, 1, 2, 3]]  # the burst went in one batch
+    assert len(waits) == 3  # the third wait brought nobody: the batch went
+    assert lingered_over == [[0]]  # asked once, with what was waiting
+
+
+def test_lingering_stops_after_a_few_waits_however_many_keep_coming():
+    batches: list[int] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append(len(jobs))
+        for job in jobs:
+            job.result = "done"
+
+    arriving: list[Future[object]] = []
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        group, waits = lingering_group(run_batch, lambda _: True, [1] * 10, pool, arriving)
+        group.submit(0)
+        for future in arriving:
+            future.result(5)
+
+    assert len(waits) == LINGERS
+    assert batches[0] == 1 + LINGERS  # those who came later went in the next batches
+
+
+def test_a_batch_that_does_not_linger_never_waits():
+    waits: list[int] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        for job in jobs:
+            job.result = "done"
+
+    group = GroupCommit(
+        run_batch, pause=lambda: None, linger=lambda _: False, wait=lambda: waits.append(1)
+    )
+    assert group.submit("an answer") == "done"
+    assert waits == []
+
+
+def test_the_writer_lingers_for_joins_only(app):
+    writer = BatchWriter(app.extensions["socketio"], app)
+    linger = writer._batches._linger
+    login = Login("token")
+
+    def event(name: str) -> Event:
+        return Event(name, "sid", login, {})
+
+    assert linger([event("response.submit"), event("join")])
+    assert not linger([event("response.submit"), event("prompt.open")])
