@@ -35,9 +35,14 @@ def sealed_size(size: int) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _cipher(secret: bytes, purpose: str) -> AESGCM:
+def _key(secret: bytes, purpose: str) -> bytes:
     # The key derivation of circles.crypto.derive_key, so earlier sealed values still open.
-    return AESGCM(hmac.new(secret, purpose.encode(), hashlib.sha256).digest())
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=4096)
+def _cipher(secret: bytes, purpose: str) -> AESGCM:
+    return AESGCM(_key(secret, purpose))
 
 
 def pad(plain: bytes, size: int) -> bytes:
@@ -66,8 +71,7 @@ class Keyring:
     def mac(self, purpose: str, data: str) -> str:
         """A keyed hash of ``data`` (64 hex digits): equal for equal data, meaningless without
         the secret (client ids kept only to recognise a repeat)."""
-        key = hmac.new(self._secrets[0], purpose.encode(), hashlib.sha256).digest()
-        return hmac.new(key, data.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(_key(self._secrets[0], purpose), data.encode(), "sha256").hex()
 
     def unseal(self, purpose: str, sealed: bytes) -> bytes | None:
         """The plain bytes, or None when no key of the ring opens them."""
