@@ -35,7 +35,7 @@ class LiveError(Exception):
     """A refused event: a stable ``code`` for programs, a ``message`` for people.
 
     The message is lazy (``lazy_gettext``): it is put in words only when the refusal is sent,
-    in the language of the socket it answers (:func:`circles.live.writing.refusal`).
+    in the language of the socket it answers (:func:`circles.live.refusals.refusal`).
     """
 
     def __init__(self, code: str, message: Any) -> None:

@@ -8,7 +8,8 @@ transaction, commits once, and hands the results back. Events that arrive meanwh
 the next batch, led by the oldest of them. None is acknowledged before the commit that holds it.
 
 No event waits for a timer, except those that come in bursts and can wait a moment: sockets
-opening and joining their rooms (a meeting starting, everyone reconnecting after a restart).
+opening and joining their rooms (a meeting starting, everyone reconnecting after a restart),
+and on PostgreSQL prompts opened or revealed in many rooms at once (``circles.live.writing``).
 A batch holding one of those waits a couple of milliseconds at a time while the burst keeps
 bringing more (``linger``), so that a room's members are written in one batch rather than a
 few each: each batch of joins costs a dozen statements whatever its size, and on PostgreSQL

@@ -30,12 +30,13 @@ from circles.live import access, listeners, processes, questions
 from circles.live.batch import LINGER_SECONDS, GroupCommit, Job
 from circles.live.handshake import login_token
 from circles.live.queue import SteadyRedisManager
+from circles.live.refusals import Refusals, refusal
 from circles.live.routing import CLIENT_EVENTS
 from circles.live.sockets import LOGINS, NAMESPACE, Login, login_room
 from circles.live.throttle import ConnectionLimiter as ConnectionLimiter
 from circles.live.throttle import Throttle
 from circles.live.transport import MALFORMED
-from circles.live.writing import BatchWriter, Event, Refusals, logged_in_since, refusal
+from circles.live.writing import BatchWriter, Event, logged_in_since
 from circles.tokens import hash_token
 
 __all__ = ["ConnectionLimiter", "Event", "LiveNamespace", "Login", "register_live_events"]

@@ -13,7 +13,7 @@ acknowledged. The writer needs an app and a Socket.IO server, no socket: tests d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,12 +25,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from circles.commit_hooks import after_commit
 from circles.db import begin_writing, empty_write_ahead_log_soon, utcnow
 from circles.extensions import db
-from circles.i18n import DEFAULT, LANGUAGES, speaking
-from circles.i18n import lazy_gettext as _l
+from circles.i18n import speaking
 from circles.live import access, joining, mixing, rooms
 from circles.live.access import LiveError, Outcome
 from circles.live.batch import LINGER_SECONDS, GroupCommit, Job
 from circles.live.mixing import Opened
+from circles.live.refusals import SOMETHING_WENT_WRONG, Refusals, refusal
 from circles.live.routing import BULK, EVENTS, Bulk, runs
 from circles.live.sockets import (
     NAMESPACE,
@@ -45,34 +45,8 @@ from circles.live.sockets import (
 log = logging.getLogger(__name__)
 
 
-def refusal(code: str, message: Any, language: str = DEFAULT) -> dict[str, Any]:
-    """A refused event's acknowledgement, its message (lazy, see :class:`.access.LiveError`)
-    put in words in the language of the socket it answers. Needs an app context."""
-    with speaking(language):
-        text = str(message)
-    return {"ok": False, "error": {"code": code, "message": text}}
-
-
 #: At most this many prompts' revealed answers wait in memory to be written out again.
 UNWRITTEN_KEPT = 1000
-
-SOMETHING_WENT_WRONG = _l("Something went wrong; please try again.")
-
-
-class Refusals:
-    """The refusals that carry no detail, in each language, put in words once (they are sent
-    outside any app context too: throttled events, undecodable packets)."""
-
-    def __init__(self, app: Flask, messages: dict[str, Any]) -> None:
-        with app.app_context():
-            self.ready = {
-                (key, language): refusal(code, message, language)
-                for key, (code, message) in messages.items()
-                for language in LANGUAGES
-            }
-
-    def __call__(self, key: str, language: str) -> dict[str, Any]:
-        return self.ready.get((key, language)) or self.ready[key, DEFAULT]
 
 
 def _retryable(error: Exception) -> bool:
@@ -81,9 +55,20 @@ def _retryable(error: Exception) -> bool:
     return isinstance(error, DBAPIError) and getattr(orig, "sqlstate", None) in {"40001", "40P01"}
 
 
-def _joining(events: Sequence[Event]) -> bool:
-    """A batch holding a join waits for the rest of its room (see :mod:`.batch`)."""
-    return any(event.name == "join" for event in events)
+#: Events that come in bursts, whose batch waits for the rest of theirs (see :mod:`.batch`): a
+#: room's members joining together; on PostgreSQL also prompts opened or revealed in many rooms
+#: at once, where the first to arrive would otherwise go alone and hold the others back for its
+#: round trips to the database (docs/benchmarks.md). SQLite's batches run without waiting on
+#: anything, so a batch of one costs the rest little there.
+LINGERING = frozenset({"join"})
+LINGERING_ON_POSTGRESQL = LINGERING | {"prompt.open", "prompt.reveal"}
+
+
+def lingers_for(app: Flask) -> Callable[[Sequence[Event]], bool]:
+    """Whether a batch of these events waits for the rest of its burst, on the app's database."""
+    on_postgresql = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")
+    names = LINGERING_ON_POSTGRESQL if on_postgresql else LINGERING
+    return lambda events: any(event.name in names for event in events)
 
 
 def _send(session_id: int, outcome: Outcome) -> None:
@@ -123,7 +108,7 @@ class BatchWriter:
         self._batches = GroupCommit(
             self.run_batch,
             pause=lambda: socketio.sleep(0),
-            linger=_joining,
+            linger=lingers_for(app),
             wait=lambda: socketio.sleep(LINGER_SECONDS),
         )
         #: Revealed answers whose writing out failed, tried once more by the next batch.

@@ -7,11 +7,12 @@ import contextlib
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from types import SimpleNamespace
 
 from circles.live import answers, opening, revealing, routing
 from circles.live.batch import LINGERS, GroupCommit, Job
 from circles.live.events import Event, Login
-from circles.live.writing import BatchWriter
+from circles.live.writing import BatchWriter, lingers_for
 
 
 def test_events_waiting_together_form_one_batch_and_each_gets_its_own_result():
@@ -239,13 +240,20 @@ def test_a_batch_that_does_not_linger_never_waits():
     assert waits == []
 
 
-def test_the_writer_lingers_for_joins_only(app):
+def test_the_writer_lingers_for_joins_and_on_postgresql_for_opens_and_reveals(app):
     writer = BatchWriter(app.extensions["socketio"], app)
     linger = writer._batches._linger
     login = Login("token")
+    on_postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
 
     def event(name: str) -> Event:
         return Event(name, "sid", login, {})
 
     assert linger([event("response.submit"), event("join")])
-    assert not linger([event("response.submit"), event("prompt.open")])
+    assert not linger([event("response.submit"), event("response.pass")])
+    assert linger([event("prompt.open")]) is on_postgresql
+    assert linger([event("prompt.reveal")]) is on_postgresql
+    for database, lingering in [("sqlite:///x.sqlite3", False), ("postgresql+psycopg://h/d", True)]:
+        ask = lingers_for(SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": database}))
+        assert ask([event("prompt.open")]) is lingering
+        assert ask([event("join")])
