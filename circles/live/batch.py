@@ -59,6 +59,8 @@ class GroupCommit:
         linger: Callable[[Sequence[Any]], bool] | None = None,
         wait: Callable[[], object] | None = None,
     ) -> None:
+        if (linger is None) != (wait is None):
+            raise ValueError("linger and wait go together")
         self._run_batch = run_batch
         self._pause = pause
         self._limit = limit

@@ -223,7 +223,66 @@ def test_lingering_stops_after_a_few_waits_however_many_keep_coming():
             future.result(5)
 
     assert len(waits) == LINGERS
-    assert batches[0] == 1 + LINGERS  # those who came later went in the next batches
+    assert batches == [1 + LINGERS]  # it went after the last wait, with everyone who had come
+
+
+def test_lingering_stops_once_the_batch_is_full():
+    batches: list[int] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append(len(jobs))
+        for job in jobs:
+            job.result = "done"
+
+    arriving: list[Future[object]] = []
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        group, waits = lingering_group(run_batch, lambda _: True, [1] * 10, pool, arriving)
+        group._limit = 3
+        group.submit(0)
+        for future in arriving:
+            future.result(5)
+
+    assert len(waits) == 2  # three were waiting: no more can join this batch
+    assert batches == [3]
+
+
+def test_a_lingering_leader_that_fails_hands_the_lead_on():
+    batches: list[list[int]] = []
+    waits: list[int] = []
+    arriving: list[Future[object]] = []
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append([job.payload for job in jobs])
+        for job in jobs:
+            job.result = job.payload
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+
+        def wait() -> None:
+            waits.append(1)
+            if len(waits) == 1:  # someone arrives, then the leader's wait fails
+                arriving.append(pool.submit(group.submit, 1))
+                deadline = time.monotonic() + 5
+                while len(group._waiting) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                raise RuntimeError("interrupted")
+
+        group = GroupCommit(run_batch, pause=lambda: None, linger=lambda _: True, wait=wait)
+        with contextlib.suppress(RuntimeError):
+            group.submit(0)
+        assert arriving[0].result(5) == 1  # the one waiting led the next batch
+        assert group.submit(2) == 2  # and the group still works
+
+    assert batches == [[1], [2]]
+
+
+def test_linger_and_wait_go_together():
+    for linger, wait in [(lambda _: True, None), (None, lambda: None)]:
+        try:
+            GroupCommit(lambda jobs: None, pause=lambda: None, linger=linger, wait=wait)
+        except ValueError:
+            continue
+        raise AssertionError("a linger without its wait (or the reverse) was accepted")
 
 
 def test_a_batch_that_does_not_linger_never_waits():
