@@ -207,7 +207,8 @@ def test_a_batch_that_lingers_waits_while_its_burst_keeps_arriving():
     assert lingered_over == [[0]]  # asked once, with what was waiting
 
 
-def test_lingering_stops_after_a_few_waits_however_many_keep_coming():
+def lingering_while_one_arrives_each_wait(limit: int = 500) -> tuple[list[int], list[int]]:
+    """One leader, and one more event arriving during each of its waits: (batch sizes, waits)."""
     batches: list[int] = []
 
     def run_batch(jobs: list[Job]) -> None:
@@ -218,29 +219,22 @@ def test_lingering_stops_after_a_few_waits_however_many_keep_coming():
     arriving: list[Future[object]] = []
     with ThreadPoolExecutor(max_workers=16) as pool:
         group, waits = lingering_group(run_batch, lambda _: True, [1] * 10, pool, arriving)
+        group._limit = limit
         group.submit(0)
         for future in arriving:
             future.result(5)
+    return batches, waits
+
+
+def test_lingering_stops_after_a_few_waits_however_many_keep_coming():
+    batches, waits = lingering_while_one_arrives_each_wait()
 
     assert len(waits) == LINGERS
     assert batches == [1 + LINGERS]  # it went after the last wait, with everyone who had come
 
 
 def test_lingering_stops_once_the_batch_is_full():
-    batches: list[int] = []
-
-    def run_batch(jobs: list[Job]) -> None:
-        batches.append(len(jobs))
-        for job in jobs:
-            job.result = "done"
-
-    arriving: list[Future[object]] = []
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        group, waits = lingering_group(run_batch, lambda _: True, [1] * 10, pool, arriving)
-        group._limit = 3
-        group.submit(0)
-        for future in arriving:
-            future.result(5)
+    batches, waits = lingering_while_one_arrives_each_wait(limit=3)
 
     assert len(waits) == 2  # three were waiting: no more can join this batch
     assert batches == [3]
