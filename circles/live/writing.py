@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_socketio import SocketIO
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from circles.commit_hooks import after_commit
@@ -66,8 +67,8 @@ LINGERING_ON_POSTGRESQL = LINGERING | {"prompt.open", "prompt.reveal"}
 
 def lingers_for(app: Flask) -> Callable[[Sequence[Event]], bool]:
     """Whether a batch of these events waits for the rest of its burst, on the app's database."""
-    on_postgresql = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")
-    names = LINGERING_ON_POSTGRESQL if on_postgresql else LINGERING
+    backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    names = LINGERING_ON_POSTGRESQL if backend == "postgresql" else LINGERING
     return lambda events: any(event.name in names for event in events)
 
 
