@@ -78,10 +78,33 @@ class GroupCommit:
             job.lead = not self._busy
             self._busy = True
         if not job.lead:
-            job.done.wait()
+            try:
+                job.done.wait()
+            except BaseException:  # its greenlet was killed while it waited
+                self._abandon(job)
+                raise
         if job.lead:  # first in, or promoted by the batch before
             self._lead(job)
         return job.result
+
+    def _abandon(self, job: Job) -> None:
+        """A job whose waiter stopped waiting leaves the line; had it just been made the next
+        leader, the lead passes on, so that no one is left waiting for it."""
+        with self._lock:
+            if job in self._waiting:
+                self._waiting.remove(job)
+            if job.lead:
+                job.lead = False
+                self._hand_on()
+
+    def _hand_on(self) -> None:
+        """With the lock held: the oldest waiting job leads the next batch, or no batch runs."""
+        if self._waiting:
+            successor = self._waiting[0]
+            successor.lead = True
+            successor.done.set()
+        else:
+            self._busy = False
 
     def _gather(self) -> None:
         """Let the events already received but not yet handed over join this batch.
@@ -127,13 +150,7 @@ class GroupCommit:
             with self._lock:
                 if job in self._waiting:  # interrupted before taking its batch: drop it
                     self._waiting.remove(job)
-                if self._waiting:
-                    # The oldest waiting job leads the next batch; this one is done.
-                    successor = self._waiting[0]
-                    successor.lead = True
-                    successor.done.set()
-                else:
-                    self._busy = False
+                self._hand_on()  # this one is done
             for done in batch:
                 done.lead = False
                 done.done.set()

@@ -4,8 +4,10 @@ time, each with its own result; a failing batch never leaves anyone waiting."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -268,6 +270,70 @@ def test_a_lingering_leader_that_fails_hands_the_lead_on():
         assert group.submit(2) == 2  # and the group still works
 
     assert batches == [[1], [2]]
+
+
+class Killed(BaseException):
+    """What gevent raises in a greenlet it kills (GreenletExit is a BaseException too)."""
+
+
+def _interrupt(thread: threading.Thread) -> None:
+    """Raise :class:`Killed` in ``thread`` the next time it runs Python code (a waiting thread:
+    as soon as it wakes), as gevent's ``kill`` does in a greenlet."""
+    assert thread.ident is not None
+    done = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident), ctypes.py_object(Killed)
+    )
+    assert done == 1
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_a_waiter_stopped_as_it_is_made_leader_hands_the_lead_on():
+    batches: list[list[object]] = []
+    first_started, release_first = threading.Event(), threading.Event()
+
+    def run_batch(jobs: list[Job]) -> None:
+        batches.append([job.payload for job in jobs])
+        if len(batches) == 1:
+            first_started.set()
+            release_first.wait(5)
+        for job in jobs:
+            job.result = job.payload
+
+    group = GroupCommit(run_batch, pause=lambda: None)
+    outcome: dict[object, object] = {}
+
+    def submit(payload: object) -> None:
+        try:
+            outcome[payload] = group.submit(payload)
+        except Killed:
+            outcome[payload] = "killed"
+
+    def start(payload: object) -> threading.Thread:
+        thread = threading.Thread(target=submit, args=(payload,), daemon=True)
+        thread.start()
+        return thread
+
+    first = start(0)
+    assert first_started.wait(5)
+    doomed = start("doomed")  # the oldest waiting: the one made leader next
+    _until(lambda: len(group._waiting) == 1)
+    after = start(2)
+    _until(lambda: len(group._waiting) == 2)
+    time.sleep(0.05)  # both are blocked in their wait
+    _interrupt(doomed)  # raised as it wakes to lead
+    release_first.set()
+    for thread in (first, doomed, after):
+        thread.join(5)
+
+    assert outcome == {0: 0, "doomed": "killed", 2: 2}  # the one after it was not left waiting
+    assert batches == [[0], [2]]
+    assert group.submit(3) == 3  # and the group still works
 
 
 def test_linger_and_wait_go_together():
