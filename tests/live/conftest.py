@@ -188,6 +188,16 @@ def room(make):
     return {"circle": circle, "session": session, **people}
 
 
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Whether ``check`` comes true within ``timeout`` seconds (it is asked every 20 ms)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def joined(connect, room, *names):
     clients = {}
     for name in names:

@@ -1,5 +1,6 @@
 """Group commit (circles.live.batch): events that arrive together run together, one batch at a
-time, each with its own result; a failing batch never leaves anyone waiting."""
+time, each with its own result; neither a failing batch nor a waiter that stops leaves anyone
+waiting."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import contextlib
 import ctypes
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -15,6 +15,7 @@ from circles.live import answers, opening, revealing, routing
 from circles.live.batch import LINGERS, GroupCommit, Job
 from circles.live.events import Event, Login
 from circles.live.writing import BatchWriter, lingers_for
+from tests.live.conftest import eventually
 
 
 def test_events_waiting_together_form_one_batch_and_each_gets_its_own_result():
@@ -286,13 +287,6 @@ def _interrupt(thread: threading.Thread) -> None:
     assert done == 1
 
 
-def _until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
-
-
 def test_a_waiter_stopped_as_it_is_made_leader_hands_the_lead_on():
     batches: list[list[object]] = []
     first_started, release_first = threading.Event(), threading.Event()
@@ -322,9 +316,9 @@ def test_a_waiter_stopped_as_it_is_made_leader_hands_the_lead_on():
     first = start(0)
     assert first_started.wait(5)
     doomed = start("doomed")  # the oldest waiting: the one made leader next
-    _until(lambda: len(group._waiting) == 1)
+    assert eventually(lambda: len(group._waiting) == 1)
     after = start(2)
-    _until(lambda: len(group._waiting) == 2)
+    assert eventually(lambda: len(group._waiting) == 2)
     time.sleep(0.05)  # both are blocked in their wait
     _interrupt(doomed)  # raised as it wakes to lead
     release_first.set()

@@ -9,16 +9,7 @@ from sqlalchemy import select
 from circles.extensions import db
 from circles.safety.models import MAX_MESSAGE, SupportRequest, SupportStatus
 from tests.conftest import client_for
-from tests.live.conftest import joined
-
-
-def eventually(check, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+from tests.live.conftest import eventually, joined
 
 
 def test_a_member_asks_and_only_facilitators_hear_that_someone_did(app, connect, room, outbox):
